@@ -1,0 +1,75 @@
+# Shared helpers for the testbed components. Sourced, not run.
+# shellcheck shell=bash
+TB_HOME=${FLINKSHIP_TESTBED_HOME:-$HOME/.cache/flinkship-testbed}
+# Run state (pid files, logs, generated configs) for the current `up`; caches live beside it in $TB_HOME.
+TB_RUN=$TB_HOME/run
+export TB_HOME TB_RUN
+
+tb_log() { printf '[testbed %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# tb_fail COMPONENT MESSAGE [LOGFILE]: name the component, show the tail of its log, exit 1.
+tb_fail() {
+  local comp=$1 msg=$2 logf=${3:-$TB_RUN/$1.log}
+  echo "testbed: component '$comp' failed: $msg" >&2
+  if [ -f "$logf" ]; then
+    echo "--- last 40 lines of $logf ---" >&2
+    tail -n 40 "$logf" >&2
+  fi
+  exit 1
+}
+
+# tb_start NAME LOGFILE CMD...: start CMD in the background, detached, recording its pid in $TB_RUN/NAME.pid.
+tb_start() {
+  local name=$1 logf=$2
+  shift 2
+  mkdir -p "$TB_RUN"
+  setsid "$@" >>"$logf" 2>&1 </dev/null &
+  echo $! >"$TB_RUN/$name.pid"
+}
+
+# tb_running NAME: the process recorded for NAME is alive.
+tb_running() {
+  local pidf=$TB_RUN/$1.pid
+  [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null
+}
+
+# tb_stop NAME: stop the process recorded for NAME (TERM, then KILL after 10 s) and remove its pid file.
+tb_stop() {
+  local pidf=$TB_RUN/$1.pid pid i
+  [ -f "$pidf" ] || return 0
+  pid=$(cat "$pidf")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidf"
+}
+
+# tb_wait_until DESCRIPTION TIMEOUT_SECONDS CMD...: poll CMD every 0.5 s until it succeeds; bounded.
+tb_wait_until() {
+  local desc=$1 timeout=$2 start now
+  shift 2
+  start=$(date +%s)
+  while true; do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    now=$(date +%s)
+    if (( now - start >= timeout )); then
+      tb_log "timed out after ${timeout}s waiting for $desc"
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+# tb_apt_install PKG...: install Debian packages that are missing (apt-get update once per run).
+tb_apt_install() {
+  local missing=() p
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  tb_log "apt-get install ${missing[*]}"
+  if [ ! -f "$TB_RUN/.apt-updated" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 && mkdir -p "$TB_RUN" && touch "$TB_RUN/.apt-updated"
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}

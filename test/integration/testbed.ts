@@ -1,0 +1,25 @@
+// Access to the testbed that scripts/testbed starts (see docs/TESTING.md).
+// The test command exports these variables after `scripts/testbed up`. A missing variable is a
+// failure, never a skip: integration tests are only worth something against the real components.
+
+export type TestbedVar =
+  | 'FLINKSHIP_TESTBED_STAGING_KUBECONFIG'
+  | 'FLINKSHIP_TESTBED_PRODUCTION_KUBECONFIG'
+  | 'FLINKSHIP_TESTBED_STAGING_REGISTRY'
+  | 'FLINKSHIP_TESTBED_PRODUCTION_REGISTRY'
+  | 'FLINKSHIP_TESTBED_PRODUCTION_REGISTRY_USER'
+  | 'FLINKSHIP_TESTBED_PRODUCTION_REGISTRY_PASSWORD'
+  | 'FLINKSHIP_TESTBED_FLINK_HOME'
+  | 'FLINKSHIP_TESTBED_FLINK_BASE_IMAGE'
+  | 'FLINKSHIP_TESTBED_FLINK_REST_URL'
+  | 'DOCKER_HOST';
+
+export function testbed(name: TestbedVar): string {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(
+      `${name} is not set: the testbed is not up. Run \`scripts/testbed up\` and \`eval "$(scripts/testbed env)"\`, or run the tests with \`npm test\`, which does both.`,
+    );
+  }
+  return value;
+}
