@@ -1,0 +1,32 @@
+// Bundles every entry point with esbuild into dist/ (committed: actions run dist/ as checked out).
+//   node scripts/build.mjs [outdir]
+import { build } from 'esbuild';
+
+export const ENTRY_POINTS = {
+  cli: 'src/cli/main.ts',
+  action: 'src/action/main.ts',
+  'actions/plan': 'src/action/plan.ts',
+  'actions/validate': 'src/action/validate.ts',
+};
+
+export async function bundle(outdir) {
+  await build({
+    entryPoints: ENTRY_POINTS,
+    outdir,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outExtension: { '.js': '.js' },
+    legalComments: 'none',
+    logLevel: 'warning',
+    // Some dependencies are CommonJS and call require(); give the ESM bundle one.
+    banner: {
+      js: "import { createRequire as __flinkshipCreateRequire } from 'node:module'; const require = __flinkshipCreateRequire(import.meta.url);",
+    },
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await bundle(process.argv[2] ?? 'dist');
+}

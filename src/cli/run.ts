@@ -1,0 +1,134 @@
+// The command line: `flinkship <verb> [flags]`. Parses flags at the edge into typed options, runs the
+// verb, prints the result on stdout, and returns the exit code (0 ok, 1 operation failed, 2 bad input).
+import { parseArgs } from 'node:util';
+import pkg from '../../package.json' with { type: 'json' };
+import { TerminalUi } from '../ui/terminal.js';
+import { exitCodeOf, InputError, formatIssue } from '../util/errors.js';
+import { didYouMean } from '../util/suggest.js';
+import { VERBS } from '../verbs/index.js';
+import type { Verb } from '../verbs/verb.js';
+import { parseOptions, type OptionDefs } from './options.js';
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export const VERSION: string = pkg.version;
+
+function usage(): string {
+  const verbs = Object.values(VERBS)
+    .map((v) => `  ${v.name.padEnd(10)} ${v.describe}`)
+    .join('\n');
+  return `flinkship ${VERSION}: take a Flink job from a pull request to production on Kubernetes.
+
+Usage: flinkship <command> [flags]
+
+Commands:
+${verbs}
+
+Global flags:
+  --config <file>        The spec file (default flinkship.yaml).
+  --output text|json     How results are printed (default text).
+  --help                 Show help for a command.
+  --version              Print the version.
+
+Exit codes: 0 success, 1 operation failed, 2 invalid input.
+`;
+}
+
+function verbUsage(verb: Verb): string {
+  const lines = Object.entries(verb.options as OptionDefs).map(([name, def]) => {
+    const value = def.kind === 'boolean' ? '' : def.kind === 'enum' ? ` ${def.values.join('|')}` : ` <${def.valueName ?? 'value'}>`;
+    const dflt = def.kind !== 'boolean' && def.default !== undefined ? ` (default ${def.default})` : '';
+    return `  ${`--${name}${value}`.padEnd(24)} ${def.description}${def.required ? ' Required.' : ''}${dflt}`;
+  });
+  return `Usage: flinkship ${verb.name} [flags]\n\n${verb.describe}\n\nFlags:\n${lines.join('\n')}\n  --help                   Show this help.\n`;
+}
+
+export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [verbName, ...rest] = argv;
+  if (verbName === undefined || verbName === '--help' || verbName === '-h' || verbName === 'help') {
+    io.stdout.write(usage());
+    return verbName === undefined ? 2 : 0;
+  }
+  if (verbName === '--version' || verbName === '-v') {
+    io.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const verb = VERBS[verbName];
+  if (!verb) {
+    const known = Object.keys(VERBS);
+    io.stderr.write(
+      `error: <flags>: command: found "${verbName}"${didYouMean(verbName, known)}; valid: ${known.join(', ')}\n\n${usage()}`,
+    );
+    return 2;
+  }
+
+  const defs = verb.options as OptionDefs;
+  const wantsJson = rest.some((a, i) => a === '--output=json' || (a === '--output' && rest[i + 1] === 'json'));
+  const ui = new TerminalUi(io.stderr);
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: rest,
+        strict: true,
+        allowPositionals: false,
+        options: {
+          ...Object.fromEntries(
+            Object.entries(defs).map(([name, def]) => [name, { type: def.kind === 'boolean' ? 'boolean' : 'string' } as const]),
+          ),
+          help: { type: 'boolean', short: 'h' },
+          version: { type: 'boolean' },
+        },
+      });
+    } catch (err) {
+      throw flagError(err as Error, Object.keys(defs));
+    }
+    if (parsed.values.help) {
+      io.stdout.write(verbUsage(verb));
+      return 0;
+    }
+    if (parsed.values.version) {
+      io.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
+    const options = parseOptions(defs, parsed.values as Record<string, string | boolean | undefined>, 'flags');
+    const result = await verb.run(options, ui);
+    io.stdout.write(options.output === 'json' ? JSON.stringify(verb.json(result), null, 2) + '\n' : verb.text(result));
+    return 0;
+  } catch (err) {
+    const code = exitCodeOf(err);
+    if (err instanceof InputError) ui.issues(err.issues);
+    else ui.error(err instanceof Error ? err.message : String(err));
+    if (code === 1 && !(err instanceof Error && err.name === 'OperationError') && err instanceof Error && err.stack) {
+      io.stderr.write(`(unexpected error; please report it)\n${err.stack}\n`);
+    }
+    if (wantsJson) {
+      const error =
+        err instanceof InputError
+          ? { exitCode: code, issues: err.issues, messages: err.issues.map(formatIssue) }
+          : { exitCode: code, message: err instanceof Error ? err.message : String(err) };
+      io.stdout.write(JSON.stringify({ error }, null, 2) + '\n');
+    }
+    return code;
+  }
+}
+
+/** parseArgs' own errors, restated in our form: the flag, what was wrong, what would be valid. */
+function flagError(err: Error, known: string[]): InputError {
+  const flag = /'(-{1,2}[^' ]+)/.exec(err.message)?.[1] ?? '(flags)';
+  const code = (err as NodeJS.ErrnoException).code;
+  const valid = [...known, 'help', 'version'].map((k) => `--${k}`);
+  let message = err.message;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    message = `unknown flag${didYouMean(flag, valid)}; valid: ${valid.join(', ')}`;
+  } else if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    const arg = /'([^']+)'/.exec(err.message)?.[1] ?? '';
+    return new InputError([{ file: '<flags>', field: arg, message: `unexpected argument; flags take the form --name value (valid: ${valid.join(', ')})` }]);
+  } else if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    message = `expects a value`;
+  }
+  return new InputError([{ file: '<flags>', field: flag, message }]);
+}

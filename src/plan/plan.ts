@@ -1,0 +1,130 @@
+// The plan: a pure function from (spec, environment, image reference) to everything that would be done.
+// No I/O: `flinkship plan` prints it, the verbs carry it out, and tests pin it as golden files.
+import { createHash } from 'node:crypto';
+import { stringify } from 'yaml';
+import { resolveEnvironment } from '../spec/resolve.js';
+import type { LoadedSpec, ResolvedEnvironment, UpgradeMode } from '../spec/types.js';
+import { InputError } from '../util/errors.js';
+import { IMAGE_REF_HINT, parseImageRef } from '../util/imageRef.js';
+import { didYouMean } from '../util/suggest.js';
+import { effectiveConfiguration, renderConfigFile, type ConfigFile } from './flinkConfig.js';
+import { planImage, type ImagePlan } from './image.js';
+import { planKubernetesObjects, type KubeObject } from './kubernetes.js';
+
+/** Where the Flink client finds the files the plan generates (mounted there when it runs in a container). */
+export const DEFAULT_CLIENT_WORK_DIR = '/flinkship';
+
+export interface PlanOptions {
+  /** The image to deploy; by digest for anything that runs. Absent: the digest the build will produce. */
+  image?: string;
+  clientWorkDir?: string;
+}
+
+export interface Plan {
+  /** Bumped when the JSON shape changes incompatibly. */
+  planVersion: 1;
+  job: string;
+  environment: string;
+  flinkVersion: string;
+  clusterId: string;
+  namespace: string;
+  context?: string;
+  upgradeMode: UpgradeMode;
+  image: {
+    /** What kubernetes.container.image.ref is set to. */
+    ref: string;
+    /** False until a build or --image gives the digest. */
+    resolved: boolean;
+    byDigest: boolean;
+    repository: string;
+  };
+  build: Pick<ImagePlan, 'base' | 'from' | 'pinned' | 'dockerfile' | 'context' | 'jarPath'>;
+  flinkConfiguration: { entries: Record<string, string>; file: ConfigFile };
+  podTemplate?: { path: string; content: string };
+  kubernetes: KubeObject[];
+  client: { argv: string[]; workDir: string };
+  /** sha256 over everything that is deployed except the image: a changed hash means a changed deployment. */
+  configHash: string;
+}
+
+export function environmentNames(loaded: LoadedSpec): string[] {
+  return Object.keys(loaded.spec.environments ?? {});
+}
+
+/** The environment named by --env, or an InputError listing the ones there are. */
+export function resolveNamedEnvironment(loaded: LoadedSpec, envName: string): ResolvedEnvironment {
+  const names = environmentNames(loaded);
+  if (!names.includes(envName)) {
+    throw new InputError([
+      {
+        file: '<flags>',
+        field: '--env',
+        message: `found "${envName}"${didYouMean(envName, names)}; valid: ${names.length ? names.join(', ') : `no environments are defined in ${loaded.file}`}`,
+      },
+    ]);
+  }
+  return resolveEnvironment(loaded.spec, envName);
+}
+
+export function plan(loaded: LoadedSpec, envName: string, options: PlanOptions = {}): Plan {
+  const env = resolveNamedEnvironment(loaded, envName);
+  const workDir = options.clientWorkDir ?? DEFAULT_CLIENT_WORK_DIR;
+
+  let imageRef = `${env.image.repository}@<digest of the build>`;
+  let byDigest = false;
+  if (options.image !== undefined) {
+    const parsed = parseImageRef(options.image);
+    if (!parsed) {
+      throw new InputError([{ file: '<flags>', field: '--image', message: `found "${options.image}"; expected ${IMAGE_REF_HINT}` }]);
+    }
+    imageRef = options.image;
+    byDigest = parsed.digest !== undefined;
+  }
+
+  const podTemplate = env.podTemplate
+    ? { path: `${workDir}/pod-template.yaml`, content: stringify({ apiVersion: 'v1', kind: 'Pod', ...env.podTemplate }) }
+    : undefined;
+  const entries = effectiveConfiguration(env, imageRef, podTemplate?.path);
+  const image = planImage(env, loaded.file);
+  const argv = clientArgv(entries, env, image.jarPath);
+
+  const { repository: _r, ...build } = image;
+  return {
+    planVersion: 1,
+    job: env.jobName,
+    environment: env.name,
+    flinkVersion: env.flinkVersion,
+    clusterId: env.clusterId,
+    namespace: env.namespace,
+    ...(env.context ? { context: env.context } : {}),
+    upgradeMode: env.upgradeMode,
+    image: { ref: imageRef, resolved: options.image !== undefined, byDigest, repository: env.image.repository },
+    build,
+    flinkConfiguration: { entries, file: renderConfigFile(env.flinkVersion, entries) },
+    ...(podTemplate ? { podTemplate } : {}),
+    kubernetes: planKubernetesObjects(env),
+    client: { argv, workDir },
+    configHash: configHash(entries, podTemplate?.content, argv),
+  };
+}
+
+/** `flink run --target kubernetes-application` (never `run-application`, which Flink 2.0 removed). */
+export function clientArgv(entries: Record<string, string>, env: ResolvedEnvironment, jarPath: string): string[] {
+  const argv = ['run', '--target', 'kubernetes-application'];
+  for (const [key, value] of Object.entries(entries)) {
+    if (key === 'execution.target') continue;
+    argv.push(`-D${key}=${value}`);
+  }
+  if (env.job.entryClass) argv.push('-c', env.job.entryClass);
+  argv.push(`local://${jarPath}`, ...(env.job.args ?? []).map(String));
+  return argv;
+}
+
+function configHash(entries: Record<string, string>, podTemplate: string | undefined, argv: string[]): string {
+  const withoutImage = Object.fromEntries(
+    Object.entries(entries).filter(([k]) => k !== 'kubernetes.container.image.ref'),
+  );
+  const args = argv.filter((a) => !a.startsWith('-Dkubernetes.container.image.ref='));
+  const hash = createHash('sha256').update(JSON.stringify({ withoutImage, podTemplate, args })).digest('hex');
+  return `sha256:${hash}`;
+}

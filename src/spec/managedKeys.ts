@@ -1,0 +1,27 @@
+// Flink configuration keys that the spec's own fields decide.
+
+/**
+ * Keys Flinkship derives from the spec. Setting them in flinkConfiguration would fight the spec, so the
+ * validator refuses them and says which spec field to use instead.
+ */
+export const MANAGED_KEYS: Record<string, string> = {
+  'execution.target': 'the deploy verb (always kubernetes-application)',
+  'kubernetes.cluster-id': 'environments.<env>.clusterId (defaults to name)',
+  'kubernetes.namespace': 'environments.<env>.namespace',
+  'kubernetes.container.image': 'image.repository and the built digest',
+  'kubernetes.container.image.ref': 'image.repository and the built digest',
+  'kubernetes.service-account': 'environments.<env>.serviceAccount',
+  'kubernetes.jobmanager.service-account': 'environments.<env>.serviceAccount',
+  'kubernetes.rest-service.exposed.type': 'environments.<env>.restServiceType',
+  'kubernetes.jobmanager.replicas': 'jobManager.replicas',
+  'jobmanager.memory.process.size': 'jobManager.resource.memory',
+  'kubernetes.jobmanager.cpu': 'jobManager.resource.cpu',
+  'kubernetes.jobmanager.cpu.amount': 'jobManager.resource.cpu',
+  'taskmanager.memory.process.size': 'taskManager.resource.memory',
+  'kubernetes.taskmanager.cpu': 'taskManager.resource.cpu',
+  'kubernetes.taskmanager.cpu.amount': 'taskManager.resource.cpu',
+  'taskmanager.numberOfTaskSlots': 'taskManager.slots',
+  'parallelism.default': 'job.parallelism',
+  'kubernetes.pod-template-file': 'podTemplate',
+  'kubernetes.pod-template-file.default': 'podTemplate',
+};

@@ -1,0 +1,162 @@
+// Checks a parsed spec against schema/flinkship.schema.json, the one schema editors use too, and turns
+// each schema error into a located message that says what was found and what would be valid.
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import schemaJson from '../../schema/flinkship.schema.json' with { type: 'json' };
+import type { InputIssue } from '../util/errors.js';
+import { didYouMean, oneOf } from '../util/suggest.js';
+import { formatPath, type FieldPath, type SpecDocument } from './document.js';
+
+export const SPEC_SCHEMA = schemaJson as Record<string, unknown>;
+
+let compiled: ValidateFunction | undefined;
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, strict: true, verbose: true, allowUnionTypes: true });
+    // Our annotation: a phrase saying what a valid value looks like, used in messages.
+    ajv.addKeyword({ keyword: 'x-valid', schemaType: 'string' });
+    compiled = ajv.compile(SPEC_SCHEMA);
+  }
+  return compiled;
+}
+
+function toPath(instancePath: string, root: unknown): (string | number)[] {
+  if (instancePath === '') return [];
+  const path: (string | number)[] = [];
+  let cursor: unknown = root;
+  for (const raw of instancePath.slice(1).split('/')) {
+    const seg = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    if (Array.isArray(cursor)) {
+      path.push(Number(seg));
+      cursor = cursor[Number(seg)];
+    } else {
+      path.push(seg);
+      cursor = (cursor as Record<string, unknown> | undefined)?.[seg];
+    }
+  }
+  return path;
+}
+
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return JSON.stringify(value);
+  return `${typeof value} ${String(value)}`;
+}
+
+function typePhrase(type: string | string[]): string {
+  const names: Record<string, string> = {
+    object: 'a mapping',
+    array: 'a list',
+    string: 'a string',
+    number: 'a number',
+    integer: 'a whole number',
+    boolean: 'true or false',
+  };
+  const types = Array.isArray(type) ? type : [type];
+  return oneOf(types.map((t) => names[t] ?? t));
+}
+
+function validPhrase(err: ErrorObject): string | undefined {
+  const hint = (err.parentSchema as Record<string, unknown> | undefined)?.['x-valid'];
+  return typeof hint === 'string' ? hint : undefined;
+}
+
+export function schemaIssues(doc: SpecDocument): InputIssue[] {
+  const validate = validator();
+  if (validate(doc.value)) return [];
+  const issues: InputIssue[] = [];
+  const seen = new Set<string>();
+  const push = (path: FieldPath, atKey: boolean, message: string) => {
+    const field = formatPath(path);
+    const dedupe = `${field}\u0000${message}`;
+    if (seen.has(dedupe)) return;
+    seen.add(dedupe);
+    const p = atKey ? doc.locateKey(path) : doc.locate(path);
+    issues.push({ file: doc.file, line: p.line, col: p.col, field, message });
+  };
+
+  for (const err of validate.errors ?? []) {
+    const path = toPath(err.instancePath, doc.value);
+    const found = err.data;
+    // An invalid key name (propertyNames): report it once, at the key.
+    if (err.propertyName !== undefined) {
+      if (err.keyword === 'propertyNames') continue;
+      const keyPath = [...path, err.propertyName];
+      const valid = validPhrase(err) ?? `a name matching ${String(err.schema)}`;
+      const expected = err.keyword === 'pattern' ? valid : (err.message ?? 'a valid name');
+      push(keyPath, true, `invalid name "${err.propertyName}"; expected ${expected}`);
+      continue;
+    }
+    switch (err.keyword) {
+      case 'additionalProperties': {
+        const key = String(err.params.additionalProperty);
+        const known = Object.keys(
+          ((err.parentSchema as Record<string, unknown>).properties as Record<string, unknown>) ?? {},
+        );
+        push(
+          [...path, key],
+          true,
+          `unknown key "${key}"${didYouMean(key, known)}; valid keys here: ${known.join(', ')}`,
+        );
+        break;
+      }
+      case 'required': {
+        const key = String(err.params.missingProperty);
+        const propSchema = (
+          (err.parentSchema as Record<string, unknown>).properties as Record<string, Record<string, unknown>>
+        )?.[key];
+        const what = (propSchema?.['x-valid'] as string | undefined) ?? (propSchema?.description as string);
+        push([...path, key], true, `required key "${key}" is missing${what ? `; expected ${what}` : ''}`);
+        break;
+      }
+      case 'type': {
+        let message = `found ${describeValue(found)}; expected ${typePhrase(err.params.type as string | string[])}`;
+        const source = doc.sourceText(path);
+        if (typeof found === 'number' && source !== undefined && source !== String(found)) {
+          message = `found ${source}, which YAML reads as the number ${found}; expected ${typePhrase(err.params.type as string)}: quote it, "${source}"`;
+        }
+        push(path, false, message);
+        break;
+      }
+      case 'enum': {
+        const allowed = (err.params.allowedValues as unknown[]).map(String);
+        push(
+          path,
+          false,
+          `found ${describeValue(found)}${typeof found === 'string' ? didYouMean(found, allowed) : ''}; valid: ${oneOf(allowed)}`,
+        );
+        break;
+      }
+      case 'pattern':
+        push(path, false, `found ${describeValue(found)}; expected ${validPhrase(err) ?? `a value matching ${String(err.schema)}`}`);
+        break;
+      case 'minimum':
+      case 'maximum':
+      case 'minLength':
+      case 'maxLength':
+      case 'minItems': {
+        const limit = String(err.params.limit);
+        const rule: Record<string, string> = {
+          minimum: `a number >= ${limit}`,
+          maximum: `a number <= ${limit}`,
+          minLength: `at least ${limit} character${limit === '1' ? '' : 's'}`,
+          maxLength: `at most ${limit} characters`,
+          minItems: `at least ${limit} item${limit === '1' ? '' : 's'}`,
+        };
+        push(path, false, `found ${describeValue(found)}; expected ${rule[err.keyword]}`);
+        break;
+      }
+      case 'uniqueItems':
+        push(
+          path,
+          false,
+          `items ${String(err.params.j)} and ${String(err.params.i)} are the same; expected each entry once`,
+        );
+        break;
+      default:
+        push(path, false, `found ${describeValue(found)}; expected a value that ${err.message ?? 'is valid'}`);
+    }
+  }
+  return issues;
+}

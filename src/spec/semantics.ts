@@ -1,0 +1,179 @@
+// Checks beyond what a JSON Schema can say: names Kubernetes and Flink will accept, supported versions,
+// quantities that parse, and configuration that only makes sense together. Each check runs on every
+// environment's merged view, and points at the line where the offending value was written.
+import { MANAGED_KEYS } from './managedKeys.js';
+import type { InputIssue } from '../util/errors.js';
+import { MEMORY_FORMAT_HINT, parseCpu, parseMemory } from '../util/quantity.js';
+import { didYouMean } from '../util/suggest.js';
+import { formatPath, type FieldPath, type SpecDocument } from './document.js';
+import {
+  MAX_CLUSTER_ID_LENGTH,
+  PREVIEW_SUFFIX_RESERVE,
+  haEnabled,
+  isPlainObject,
+  isPreviewEnvironment,
+  resolveEnvironment,
+} from './resolve.js';
+import type { EnvironmentSpec, Spec } from './types.js';
+
+export const SUPPORTED_FLINK_VERSIONS = '"1.19", "1.20" or a 2.x version such as "2.1"';
+export function isSupportedFlinkVersion(v: string): boolean {
+  return v === '1.19' || v === '1.20' || /^2\.\d+$/.test(v);
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export function isDns1123Label(value: string): boolean {
+  return value.length <= 63 && DNS1123_LABEL.test(value);
+}
+const LABEL_HINT =
+  "a DNS-1123 label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit";
+
+export function semanticIssues(doc: SpecDocument): InputIssue[] {
+  const root = doc.value;
+  if (!isPlainObject(root)) {
+    const p = doc.locate([]);
+    return [
+      {
+        file: doc.file,
+        ...p,
+        field: '(document)',
+        message: `found ${root === null || root === undefined ? 'an empty document' : 'a ' + typeof root}; expected a mapping with name, flinkVersion, image and job`,
+      },
+    ];
+  }
+  const issues = new Map<string, InputIssue & { envs: string[] }>();
+  const report = (path: FieldPath, message: string, env?: string, atKey = false) => {
+    const field = formatPath(path);
+    const key = `${field}\u0000${message}`;
+    const existing = issues.get(key);
+    if (existing) {
+      if (env && !existing.envs.includes(env)) existing.envs.push(env);
+      return;
+    }
+    const p = atKey ? doc.locateKey(path) : doc.locate(path);
+    issues.set(key, { file: doc.file, line: p.line, col: p.col, field, message, envs: env ? [env] : [] });
+  };
+  /** The first of `paths` the user actually wrote; the last one otherwise. */
+  const where = (...paths: FieldPath[]): FieldPath => paths.find((p) => doc.has(p)) ?? paths[paths.length - 1]!;
+
+  if (typeof root.name === 'string' && !isDns1123Label(root.name)) {
+    report(['name'], `found "${root.name}"; expected ${LABEL_HINT}, such as log-cleaner`);
+  }
+  if (typeof root.flinkVersion === 'string' && !isSupportedFlinkVersion(root.flinkVersion)) {
+    report(['flinkVersion'], `found "${root.flinkVersion}"; supported: ${SUPPORTED_FLINK_VERSIONS}`);
+  }
+
+  // Keys Flinkship derives from the spec, and quantities, wherever they are written.
+  const scopes: FieldPath[] = [[]];
+  const envs = isPlainObject(root.environments) ? root.environments : {};
+  for (const name of Object.keys(envs)) scopes.push(['environments', name]);
+  for (const scope of scopes) {
+    const conf = getIn(root, [...scope, 'flinkConfiguration']);
+    if (isPlainObject(conf)) {
+      for (const key of Object.keys(conf)) {
+        const instead = MANAGED_KEYS[key];
+        if (instead) {
+          report([...scope, 'flinkConfiguration', key], `"${key}" is set by flinkship from ${instead}; remove it here and use that field instead`, undefined, true);
+        }
+      }
+    }
+    for (const process of ['jobManager', 'taskManager']) {
+      const resource = getIn(root, [...scope, process, 'resource']);
+      if (!isPlainObject(resource)) continue;
+      if (resource.cpu !== undefined && (typeof resource.cpu === 'string' || typeof resource.cpu === 'number') && parseCpu(resource.cpu) === undefined) {
+        report([...scope, process, 'resource', 'cpu'], `found ${JSON.stringify(resource.cpu)}; expected a positive number of cores such as 1, 0.5 or "500m"`);
+      }
+      if (typeof resource.memory === 'string' && parseMemory(resource.memory) === undefined) {
+        report([...scope, process, 'resource', 'memory'], `found "${resource.memory}"; expected ${MEMORY_FORMAT_HINT}`);
+      }
+    }
+  }
+
+  // Per-environment checks on the merged view; only when the parts they read are well-typed.
+  const spec = root as unknown as Spec;
+  const envNames = Object.keys(envs);
+  for (const envName of envNames) {
+    const envRaw = envs[envName];
+    if (!isPlainObject(envRaw)) continue;
+    const env = envRaw as EnvironmentSpec;
+    const at = (...rel: (string | number)[]): FieldPath => ['environments', envName, ...rel];
+    let resolved;
+    try {
+      resolved = resolveEnvironment(spec, envName);
+    } catch {
+      continue; // Shapes the schema already reported.
+    }
+
+    if (typeof resolved.namespace === 'string' && !isDns1123Label(resolved.namespace)) {
+      report(at('namespace'), `found "${resolved.namespace}"; expected ${LABEL_HINT}, such as flink-staging`);
+    }
+    if (typeof resolved.clusterId === 'string') {
+      const reserve = isPreviewEnvironment(envName, env) ? PREVIEW_SUFFIX_RESERVE : 0;
+      const idPath = env.clusterId !== undefined ? at('clusterId') : ['name'];
+      if (!isDns1123Label(resolved.clusterId)) {
+        // An invalid name is reported once, at name; a clusterId of the environment's own, here.
+        if (env.clusterId !== undefined)
+        report(idPath, `cluster-id "${resolved.clusterId}" is not ${LABEL_HINT}`, envName);
+      } else if (resolved.clusterId.length + reserve > MAX_CLUSTER_ID_LENGTH) {
+        const suffix = reserve ? ` plus "-pr-<number>" (${reserve} characters reserved for pull-request previews)` : '';
+        report(
+          idPath,
+          `cluster-id "${resolved.clusterId}" is ${resolved.clusterId.length} characters${suffix}; Flink's kubernetes.cluster-id allows at most ${MAX_CLUSTER_ID_LENGTH}: shorten it to ${MAX_CLUSTER_ID_LENGTH - reserve} or fewer`,
+          envName,
+        );
+      }
+    }
+
+    const conf = resolved.flinkConfiguration;
+    const confPath = (key: string) => where(at('flinkConfiguration', key), ['flinkConfiguration', key]);
+    const ha = haEnabled(conf);
+    if (ha && conf['high-availability.storageDir'] === undefined) {
+      const typeKey = conf['high-availability.type'] !== undefined ? 'high-availability.type' : 'high-availability';
+      report(
+        confPath(typeKey),
+        `high availability is on (${typeKey}: ${String(conf[typeKey])}) but high-availability.storageDir is not set; add it, e.g. high-availability.storageDir: s3://bucket/{env}/ha`,
+        envName,
+      );
+    }
+    const modePath = where(at('upgradeMode'), at('job', 'upgradeMode'), ['job', 'upgradeMode']);
+    if (resolved.upgradeMode === 'last-state') {
+      const missing: string[] = [];
+      if (!ha) missing.push('high availability (high-availability.type: kubernetes)');
+      if (conf['execution.checkpointing.interval'] === undefined) missing.push('checkpointing (execution.checkpointing.interval)');
+      if (missing.length) {
+        report(modePath, `upgradeMode last-state resumes from HA metadata and checkpoints, but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not configured; configure ${missing.length > 1 ? 'them' : 'it'} or use savepoint`, envName);
+      }
+    }
+    if (resolved.upgradeMode === 'savepoint' && conf['state.savepoints.dir'] === undefined) {
+      report(modePath, 'upgradeMode savepoint needs somewhere to write savepoints, but state.savepoints.dir is not set; add it to flinkConfiguration, e.g. state.savepoints.dir: s3://bucket/{env}/savepoints', envName);
+    }
+    if (resolved.jobManager.replicas > 1 && !ha) {
+      report(where(at('jobManager', 'replicas'), ['jobManager', 'replicas']), `found ${resolved.jobManager.replicas} JobManager replicas; more than 1 needs high availability (high-availability.type: kubernetes)`, envName);
+    }
+    if (env.promoteFrom !== undefined && typeof env.promoteFrom === 'string') {
+      if (env.promoteFrom === envName || !envNames.includes(env.promoteFrom)) {
+        const others = envNames.filter((n) => n !== envName);
+        const valid = others.length ? `another environment of this spec: ${others.join(', ')}` : 'another environment, but this spec has no other';
+        report(at('promoteFrom'), `found "${env.promoteFrom}"${didYouMean(env.promoteFrom, others)}; expected ${valid}`);
+      }
+    }
+  }
+  return finish(issues);
+}
+
+function finish(issues: Map<string, InputIssue & { envs: string[] }>): InputIssue[] {
+  return [...issues.values()].map(({ envs, ...issue }) =>
+    envs.length > 0 && !issue.field.startsWith(`environments.${envs[0]}`)
+      ? { ...issue, message: `${issue.message} (environment${envs.length > 1 ? 's' : ''} ${envs.join(', ')})` }
+      : issue,
+  );
+}
+
+function getIn(value: unknown, path: FieldPath): unknown {
+  let cursor = value;
+  for (const seg of path) {
+    if (!isPlainObject(cursor) && !Array.isArray(cursor)) return undefined;
+    cursor = (cursor as Record<string | number, unknown>)[seg];
+  }
+  return cursor;
+}

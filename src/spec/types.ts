@@ -1,0 +1,104 @@
+// The shape of flinkship.yaml once it has passed validation (see schema/flinkship.schema.json).
+
+export type UpgradeMode = 'stateless' | 'savepoint' | 'last-state';
+export const UPGRADE_MODES: readonly UpgradeMode[] = ['stateless', 'savepoint', 'last-state'];
+
+export type ConfigValue = string | number | boolean;
+
+export interface Resource {
+  cpu?: number | string;
+  memory?: string;
+}
+
+export interface ImageFile {
+  source: string;
+  target: string;
+  env?: string;
+}
+
+export interface ImageSpec {
+  base?: string;
+  baseDigest?: string;
+  repository?: string;
+  plugins?: string[];
+  libs?: string[];
+  files?: ImageFile[];
+  env?: Record<string, ConfigValue>;
+}
+
+export interface JobSpec {
+  jar?: string;
+  entryClass?: string;
+  args?: ConfigValue[];
+  parallelism?: number;
+  upgradeMode?: UpgradeMode;
+}
+
+/** The keys an environment can override, and the top level holds. */
+export interface Overridable {
+  image?: ImageSpec;
+  job?: JobSpec;
+  flinkConfiguration?: Record<string, ConfigValue>;
+  jobManager?: { resource?: Resource; replicas?: number };
+  taskManager?: { resource?: Resource; slots?: number };
+  podTemplate?: Record<string, unknown>;
+}
+
+export interface EnvironmentSpec extends Overridable {
+  cluster?: string;
+  clusterId?: string;
+  namespace?: string;
+  createNamespace?: boolean;
+  context?: string;
+  serviceAccount?: string;
+  restServiceType?: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'Headless_ClusterIP';
+  upgradeMode?: UpgradeMode;
+  kafka?: { cluster?: string; topics?: string[] };
+  fluentBit?: { match?: string; topic?: string };
+  ttl?: string;
+  promoteFrom?: string;
+}
+
+export interface Spec extends Overridable {
+  name: string;
+  flinkVersion: string;
+  image: ImageSpec & { repository: string };
+  job: JobSpec & { jar: string };
+  environments?: Record<string, EnvironmentSpec>;
+}
+
+/** A spec loaded from a file: the parsed value plus where it came from, for paths and error locations. */
+export interface LoadedSpec {
+  spec: Spec;
+  /** The file as the user named it, for messages. */
+  file: string;
+  /** The directory relative paths in the spec (jar, libs, files) are resolved against. */
+  dir: string;
+  /** Source positions of every node, by field path. */
+  locate: (path: readonly (string | number)[]) => { line: number; col: number } | undefined;
+}
+
+/** One environment's view of the spec: its values merged over the top level, `{env}` substituted. */
+export interface ResolvedEnvironment {
+  name: string;
+  jobName: string;
+  flinkVersion: string;
+  clusterId: string;
+  namespace: string;
+  createNamespace: boolean;
+  context?: string;
+  cluster?: string;
+  serviceAccount: string;
+  restServiceType: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'Headless_ClusterIP';
+  upgradeMode: UpgradeMode;
+  image: ImageSpec & { base: string; repository: string };
+  job: JobSpec & { jar: string; upgradeMode: UpgradeMode };
+  flinkConfiguration: Record<string, ConfigValue>;
+  jobManager: { resource: Resource; replicas: number };
+  taskManager: { resource: Resource; slots: number };
+  podTemplate?: Record<string, unknown>;
+  kafka?: { cluster?: string; topics?: string[] };
+  fluentBit?: { match?: string; topic?: string };
+  ttl?: string;
+  promoteFrom?: string;
+}

@@ -1,0 +1,9 @@
+// The verbs that work. Later capabilities register theirs here.
+import { planVerb } from './plan.js';
+import { validateVerb } from './validate.js';
+import type { Verb } from './verb.js';
+
+export const VERBS: Record<string, Verb> = {
+  validate: validateVerb as unknown as Verb,
+  plan: planVerb as unknown as Verb,
+};

@@ -1,0 +1,47 @@
+// `flinkship plan --env <name> [--image <ref>]`: everything a deploy would do, without doing any of it.
+import { COMMON_OPTIONS } from '../cli/options.js';
+import { plan, type Plan } from '../plan/plan.js';
+import { renderPlanMarkdown } from '../plan/render.js';
+import { loadSpec } from '../spec/load.js';
+import { defineVerb } from './verb.js';
+
+export const planVerb = defineVerb({
+  name: 'plan',
+  describe: 'Print what would be built and deployed to one environment: Dockerfile, Flink configuration, Kubernetes objects, Flink client argv.',
+  options: {
+    ...COMMON_OPTIONS,
+    env: { kind: 'string', required: true, description: 'The environment of the spec to plan for.', valueName: 'name' },
+    image: {
+      kind: 'string',
+      description: 'The image to deploy, by digest (repository@sha256:...); defaults to what the build will produce.',
+      valueName: 'ref',
+    },
+  },
+  async run(options, ui): Promise<Plan> {
+    return ui.group(`Plan ${options.config} for ${options.env}`, async () => {
+      const loaded = loadSpec(options.config);
+      const result = plan(loaded, options.env, { image: options.image });
+      if (!result.build.pinned) {
+        ui.warning(
+          `image.base ${result.build.base} is not pinned by digest; set image.baseDigest so that every build starts from the same bytes`,
+          { file: loaded.file, ...loaded.locate(['image', 'base']) },
+        );
+      }
+      return result;
+    });
+  },
+  text: (p) => renderPlanMarkdown(p),
+  json: (p) => p,
+  outputs: (p) => ({
+    plan: JSON.stringify(p),
+    'cluster-id': p.clusterId,
+    namespace: p.namespace,
+    image: p.image.ref,
+    'config-hash': p.configHash,
+    'upgrade-mode': p.upgradeMode,
+    dockerfile: p.build.dockerfile,
+    'flink-config': p.flinkConfiguration.file.content,
+    'client-argv': JSON.stringify(p.client.argv),
+  }),
+  summary: (p) => renderPlanMarkdown(p),
+});

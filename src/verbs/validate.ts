@@ -1,0 +1,36 @@
+// `flinkship validate`: load the spec, check it whole, report every problem at its line.
+import { COMMON_OPTIONS } from '../cli/options.js';
+import { loadSpec } from '../spec/load.js';
+import { defineVerb } from './verb.js';
+
+export interface ValidateResult {
+  valid: true;
+  file: string;
+  job: string;
+  flinkVersion: string;
+  environments: string[];
+}
+
+export const validateVerb = defineVerb({
+  name: 'validate',
+  describe: 'Check flinkship.yaml against the schema and the semantic rules; report every problem with its file:line:col.',
+  options: { ...COMMON_OPTIONS },
+  async run(options, ui): Promise<ValidateResult> {
+    return ui.group(`Validate ${options.config}`, async () => {
+      const loaded = loadSpec(options.config);
+      return {
+        valid: true,
+        file: options.config,
+        job: loaded.spec.name,
+        flinkVersion: loaded.spec.flinkVersion,
+        environments: Object.keys(loaded.spec.environments ?? {}),
+      };
+    });
+  },
+  text: (r) =>
+    `${r.file}: valid. Job ${r.job}, Flink ${r.flinkVersion}, environments: ${r.environments.join(', ') || 'none'}.\n`,
+  json: (r) => r,
+  outputs: (r) => ({ valid: 'true', job: r.job, 'flink-version': r.flinkVersion, environments: JSON.stringify(r.environments) }),
+  summary: (r) =>
+    `### flinkship validate\n\n\`${r.file}\` is valid: job **${r.job}**, Flink ${r.flinkVersion}, environments ${r.environments.map((e) => `\`${e}\``).join(', ')}.\n`,
+});
