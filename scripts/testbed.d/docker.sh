@@ -81,7 +81,6 @@ _docker_debian_mirror() {
 
 _docker_start_engine() {
   local logf=$TB_RUN/docker.log args
-  _docker_apt_install docker.io iptables || tb_fail docker "could not install docker.io"
   mkdir -p "$TB_HOME/docker/data" "$TB_RUN/docker/exec"
   # Switching ip_forward on ourselves keeps dockerd from setting the FORWARD policy to DROP, which
   # would cut off network namespaces other testbed components route through.
@@ -192,7 +191,13 @@ docker_up() {
     tb_log "docker: using the engine already running on $DOCKER_TB_SYSTEM_HOST"
   else
     tb_stop dockerd
-    _docker_start_engine
+    _docker_apt_install docker.io iptables || tb_fail docker "could not install docker.io"
+    if _docker_system_engine; then
+      # On a systemd machine the package starts its own engine on the default socket: use that one.
+      tb_log "docker: using the engine the docker.io package started on $DOCKER_TB_SYSTEM_HOST"
+    else
+      _docker_start_engine
+    fi
   fi
   _docker_debian_image
   _docker_busybox_image
