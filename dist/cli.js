@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { createRequire as __flinkshipCreateRequire } from 'node:module'; const require = __flinkshipCreateRequire(import.meta.url);
 var __create = Object.create;
 var __defProp = Object.defineProperty;
@@ -14395,18 +14396,20 @@ var TerminalUi = class {
 };
 
 // src/util/suggest.ts
-function levenshtein(a, b) {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+function editDistance(a, b) {
+  const d = Array.from(
+    { length: a.length + 1 },
+    (_, i) => Array.from({ length: b.length + 1 }, (_2, j) => i === 0 ? j : j === 0 ? i : 0)
+  );
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const up = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2][j - 2] + 1);
+      d[i][j] = best;
     }
   }
-  return prev[b.length];
+  return d[a.length][b.length];
 }
 function closest(word, candidates) {
   const lower = word.toLowerCase();
@@ -14414,7 +14417,7 @@ function closest(word, candidates) {
   let bestDistance = Infinity;
   for (const candidate of candidates) {
     const c = candidate.toLowerCase();
-    const distance = c === lower ? 0 : levenshtein(lower, c);
+    const distance = c === lower ? 0 : editDistance(lower, c);
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
@@ -14447,7 +14450,8 @@ function parseOptions(defs, raw, origin) {
     if (value === "") value = void 0;
     if (value === void 0) {
       if (def.required) {
-        issues.push({ file, field: label, message: `required; expected ${def.description.replace(/\.$/, "")}` });
+        const what = def.description.replace(/\.$/, "");
+        issues.push({ file, field: label, message: `required but not given: ${what[0].toLowerCase()}${what.slice(1)}` });
       }
       out[name] = def.default;
       continue;
@@ -14982,8 +14986,12 @@ function parseSpecDocument(text, file) {
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((err) => {
       const pos2 = err.linePos?.[0] ?? lineCounter.linePos(err.pos[0]);
-      const firstLine = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
-      return { file, line: pos2.line, col: pos2.col, field: "(yaml syntax)", message: firstLine };
+      let message = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+      if (err.code === "DUPLICATE_KEY") {
+        const key = text.slice(err.pos[0]).split(/[:\n]/)[0].trim();
+        message = `duplicate key "${key}"; each key may appear only once in a mapping`;
+      }
+      return { file, line: pos2.line, col: pos2.col, field: "(yaml syntax)", message };
     });
     throw new InputError(issues);
   }
@@ -15155,7 +15163,9 @@ var flinkship_schema_default = {
       },
       required: [
         "repository"
-      ]
+      ],
+      description: "The job image: its base, where it is pushed, and what goes into it.",
+      "x-valid": "a mapping with at least repository, e.g. image: { repository: ghcr.io/acme/log-cleaner }"
     },
     job: {
       type: "object",
@@ -15202,7 +15212,9 @@ var flinkship_schema_default = {
       },
       required: [
         "jar"
-      ]
+      ],
+      description: "The job: its jar, entry class, arguments, parallelism and upgrade mode.",
+      "x-valid": "a mapping with at least jar, e.g. job: { jar: target/log-cleaner.jar }"
     },
     flinkConfiguration: {
       type: "object",
@@ -15290,7 +15302,8 @@ var flinkship_schema_default = {
       description: "Each environment's values merge over the top level.",
       propertyNames: {
         pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
-        maxLength: 30
+        maxLength: 30,
+        "x-valid": "a DNS-1123 label of at most 30 characters, such as staging"
       },
       additionalProperties: {
         type: "object",
@@ -15661,6 +15674,9 @@ function validPhrase(err) {
 }
 function schemaIssues(doc) {
   const validate = validator();
+  if (doc.value === null || doc.value === void 0) {
+    return [{ file: doc.file, line: 1, col: 1, field: "(document)", message: "the file is empty; expected a mapping with name, flinkVersion, image and job" }];
+  }
   if (validate(doc.value)) return [];
   const issues = [];
   const seen = /* @__PURE__ */ new Set();
@@ -15675,6 +15691,7 @@ function schemaIssues(doc) {
   for (const err of validate.errors ?? []) {
     const path3 = toPath(err.instancePath, doc.value);
     const found = err.data;
+    if (err.keyword === "propertyNames") continue;
     if (err.propertyName !== void 0) {
       if (err.keyword === "propertyNames") continue;
       const keyPath = [...path3, err.propertyName];

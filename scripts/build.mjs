@@ -1,5 +1,6 @@
 // Bundles every entry point with esbuild into dist/ (committed: actions run dist/ as checked out).
 //   node scripts/build.mjs [outdir]
+import { chmodSync } from 'node:fs';
 import { build } from 'esbuild';
 
 export const ENTRY_POINTS = {
@@ -28,5 +29,7 @@ export async function bundle(outdir) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await bundle(process.argv[2] ?? 'dist');
+  const outdir = process.argv[2] ?? 'dist';
+  await bundle(outdir);
+  chmodSync(`${outdir}/cli.js`, 0o755);
 }

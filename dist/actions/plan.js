@@ -33958,18 +33958,20 @@ function exitCodeOf(err) {
 }
 
 // src/util/suggest.ts
-function levenshtein(a, b) {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+function editDistance(a, b) {
+  const d = Array.from(
+    { length: a.length + 1 },
+    (_, i) => Array.from({ length: b.length + 1 }, (_2, j) => i === 0 ? j : j === 0 ? i : 0)
+  );
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const up = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2][j - 2] + 1);
+      d[i][j] = best;
     }
   }
-  return prev[b.length];
+  return d[a.length][b.length];
 }
 function closest(word, candidates) {
   const lower = word.toLowerCase();
@@ -33977,7 +33979,7 @@ function closest(word, candidates) {
   let bestDistance = Infinity;
   for (const candidate of candidates) {
     const c = candidate.toLowerCase();
-    const distance = c === lower ? 0 : levenshtein(lower, c);
+    const distance = c === lower ? 0 : editDistance(lower, c);
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
@@ -34010,7 +34012,8 @@ function parseOptions(defs, raw, origin) {
     if (value === "") value = void 0;
     if (value === void 0) {
       if (def.required) {
-        issues.push({ file, field: label, message: `required; expected ${def.description.replace(/\.$/, "")}` });
+        const what = def.description.replace(/\.$/, "");
+        issues.push({ file, field: label, message: `required but not given: ${what[0].toLowerCase()}${what.slice(1)}` });
       }
       out[name] = def.default;
       continue;
@@ -34580,8 +34583,12 @@ function parseSpecDocument(text, file) {
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((err) => {
       const pos2 = err.linePos?.[0] ?? lineCounter.linePos(err.pos[0]);
-      const firstLine = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
-      return { file, line: pos2.line, col: pos2.col, field: "(yaml syntax)", message: firstLine };
+      let message = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+      if (err.code === "DUPLICATE_KEY") {
+        const key = text.slice(err.pos[0]).split(/[:\n]/)[0].trim();
+        message = `duplicate key "${key}"; each key may appear only once in a mapping`;
+      }
+      return { file, line: pos2.line, col: pos2.col, field: "(yaml syntax)", message };
     });
     throw new InputError(issues);
   }
@@ -34753,7 +34760,9 @@ var flinkship_schema_default = {
       },
       required: [
         "repository"
-      ]
+      ],
+      description: "The job image: its base, where it is pushed, and what goes into it.",
+      "x-valid": "a mapping with at least repository, e.g. image: { repository: ghcr.io/acme/log-cleaner }"
     },
     job: {
       type: "object",
@@ -34800,7 +34809,9 @@ var flinkship_schema_default = {
       },
       required: [
         "jar"
-      ]
+      ],
+      description: "The job: its jar, entry class, arguments, parallelism and upgrade mode.",
+      "x-valid": "a mapping with at least jar, e.g. job: { jar: target/log-cleaner.jar }"
     },
     flinkConfiguration: {
       type: "object",
@@ -34888,7 +34899,8 @@ var flinkship_schema_default = {
       description: "Each environment's values merge over the top level.",
       propertyNames: {
         pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
-        maxLength: 30
+        maxLength: 30,
+        "x-valid": "a DNS-1123 label of at most 30 characters, such as staging"
       },
       additionalProperties: {
         type: "object",
@@ -35259,6 +35271,9 @@ function validPhrase(err) {
 }
 function schemaIssues(doc) {
   const validate = validator();
+  if (doc.value === null || doc.value === void 0) {
+    return [{ file: doc.file, line: 1, col: 1, field: "(document)", message: "the file is empty; expected a mapping with name, flinkVersion, image and job" }];
+  }
   if (validate(doc.value)) return [];
   const issues = [];
   const seen = /* @__PURE__ */ new Set();
@@ -35273,6 +35288,7 @@ function schemaIssues(doc) {
   for (const err of validate.errors ?? []) {
     const path3 = toPath(err.instancePath, doc.value);
     const found = err.data;
+    if (err.keyword === "propertyNames") continue;
     if (err.propertyName !== void 0) {
       if (err.keyword === "propertyNames") continue;
       const keyPath = [...path3, err.propertyName];

@@ -53,7 +53,8 @@ export function parseOptions<Defs extends OptionDefs>(defs: Defs, raw: RawValues
     if (value === '') value = undefined;
     if (value === undefined) {
       if (def.required) {
-        issues.push({ file, field: label, message: `required; expected ${def.description.replace(/\.$/, '')}` });
+        const what = def.description.replace(/\.$/, '');
+        issues.push({ file, field: label, message: `required but not given: ${what[0]!.toLowerCase()}${what.slice(1)}` });
       }
       out[name] = def.default;
       continue;

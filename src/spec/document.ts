@@ -38,8 +38,12 @@ export function parseSpecDocument(text: string, file: string): SpecDocument {
   if (doc.errors.length > 0) {
     const issues: InputIssue[] = doc.errors.map((err) => {
       const pos = err.linePos?.[0] ?? lineCounter.linePos(err.pos[0]);
-      const firstLine = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      return { file, line: pos.line, col: pos.col, field: '(yaml syntax)', message: firstLine };
+      let message = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      if (err.code === 'DUPLICATE_KEY') {
+        const key = text.slice(err.pos[0]).split(/[:\n]/)[0]!.trim();
+        message = `duplicate key "${key}"; each key may appear only once in a mapping`;
+      }
+      return { file, line: pos.line, col: pos.col, field: '(yaml syntax)', message };
     });
     throw new InputError(issues);
   }

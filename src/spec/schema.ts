@@ -64,6 +64,9 @@ function validPhrase(err: ErrorObject): string | undefined {
 
 export function schemaIssues(doc: SpecDocument): InputIssue[] {
   const validate = validator();
+  if (doc.value === null || doc.value === undefined) {
+    return [{ file: doc.file, line: 1, col: 1, field: '(document)', message: 'the file is empty; expected a mapping with name, flinkVersion, image and job' }];
+  }
   if (validate(doc.value)) return [];
   const issues: InputIssue[] = [];
   const seen = new Set<string>();
@@ -79,6 +82,7 @@ export function schemaIssues(doc: SpecDocument): InputIssue[] {
   for (const err of validate.errors ?? []) {
     const path = toPath(err.instancePath, doc.value);
     const found = err.data;
+    if (err.keyword === 'propertyNames') continue; // Restated by the error on the name itself, below.
     // An invalid key name (propertyNames): report it once, at the key.
     if (err.propertyName !== undefined) {
       if (err.keyword === 'propertyNames') continue;

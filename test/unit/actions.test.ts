@@ -1,0 +1,90 @@
+// The actions run as the runner runs them: real @actions/core writing to real GITHUB_OUTPUT and
+// GITHUB_STEP_SUMMARY files, annotations on stdout, exit code 2 for bad input.
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { readActionYml, runAction } from '../helpers/runner.js';
+import { VERBS } from '../../src/verbs/index.js';
+
+const FIXTURE = 'fixtures/log-cleaner/flinkship.yaml';
+const IMAGE = `ghcr.io/flinkship/log-cleaner@sha256:${'12'.repeat(32)}`;
+
+describe('actions/plan', () => {
+  it('outputs the plan and writes it to the job summary', async () => {
+    const run = await runAction('actions/plan', { config: FIXTURE, env: 'staging', image: IMAGE });
+    expect(run.code).toBe(0);
+    const plan = JSON.parse(run.outputs.plan!);
+    expect(plan.clusterId).toBe('log-cleaner');
+    expect(run.outputs['cluster-id']).toBe('log-cleaner');
+    expect(run.outputs.namespace).toBe('flink-staging');
+    expect(run.outputs.image).toBe(IMAGE);
+    expect(run.outputs['config-hash']).toBe(plan.configHash);
+    expect(run.outputs['upgrade-mode']).toBe('savepoint');
+    expect(JSON.parse(run.outputs['client-argv']!)).toEqual(plan.client.argv);
+    expect(run.outputs.dockerfile).toBe(plan.build.dockerfile);
+    expect(run.summary).toContain('## Flinkship plan: log-cleaner → staging');
+    expect(run.stdout).toContain('::group::Plan fixtures/log-cleaner/flinkship.yaml for staging');
+    expect(run.stdout).toContain(
+      '::warning file=fixtures/log-cleaner/flinkship.yaml,line=6,col=9::image.base flink:1.20.3-scala_2.12-java17 is not pinned by digest',
+    );
+  });
+
+  it('annotates each spec error at its file, line and column and exits 2', async () => {
+    const file = 'test/fixtures/specs/bad/upgrade-mode-invalid.yaml';
+    const run = await runAction('actions/plan', { config: file, env: 'staging' });
+    expect(run.code).toBe(2);
+    const annotations = run.stdout.split('\n').filter((l) => l.startsWith('::error '));
+    expect(annotations).toEqual([
+      `::error title=flinkship%3A job.upgradeMode,file=${file},line=7,col=16::${file}:7:16: job.upgradeMode: found "savepiont" (did you mean "savepoint"?); valid: stateless, savepoint or last-state`,
+      `::error title=flinkship%3A environments.staging.upgradeMode,file=${file},line=10,col=18::${file}:10:18: environments.staging.upgradeMode: found "Stateless" (did you mean "stateless"?); valid: stateless, savepoint or last-state`,
+    ]);
+    expect(run.stdout).toContain('::error::flinkship: 2 invalid inputs (see the annotations)');
+    expect(run.outputs).toEqual({});
+  });
+
+  it('refuses a bad input value before reading anything', async () => {
+    const run = await runAction('actions/plan', { config: FIXTURE, env: 'staging', output: 'xml' });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain('::error title=flinkship%3A output::<inputs>: output: found "xml"; valid: text or json');
+  });
+
+  it('requires env', async () => {
+    const run = await runAction('actions/plan', { config: FIXTURE });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain('<inputs>: env: required but not given');
+  });
+});
+
+describe('the root action', () => {
+  it('dispatches on command', async () => {
+    const run = await runAction('.', { command: 'validate', config: FIXTURE });
+    expect(run.code).toBe(0);
+    expect(run.outputs).toEqual({
+      valid: 'true',
+      job: 'log-cleaner',
+      'flink-version': '1.20',
+      environments: '["integration","preview","staging","production"]',
+    });
+  });
+
+  it('refuses an unknown command with exit code 2', async () => {
+    const run = await runAction('.', { command: 'deploi' });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain('<inputs>: command: found "deploi"; valid: validate, plan');
+  });
+});
+
+describe('action.yml files', () => {
+  const dirs = Object.keys(VERBS).map((v) => `actions/${v}`);
+
+  it.each(dirs)('%s declares every option as an input and every output, and runs on node24', async (dir) => {
+    const verb = VERBS[dir.split('/')[1]!]!;
+    const yml = readActionYml(dir) as ReturnType<typeof readActionYml> & { outputs: Record<string, unknown> };
+    expect(yml.runs.using).toBe('node24');
+    expect(existsSync(new URL(`../../${dir}/${yml.runs.main}`, import.meta.url))).toBe(true);
+    expect(Object.keys(yml.inputs ?? {}).sort()).toEqual(Object.keys(verb.options).sort());
+    const root = parse(readFileSync('action.yml', 'utf8'));
+    for (const input of Object.keys(verb.options)) expect(Object.keys(root.inputs)).toContain(input);
+    for (const output of Object.keys(yml.outputs)) expect(Object.keys(root.outputs)).toContain(output);
+  });
+});
