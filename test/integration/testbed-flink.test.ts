@@ -1,0 +1,329 @@
+// The `flink` testbed component: the real Flink 1.20.3 client from Maven Central jars (FLINK_HOME),
+// the stand-in base image with the same client in /opt/flink, and a real Flink REST endpoint (a
+// MiniCluster running a stateful job with checkpoints), also reachable through the staging API
+// server's service proxy. These tests use each the way the toolkit will.
+import { spawn } from 'node:child_process';
+import { request } from 'node:https';
+import type { RequestOptions } from 'node:https';
+import { describe, expect, it } from 'vitest';
+import { KubeConfig } from '@kubernetes/client-node';
+import { testbed } from './testbed.js';
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a command; never throws on a non-zero exit; bounded by `timeoutMs`. */
+function run(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 120_000,
+): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      env: { ...process.env, ...env },
+      timeout: timeoutMs,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Like `run`, but a non-zero exit is a failure that shows the output. */
+async function ok(cmd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  const r = await run(cmd, args, env);
+  if (r.code !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r.stdout;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll `probe` every `intervalMs` until it returns a value, or fail saying what was last seen. */
+async function pollUntil<T>(
+  what: string,
+  timeoutMs: number,
+  intervalMs: number,
+  probe: () => Promise<{ done?: T; seen: string }>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = 'nothing';
+  for (let i = 0; i < Math.ceil(timeoutMs / intervalMs) + 1 && Date.now() < deadline; i++) {
+    const r = await probe();
+    seen = r.seen;
+    if (r.done !== undefined) return r.done;
+    await sleep(intervalMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${seen}`);
+}
+
+interface JobOverview {
+  jid: string;
+  name: string;
+  state: string;
+}
+
+interface CheckpointStats {
+  counts: { completed: number; failed: number; restored: number };
+  latest: { restored: { is_savepoint: boolean; external_path: string } | null };
+}
+
+const JOB_NAME = 'flinkship-testbed-counter';
+
+async function getJson<T>(path: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(`${testbed('FLINKSHIP_TESTBED_FLINK_REST_URL')}${path}`, {
+    ...init,
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = await res.text();
+  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${path}: HTTP ${res.status}: ${body}`);
+  return JSON.parse(body) as T;
+}
+
+async function runningJobs(): Promise<JobOverview[]> {
+  const { jobs } = await getJson<{ jobs: JobOverview[] }>('/jobs/overview');
+  return jobs.filter((j) => j.state === 'RUNNING');
+}
+
+/** The one RUNNING job; waits (bounded) while the MiniCluster resubmits after a stop. */
+async function theRunningJob(): Promise<JobOverview> {
+  return pollUntil('exactly one RUNNING job', 60_000, 500, async () => {
+    const jobs = await runningJobs();
+    return { done: jobs.length === 1 ? jobs[0] : undefined, seen: JSON.stringify(jobs) };
+  });
+}
+
+/** Wait for an asynchronous REST operation (savepoint trigger/stop) to leave IN_PROGRESS. */
+async function savepointResult(
+  jobId: string,
+  requestId: string,
+): Promise<{ location?: string; 'failure-cause'?: unknown }> {
+  return pollUntil(`savepoint ${requestId} of job ${jobId}`, 60_000, 500, async () => {
+    const r = await getJson<{
+      status: { id: string };
+      operation?: { location?: string; 'failure-cause'?: unknown };
+    }>(`/jobs/${jobId}/savepoints/${requestId}`);
+    return { done: r.status.id === 'COMPLETED' ? (r.operation ?? {}) : undefined, seen: JSON.stringify(r) };
+  });
+}
+
+describe('testbed flink: FLINK_HOME (the real client from Maven Central jars)', () => {
+  const flink = () => `${testbed('FLINKSHIP_TESTBED_FLINK_HOME')}/bin/flink`;
+
+  it('flink --version reports 1.20.3', async () => {
+    const out = await ok(flink(), ['--version']);
+    expect(out).toMatch(/^Version: 1\.20\.3, Commit ID: [0-9a-f]{7}$/m);
+  });
+
+  it('knows the kubernetes-application target, so flink-kubernetes is loaded through ServiceLoader', async () => {
+    // In 1.20 application mode is the `run-application` action; `run` lists session targets only.
+    const help = (
+      await ok(flink(), ['run-application', '--target', 'kubernetes-application', '--help'])
+    ).replace(/\s+/g, ' ');
+    expect(help).toContain('Action "run-application" runs an application in Application Mode.');
+    expect(help).toContain(
+      'For the "run" action the currently available targets are: "remote", "local", "kubernetes-session".',
+    );
+    expect(help).toContain(
+      'For the "run-application" action the currently available targets are: "kubernetes-application".',
+    );
+  });
+
+  it('lists the MiniCluster job through the REST endpoint (flink list -m)', async () => {
+    const job = await theRunningJob();
+    const address = new URL(testbed('FLINKSHIP_TESTBED_FLINK_REST_URL')).host;
+    const out = await ok(flink(), ['list', '-r', '-m', address]);
+    expect(out).toMatch(new RegExp(`^\\S+ \\S+ : ${job.jid} : ${JOB_NAME} \\(RUNNING\\)$`, 'm'));
+  });
+});
+
+describe('testbed flink: stand-in base image', () => {
+  const docker = (args: string[]) => ok('docker', args, { DOCKER_HOST: testbed('DOCKER_HOST') });
+  const image = () => testbed('FLINKSHIP_TESTBED_FLINK_BASE_IMAGE');
+
+  it('runs the Flink client from /opt/flink as the flink user (9999:9999)', async () => {
+    const out = await docker([
+      'run',
+      '--rm',
+      '--user',
+      '9999:9999',
+      image(),
+      'bash',
+      '-c',
+      'echo "uid=$(id -u) gid=$(id -g) user=$(id -un) pwd=$(pwd) home=$FLINK_HOME"; command -v flink; flink --version',
+    ]);
+    const lines = out.trim().split('\n');
+    expect(lines[0]).toBe('uid=9999 gid=9999 user=flink pwd=/opt/flink home=/opt/flink');
+    expect(lines[1]).toBe('/opt/flink/bin/flink');
+    expect(lines[2]).toMatch(/^Version: 1\.20\.3, Commit ID: [0-9a-f]{7}$/);
+  });
+
+  it('has the /opt/flink layout, owned by flink, with a real plugin jar in opt/', async () => {
+    const out = await docker([
+      'run',
+      '--rm',
+      image(),
+      'bash',
+      '-c',
+      'cd /opt/flink && for d in bin conf lib opt plugins usrlib log; do stat -c "%n %u:%g %F" "$d"; done; ls opt; ls lib | grep -c "^flink-.*\\.jar$"',
+    ]);
+    const lines = out.trim().split('\n');
+    expect(lines.slice(0, 7)).toEqual(
+      ['bin', 'conf', 'lib', 'opt', 'plugins', 'usrlib', 'log'].map((d) => `${d} 9999:9999 directory`),
+    );
+    expect(lines[7]).toBe('flink-metrics-prometheus-1.20.3.jar');
+    expect(Number(lines[8])).toBeGreaterThanOrEqual(10);
+    // A real metrics plugin: its factory class is in the jar (zip entry names are stored as plain text).
+    const factory = await docker([
+      'run',
+      '--rm',
+      image(),
+      'bash',
+      '-c',
+      'grep -a -o "org/apache/flink/metrics/prometheus/PrometheusReporterFactory.class" /opt/flink/opt/flink-metrics-prometheus-1.20.3.jar | head -n 1',
+    ]);
+    expect(factory.trim()).toBe('org/apache/flink/metrics/prometheus/PrometheusReporterFactory.class');
+  });
+
+  it('carries the version label', async () => {
+    const label = await docker([
+      'image',
+      'inspect',
+      '-f',
+      '{{ index .Config.Labels "org.opencontainers.image.version" }}',
+      image(),
+    ]);
+    expect(label.trim()).toBe('1.20.3');
+  });
+});
+
+describe('testbed flink: REST endpoint (MiniCluster)', () => {
+  it('/overview reports Flink 1.20.3', async () => {
+    const overview = await getJson<Record<string, unknown>>('/overview');
+    expect(overview['flink-version']).toBe('1.20.3');
+    expect(overview['taskmanagers']).toBe(1);
+  });
+
+  it('/jobs/overview shows one RUNNING job whose completed checkpoints increase', async () => {
+    const job = await theRunningJob();
+    expect(job.name).toBe(JOB_NAME);
+    const first = (await getJson<CheckpointStats>(`/jobs/${job.jid}/checkpoints`)).counts.completed;
+    const later = await pollUntil(
+      `completed checkpoints of ${job.jid} to pass ${first}`,
+      30_000,
+      500,
+      async () => {
+        const c = (await getJson<CheckpointStats>(`/jobs/${job.jid}/checkpoints`)).counts.completed;
+        return { done: c > first ? c : undefined, seen: `${c} completed` };
+      },
+    );
+    expect(later).toBeGreaterThan(first);
+  });
+
+  it('stops with a savepoint, and the MiniCluster resubmits the job restored from it', async () => {
+    const job = await theRunningJob();
+    const { 'request-id': requestId } = await getJson<{ 'request-id': string }>(`/jobs/${job.jid}/stop`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ drain: false }),
+    });
+    const op = await savepointResult(job.jid, requestId);
+    expect(op['failure-cause']).toBeUndefined();
+    expect(op.location).toMatch(/^file:\/.*\/savepoints\/savepoint-[0-9a-f]{6}-[0-9a-f]{12}$/);
+
+    const stopped = await pollUntil(`job ${job.jid} to be FINISHED`, 30_000, 500, async () => {
+      const d = await getJson<{ state: string }>(`/jobs/${job.jid}`);
+      return { done: d.state === 'FINISHED' ? d.state : undefined, seen: d.state };
+    });
+    expect(stopped).toBe('FINISHED');
+
+    const next = await theRunningJob();
+    expect(next.jid).not.toBe(job.jid);
+    const restored = await pollUntil(`job ${next.jid} to report its restore`, 30_000, 500, async () => {
+      const s = await getJson<CheckpointStats>(`/jobs/${next.jid}/checkpoints`);
+      return { done: s.latest.restored ?? undefined, seen: JSON.stringify(s.latest) };
+    });
+    expect(restored.is_savepoint).toBe(true);
+    expect(restored.external_path).toBe(op.location);
+  });
+});
+
+describe("testbed flink: the REST API through the staging API server's service proxy", () => {
+  function proxyPath(): string {
+    const p = process.env.FLINKSHIP_TESTBED_FLINK_PROXY_PATH;
+    if (!p)
+      throw new Error(
+        'FLINKSHIP_TESTBED_FLINK_PROXY_PATH is not set: the testbed is not up (scripts/testbed up; eval "$(scripts/testbed env)")',
+      );
+    return p;
+  }
+
+  /** A request to the staging API server with the kubeconfig's own credentials. */
+  async function viaApiServer(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: unknown }> {
+    const kc = new KubeConfig();
+    kc.loadFromFile(testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'));
+    const server = kc.getCurrentCluster()?.server;
+    if (!server) throw new Error('the staging kubeconfig names no current cluster');
+    const url = new URL(`${server}${path}`);
+    const opts: RequestOptions = { method, timeout: 15_000 };
+    await kc.applyToHTTPSOptions(opts);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        url,
+        { ...opts, headers: { ...opts.headers, ...(payload ? { 'content-type': 'application/json' } : {}) } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (d: string) => (text += d));
+          res.on('end', () => {
+            try {
+              resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) });
+            } catch {
+              reject(new Error(`${method} ${url.pathname}: HTTP ${res.statusCode}: ${text}`));
+            }
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`${method} ${url.pathname} timed out`)));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  it('answers /overview like the direct endpoint', async () => {
+    const viaProxy = await viaApiServer('GET', `${proxyPath()}/overview`);
+    expect(viaProxy.status).toBe(200);
+    expect((viaProxy.json as Record<string, unknown>)['flink-version']).toBe('1.20.3');
+    expect((viaProxy.json as Record<string, unknown>)['flink-commit']).toBe(
+      (await getJson<Record<string, unknown>>('/overview'))['flink-commit'],
+    );
+  });
+
+  it('takes a savepoint through the proxy (POST) without stopping the job', async () => {
+    const job = await theRunningJob();
+    const trigger = await viaApiServer('POST', `${proxyPath()}/jobs/${job.jid}/savepoints`, {
+      'cancel-job': false,
+    });
+    expect(trigger.status).toBe(202);
+    const requestId = (trigger.json as { 'request-id': string })['request-id'];
+    const done = await pollUntil(`savepoint ${requestId} through the proxy`, 60_000, 500, async () => {
+      const r = await viaApiServer('GET', `${proxyPath()}/jobs/${job.jid}/savepoints/${requestId}`);
+      const s = r.json as { status: { id: string }; operation?: { location?: string } };
+      return { done: s.status.id === 'COMPLETED' ? s.operation : undefined, seen: JSON.stringify(r.json) };
+    });
+    expect(done?.location).toMatch(/^file:\/.*\/savepoints\/savepoint-[0-9a-f]{6}-[0-9a-f]{12}$/);
+    expect((await getJson<{ state: string }>(`/jobs/${job.jid}`)).state).toBe('RUNNING');
+  });
+});
