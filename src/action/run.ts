@@ -16,7 +16,11 @@ export async function runAction(verbName?: string): Promise<number> {
     if (!verb) {
       const known = Object.keys(VERBS);
       throw new InputError([
-        { file: '<inputs>', field: 'command', message: `found "${name}"${didYouMean(name, known)}; valid: ${known.join(', ')}` },
+        {
+          file: '<inputs>',
+          field: 'command',
+          message: `found "${name}"${didYouMean(name, known)}; valid: ${known.join(', ')}`,
+        },
       ]);
     }
     const defs = verb.options as OptionDefs;
@@ -31,7 +35,9 @@ export async function runAction(verbName?: string): Promise<number> {
     const code = exitCodeOf(err);
     if (err instanceof InputError) {
       ui.issues(err.issues);
-      core.setFailed(`flinkship: ${err.issues.length} invalid input${err.issues.length > 1 ? 's' : ''} (see the annotations)`);
+      core.setFailed(
+        `flinkship: ${err.issues.length} invalid input${err.issues.length > 1 ? 's' : ''} (see the annotations)`,
+      );
     } else {
       core.setFailed(err instanceof Error ? err.message : String(err));
     }

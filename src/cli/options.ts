@@ -24,15 +24,16 @@ export interface BooleanDef extends BaseDef {
 export type OptionDef = StringDef | EnumDef | BooleanDef;
 export type OptionDefs = Record<string, OptionDef>;
 
-type ValueOf<D extends OptionDef> = D extends EnumDef<infer V>
-  ? V
-  : D extends BooleanDef
-    ? boolean
-    : D extends { required: true }
-      ? string
-      : D extends { default: string }
+type ValueOf<D extends OptionDef> =
+  D extends EnumDef<infer V>
+    ? V
+    : D extends BooleanDef
+      ? boolean
+      : D extends { required: true }
         ? string
-        : string | undefined;
+        : D extends { default: string }
+          ? string
+          : string | undefined;
 export type OptionsOf<Defs extends OptionDefs> = { [K in keyof Defs]: ValueOf<Defs[K]> };
 
 /** Raw values as they arrive: flags from parseArgs, inputs from the runner (empty string = not given). */
@@ -43,7 +44,11 @@ export function optionLabel(name: string, origin: Origin): string {
   return origin === 'flags' ? `--${name}` : name;
 }
 
-export function parseOptions<Defs extends OptionDefs>(defs: Defs, raw: RawValues, origin: Origin): OptionsOf<Defs> {
+export function parseOptions<Defs extends OptionDefs>(
+  defs: Defs,
+  raw: RawValues,
+  origin: Origin,
+): OptionsOf<Defs> {
   const issues: InputIssue[] = [];
   const out: Record<string, unknown> = {};
   const file = origin === 'flags' ? '<flags>' : '<inputs>';
@@ -54,7 +59,11 @@ export function parseOptions<Defs extends OptionDefs>(defs: Defs, raw: RawValues
     if (value === undefined) {
       if (def.required) {
         const what = def.description.replace(/\.$/, '');
-        issues.push({ file, field: label, message: `required but not given: ${what[0]!.toLowerCase()}${what.slice(1)}` });
+        issues.push({
+          file,
+          field: label,
+          message: `required but not given: ${what[0]!.toLowerCase()}${what.slice(1)}`,
+        });
       }
       out[name] = def.default;
       continue;
@@ -68,7 +77,11 @@ export function parseOptions<Defs extends OptionDefs>(defs: Defs, raw: RawValues
       case 'enum': {
         const v = String(value);
         if (!def.values.includes(v)) {
-          issues.push({ file, field: label, message: `found "${v}"${didYouMean(v, def.values)}; valid: ${oneOf(def.values)}` });
+          issues.push({
+            file,
+            field: label,
+            message: `found "${v}"${didYouMean(v, def.values)}; valid: ${oneOf(def.values)}`,
+          });
         } else out[name] = v;
         break;
       }

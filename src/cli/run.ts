@@ -39,14 +39,22 @@ Exit codes: 0 success, 1 operation failed, 2 invalid input.
 
 function verbUsage(verb: Verb): string {
   const lines = Object.entries(verb.options as OptionDefs).map(([name, def]) => {
-    const value = def.kind === 'boolean' ? '' : def.kind === 'enum' ? ` ${def.values.join('|')}` : ` <${def.valueName ?? 'value'}>`;
+    const value =
+      def.kind === 'boolean'
+        ? ''
+        : def.kind === 'enum'
+          ? ` ${def.values.join('|')}`
+          : ` <${def.valueName ?? 'value'}>`;
     const dflt = def.kind !== 'boolean' && def.default !== undefined ? ` (default ${def.default})` : '';
     return `  ${`--${name}${value}`.padEnd(24)} ${def.description}${def.required ? ' Required.' : ''}${dflt}`;
   });
   return `Usage: flinkship ${verb.name} [flags]\n\n${verb.describe}\n\nFlags:\n${lines.join('\n')}\n  --help                   Show this help.\n`;
 }
 
-export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   const [verbName, ...rest] = argv;
   if (verbName === undefined || verbName === '--help' || verbName === '-h' || verbName === 'help') {
     io.stdout.write(usage());
@@ -66,7 +74,9 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
   }
 
   const defs = verb.options as OptionDefs;
-  const wantsJson = rest.some((a, i) => a === '--output=json' || (a === '--output' && rest[i + 1] === 'json'));
+  const wantsJson = rest.some(
+    (a, i) => a === '--output=json' || (a === '--output' && rest[i + 1] === 'json'),
+  );
   const ui = new TerminalUi(io.stderr);
   try {
     let parsed;
@@ -77,7 +87,10 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
         allowPositionals: false,
         options: {
           ...Object.fromEntries(
-            Object.entries(defs).map(([name, def]) => [name, { type: def.kind === 'boolean' ? 'boolean' : 'string' } as const]),
+            Object.entries(defs).map(([name, def]) => [
+              name,
+              { type: def.kind === 'boolean' ? 'boolean' : 'string' } as const,
+            ]),
           ),
           help: { type: 'boolean', short: 'h' },
           version: { type: 'boolean' },
@@ -94,15 +107,26 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
       io.stdout.write(`${VERSION}\n`);
       return 0;
     }
-    const options = parseOptions(defs, parsed.values as Record<string, string | boolean | undefined>, 'flags');
+    const options = parseOptions(
+      defs,
+      parsed.values as Record<string, string | boolean | undefined>,
+      'flags',
+    );
     const result = await verb.run(options, ui);
-    io.stdout.write(options.output === 'json' ? JSON.stringify(verb.json(result), null, 2) + '\n' : verb.text(result));
+    io.stdout.write(
+      options.output === 'json' ? JSON.stringify(verb.json(result), null, 2) + '\n' : verb.text(result),
+    );
     return 0;
   } catch (err) {
     const code = exitCodeOf(err);
     if (err instanceof InputError) ui.issues(err.issues);
     else ui.error(err instanceof Error ? err.message : String(err));
-    if (code === 1 && !(err instanceof Error && err.name === 'OperationError') && err instanceof Error && err.stack) {
+    if (
+      code === 1 &&
+      !(err instanceof Error && err.name === 'OperationError') &&
+      err instanceof Error &&
+      err.stack
+    ) {
       io.stderr.write(`(unexpected error; please report it)\n${err.stack}\n`);
     }
     if (wantsJson) {
@@ -126,7 +150,13 @@ function flagError(err: Error, known: string[]): InputError {
     message = `unknown flag${didYouMean(flag, valid)}; valid: ${valid.join(', ')}`;
   } else if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
     const arg = /'([^']+)'/.exec(err.message)?.[1] ?? '';
-    return new InputError([{ file: '<flags>', field: arg, message: `unexpected argument; flags take the form --name value (valid: ${valid.join(', ')})` }]);
+    return new InputError([
+      {
+        file: '<flags>',
+        field: arg,
+        message: `unexpected argument; flags take the form --name value (valid: ${valid.join(', ')})`,
+      },
+    ]);
   } else if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     message = `expects a value`;
   }

@@ -5,7 +5,6 @@ import type { ConfigValue, ResolvedEnvironment } from '../spec/types.js';
 export { MANAGED_KEYS } from '../spec/managedKeys.js';
 import { formatFlinkMemory, parseCpu, parseMemory } from '../util/quantity.js';
 
-
 export function isFlink2(flinkVersion: string): boolean {
   return flinkVersion.startsWith('2.');
 }

@@ -75,14 +75,23 @@ export function plan(loaded: LoadedSpec, envName: string, options: PlanOptions =
   if (options.image !== undefined) {
     const parsed = parseImageRef(options.image);
     if (!parsed) {
-      throw new InputError([{ file: '<flags>', field: '--image', message: `found "${options.image}"; expected ${IMAGE_REF_HINT}` }]);
+      throw new InputError([
+        {
+          file: '<flags>',
+          field: '--image',
+          message: `found "${options.image}"; expected ${IMAGE_REF_HINT}`,
+        },
+      ]);
     }
     imageRef = options.image;
     byDigest = parsed.digest !== undefined;
   }
 
   const podTemplate = env.podTemplate
-    ? { path: `${workDir}/pod-template.yaml`, content: stringify({ apiVersion: 'v1', kind: 'Pod', ...env.podTemplate }) }
+    ? {
+        path: `${workDir}/pod-template.yaml`,
+        content: stringify({ apiVersion: 'v1', kind: 'Pod', ...env.podTemplate }),
+      }
     : undefined;
   const entries = effectiveConfiguration(env, imageRef, podTemplate?.path);
   const image = planImage(env, loaded.file);
@@ -98,7 +107,12 @@ export function plan(loaded: LoadedSpec, envName: string, options: PlanOptions =
     namespace: env.namespace,
     ...(env.context ? { context: env.context } : {}),
     upgradeMode: env.upgradeMode,
-    image: { ref: imageRef, resolved: options.image !== undefined, byDigest, repository: env.image.repository },
+    image: {
+      ref: imageRef,
+      resolved: options.image !== undefined,
+      byDigest,
+      repository: env.image.repository,
+    },
     build,
     flinkConfiguration: { entries, file: renderConfigFile(env.flinkVersion, entries) },
     ...(podTemplate ? { podTemplate } : {}),
@@ -109,7 +123,11 @@ export function plan(loaded: LoadedSpec, envName: string, options: PlanOptions =
 }
 
 /** `flink run --target kubernetes-application` (never `run-application`, which Flink 2.0 removed). */
-export function clientArgv(entries: Record<string, string>, env: ResolvedEnvironment, jarPath: string): string[] {
+export function clientArgv(
+  entries: Record<string, string>,
+  env: ResolvedEnvironment,
+  jarPath: string,
+): string[] {
   const argv = ['run', '--target', 'kubernetes-application'];
   for (const [key, value] of Object.entries(entries)) {
     if (key === 'execution.target') continue;
@@ -120,7 +138,11 @@ export function clientArgv(entries: Record<string, string>, env: ResolvedEnviron
   return argv;
 }
 
-function configHash(entries: Record<string, string>, podTemplate: string | undefined, argv: string[]): string {
+function configHash(
+  entries: Record<string, string>,
+  podTemplate: string | undefined,
+  argv: string[],
+): string {
   const withoutImage = Object.fromEntries(
     Object.entries(entries).filter(([k]) => k !== 'kubernetes.container.image.ref'),
   );

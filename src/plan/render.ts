@@ -11,7 +11,11 @@ function shellQuote(arg: string): string {
 }
 
 export function renderPlanMarkdown(p: Plan): string {
-  const imageNote = p.image.resolved ? (p.image.byDigest ? '' : ' (a tag, not a digest)') : ' (the digest comes from the build)';
+  const imageNote = p.image.resolved
+    ? p.image.byDigest
+      ? ''
+      : ' (a tag, not a digest)'
+    : ' (the digest comes from the build)';
   const rows: [string, string][] = [
     ['Job', p.job],
     ['Environment', p.environment],
@@ -31,7 +35,8 @@ export function renderPlanMarkdown(p: Plan): string {
   out.push('### Image build\n');
   out.push(fence('dockerfile', p.build.dockerfile));
   out.push('Build context (exactly these files):\n');
-  for (const f of p.build.context) out.push(`- \`${f.path}\`${f.source ? ` ← \`${f.source}\`` : ' (generated)'}`);
+  for (const f of p.build.context)
+    out.push(`- \`${f.path}\`${f.source ? ` ← \`${f.source}\`` : ' (generated)'}`);
   out.push('');
   out.push(`### Flink configuration (\`${p.flinkConfiguration.file.name}\`)\n`);
   out.push(fence('yaml', p.flinkConfiguration.file.content));

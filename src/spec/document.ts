@@ -60,7 +60,9 @@ export function parseSpecDocument(text: string, file: string): SpecDocument {
     let depth = 0;
     for (const seg of path) {
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+        const pair = node.items.find(
+          (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg),
+        );
         if (!pair) break;
         keyNode = pair.key as Node;
         node = pair.value as Node | null;

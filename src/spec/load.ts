@@ -20,7 +20,9 @@ export function validateDocument(doc: SpecDocument): InputIssue[] {
   const schemaFields = new Set(schema.map((i) => i.field));
   // A semantic finding on a field the schema already rejected adds nothing.
   const semantic = semanticIssues(doc).filter((i) => !schemaFields.has(i.field));
-  return [...schema, ...semantic].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+  return [...schema, ...semantic].sort(
+    (a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0),
+  );
 }
 
 export function loadSpec(file: string): LoadedSpec {

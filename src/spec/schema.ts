@@ -65,7 +65,15 @@ function validPhrase(err: ErrorObject): string | undefined {
 export function schemaIssues(doc: SpecDocument): InputIssue[] {
   const validate = validator();
   if (doc.value === null || doc.value === undefined) {
-    return [{ file: doc.file, line: 1, col: 1, field: '(document)', message: 'the file is empty; expected a mapping with name, flinkVersion, image and job' }];
+    return [
+      {
+        file: doc.file,
+        line: 1,
+        col: 1,
+        field: '(document)',
+        message: 'the file is empty; expected a mapping with name, flinkVersion, image and job',
+      },
+    ];
   }
   if (validate(doc.value)) return [];
   const issues: InputIssue[] = [];
@@ -133,7 +141,11 @@ export function schemaIssues(doc: SpecDocument): InputIssue[] {
         break;
       }
       case 'pattern':
-        push(path, false, `found ${describeValue(found)}; expected ${validPhrase(err) ?? `a value matching ${String(err.schema)}`}`);
+        push(
+          path,
+          false,
+          `found ${describeValue(found)}; expected ${validPhrase(err) ?? `a value matching ${String(err.schema)}`}`,
+        );
         break;
       case 'minimum':
       case 'maximum':
@@ -159,7 +171,11 @@ export function schemaIssues(doc: SpecDocument): InputIssue[] {
         );
         break;
       default:
-        push(path, false, `found ${describeValue(found)}; expected a value that ${err.message ?? 'is valid'}`);
+        push(
+          path,
+          false,
+          `found ${describeValue(found)}; expected a value that ${err.message ?? 'is valid'}`,
+        );
     }
   }
   return issues;

@@ -54,7 +54,8 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
     issues.set(key, { file: doc.file, line: p.line, col: p.col, field, message, envs: env ? [env] : [] });
   };
   /** The first of `paths` the user actually wrote; the last one otherwise. */
-  const where = (...paths: FieldPath[]): FieldPath => paths.find((p) => doc.has(p)) ?? paths[paths.length - 1]!;
+  const where = (...paths: FieldPath[]): FieldPath =>
+    paths.find((p) => doc.has(p)) ?? paths[paths.length - 1]!;
 
   if (typeof root.name === 'string' && !isDns1123Label(root.name)) {
     report(['name'], `found "${root.name}"; expected ${LABEL_HINT}, such as log-cleaner`);
@@ -73,18 +74,33 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
       for (const key of Object.keys(conf)) {
         const instead = MANAGED_KEYS[key];
         if (instead) {
-          report([...scope, 'flinkConfiguration', key], `"${key}" is set by flinkship from ${instead}; remove it here and use that field instead`, undefined, true);
+          report(
+            [...scope, 'flinkConfiguration', key],
+            `"${key}" is set by flinkship from ${instead}; remove it here and use that field instead`,
+            undefined,
+            true,
+          );
         }
       }
     }
     for (const process of ['jobManager', 'taskManager']) {
       const resource = getIn(root, [...scope, process, 'resource']);
       if (!isPlainObject(resource)) continue;
-      if (resource.cpu !== undefined && (typeof resource.cpu === 'string' || typeof resource.cpu === 'number') && parseCpu(resource.cpu) === undefined) {
-        report([...scope, process, 'resource', 'cpu'], `found ${JSON.stringify(resource.cpu)}; expected a positive number of cores such as 1, 0.5 or "500m"`);
+      if (
+        resource.cpu !== undefined &&
+        (typeof resource.cpu === 'string' || typeof resource.cpu === 'number') &&
+        parseCpu(resource.cpu) === undefined
+      ) {
+        report(
+          [...scope, process, 'resource', 'cpu'],
+          `found ${JSON.stringify(resource.cpu)}; expected a positive number of cores such as 1, 0.5 or "500m"`,
+        );
       }
       if (typeof resource.memory === 'string' && parseMemory(resource.memory) === undefined) {
-        report([...scope, process, 'resource', 'memory'], `found "${resource.memory}"; expected ${MEMORY_FORMAT_HINT}`);
+        report(
+          [...scope, process, 'resource', 'memory'],
+          `found "${resource.memory}"; expected ${MEMORY_FORMAT_HINT}`,
+        );
       }
     }
   }
@@ -113,9 +129,11 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
       if (!isDns1123Label(resolved.clusterId)) {
         // An invalid name is reported once, at name; a clusterId of the environment's own, here.
         if (env.clusterId !== undefined)
-        report(idPath, `cluster-id "${resolved.clusterId}" is not ${LABEL_HINT}`, envName);
+          report(idPath, `cluster-id "${resolved.clusterId}" is not ${LABEL_HINT}`, envName);
       } else if (resolved.clusterId.length + reserve > MAX_CLUSTER_ID_LENGTH) {
-        const suffix = reserve ? ` plus "-pr-<number>" (${reserve} characters reserved for pull-request previews)` : '';
+        const suffix = reserve
+          ? ` plus "-pr-<number>" (${reserve} characters reserved for pull-request previews)`
+          : '';
         report(
           idPath,
           `cluster-id "${resolved.clusterId}" is ${resolved.clusterId.length} characters${suffix}; Flink's kubernetes.cluster-id allows at most ${MAX_CLUSTER_ID_LENGTH}: shorten it to ${MAX_CLUSTER_ID_LENGTH - reserve} or fewer`,
@@ -128,7 +146,8 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
     const confPath = (key: string) => where(at('flinkConfiguration', key), ['flinkConfiguration', key]);
     const ha = haEnabled(conf);
     if (ha && conf['high-availability.storageDir'] === undefined) {
-      const typeKey = conf['high-availability.type'] !== undefined ? 'high-availability.type' : 'high-availability';
+      const typeKey =
+        conf['high-availability.type'] !== undefined ? 'high-availability.type' : 'high-availability';
       report(
         confPath(typeKey),
         `high availability is on (${typeKey}: ${String(conf[typeKey])}) but high-availability.storageDir is not set; add it, e.g. high-availability.storageDir: s3://bucket/{env}/ha`,
@@ -139,22 +158,40 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
     if (resolved.upgradeMode === 'last-state') {
       const missing: string[] = [];
       if (!ha) missing.push('high availability (high-availability.type: kubernetes)');
-      if (conf['execution.checkpointing.interval'] === undefined) missing.push('checkpointing (execution.checkpointing.interval)');
+      if (conf['execution.checkpointing.interval'] === undefined)
+        missing.push('checkpointing (execution.checkpointing.interval)');
       if (missing.length) {
-        report(modePath, `upgradeMode last-state resumes from HA metadata and checkpoints, but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not configured; configure ${missing.length > 1 ? 'them' : 'it'} or use savepoint`, envName);
+        report(
+          modePath,
+          `upgradeMode last-state resumes from HA metadata and checkpoints, but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not configured; configure ${missing.length > 1 ? 'them' : 'it'} or use savepoint`,
+          envName,
+        );
       }
     }
     if (resolved.upgradeMode === 'savepoint' && conf['state.savepoints.dir'] === undefined) {
-      report(modePath, 'upgradeMode savepoint needs somewhere to write savepoints, but state.savepoints.dir is not set; add it to flinkConfiguration, e.g. state.savepoints.dir: s3://bucket/{env}/savepoints', envName);
+      report(
+        modePath,
+        'upgradeMode savepoint needs somewhere to write savepoints, but state.savepoints.dir is not set; add it to flinkConfiguration, e.g. state.savepoints.dir: s3://bucket/{env}/savepoints',
+        envName,
+      );
     }
     if (resolved.jobManager.replicas > 1 && !ha) {
-      report(where(at('jobManager', 'replicas'), ['jobManager', 'replicas']), `found ${resolved.jobManager.replicas} JobManager replicas; more than 1 needs high availability (high-availability.type: kubernetes)`, envName);
+      report(
+        where(at('jobManager', 'replicas'), ['jobManager', 'replicas']),
+        `found ${resolved.jobManager.replicas} JobManager replicas; more than 1 needs high availability (high-availability.type: kubernetes)`,
+        envName,
+      );
     }
     if (env.promoteFrom !== undefined && typeof env.promoteFrom === 'string') {
       if (env.promoteFrom === envName || !envNames.includes(env.promoteFrom)) {
         const others = envNames.filter((n) => n !== envName);
-        const valid = others.length ? `another environment of this spec: ${others.join(', ')}` : 'another environment, but this spec has no other';
-        report(at('promoteFrom'), `found "${env.promoteFrom}"${didYouMean(env.promoteFrom, others)}; expected ${valid}`);
+        const valid = others.length
+          ? `another environment of this spec: ${others.join(', ')}`
+          : 'another environment, but this spec has no other';
+        report(
+          at('promoteFrom'),
+          `found "${env.promoteFrom}"${didYouMean(env.promoteFrom, others)}; expected ${valid}`,
+        );
       }
     }
   }
@@ -164,7 +201,10 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
 function finish(issues: Map<string, InputIssue & { envs: string[] }>): InputIssue[] {
   return [...issues.values()].map(({ envs, ...issue }) =>
     envs.length > 0 && !issue.field.startsWith(`environments.${envs[0]}`)
-      ? { ...issue, message: `${issue.message} (environment${envs.length > 1 ? 's' : ''} ${envs.join(', ')})` }
+      ? {
+          ...issue,
+          message: `${issue.message} (environment${envs.length > 1 ? 's' : ''} ${envs.join(', ')})`,
+        }
       : issue,
   );
 }

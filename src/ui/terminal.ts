@@ -9,7 +9,10 @@ function where(at?: Location): string {
 
 export class TerminalUi implements Ui {
   private readonly secrets: string[] = [];
-  constructor(private readonly stderr: NodeJS.WritableStream = process.stderr, private readonly quiet = false) {}
+  constructor(
+    private readonly stderr: NodeJS.WritableStream = process.stderr,
+    private readonly quiet = false,
+  ) {}
 
   private write(line: string): void {
     let text = line;

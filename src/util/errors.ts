@@ -31,8 +31,7 @@ export class OperationError extends Error {
 }
 
 export function formatIssue(issue: InputIssue): string {
-  const where =
-    issue.line !== undefined ? `${issue.file}:${issue.line}:${issue.col ?? 1}` : issue.file;
+  const where = issue.line !== undefined ? `${issue.file}:${issue.line}:${issue.col ?? 1}` : issue.file;
   return `${where}: ${issue.field}: ${issue.message}`;
 }
 

@@ -12,7 +12,8 @@ const REFERENCE = new RegExp(
   `^(?<repository>${DOMAIN}?${COMPONENT}(?:/${COMPONENT})*)(?::(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$`,
 );
 
-export const IMAGE_REF_HINT = 'an image reference such as registry.example.com/team/job@sha256:<64 hex digits>';
+export const IMAGE_REF_HINT =
+  'an image reference such as registry.example.com/team/job@sha256:<64 hex digits>';
 
 export function parseImageRef(value: string): ImageRef | undefined {
   const m = REFERENCE.exec(value);

@@ -7,13 +7,20 @@ import { defineVerb } from './verb.js';
 
 export const planVerb = defineVerb({
   name: 'plan',
-  describe: 'Print what would be built and deployed to one environment: Dockerfile, Flink configuration, Kubernetes objects, Flink client argv.',
+  describe:
+    'Print what would be built and deployed to one environment: Dockerfile, Flink configuration, Kubernetes objects, Flink client argv.',
   options: {
     ...COMMON_OPTIONS,
-    env: { kind: 'string', required: true, description: 'The environment of the spec to plan for.', valueName: 'name' },
+    env: {
+      kind: 'string',
+      required: true,
+      description: 'The environment of the spec to plan for.',
+      valueName: 'name',
+    },
     image: {
       kind: 'string',
-      description: 'The image to deploy, by digest (repository@sha256:...); defaults to what the build will produce.',
+      description:
+        'The image to deploy, by digest (repository@sha256:...); defaults to what the build will produce.',
       valueName: 'ref',
     },
   },

@@ -13,7 +13,8 @@ export interface ValidateResult {
 
 export const validateVerb = defineVerb({
   name: 'validate',
-  describe: 'Check flinkship.yaml against the schema and the semantic rules; report every problem with its file:line:col.',
+  describe:
+    'Check flinkship.yaml against the schema and the semantic rules; report every problem with its file:line:col.',
   options: { ...COMMON_OPTIONS },
   async run(options, ui): Promise<ValidateResult> {
     return ui.group(`Validate ${options.config}`, async () => {
@@ -30,7 +31,12 @@ export const validateVerb = defineVerb({
   text: (r) =>
     `${r.file}: valid. Job ${r.job}, Flink ${r.flinkVersion}, environments: ${r.environments.join(', ') || 'none'}.\n`,
   json: (r) => r,
-  outputs: (r) => ({ valid: 'true', job: r.job, 'flink-version': r.flinkVersion, environments: JSON.stringify(r.environments) }),
+  outputs: (r) => ({
+    valid: 'true',
+    job: r.job,
+    'flink-version': r.flinkVersion,
+    environments: JSON.stringify(r.environments),
+  }),
   summary: (r) =>
     `### flinkship validate\n\n\`${r.file}\` is valid: job **${r.job}**, Flink ${r.flinkVersion}, environments ${r.environments.map((e) => `\`${e}\``).join(', ')}.\n`,
 });

@@ -42,7 +42,11 @@ export function parseOutputFile(text: string): Record<string, string> {
   return out;
 }
 
-export async function runAction(actionDir: string, inputs: Record<string, string>, cwd = process.cwd()): Promise<ActionRun> {
+export async function runAction(
+  actionDir: string,
+  inputs: Record<string, string>,
+  cwd = process.cwd(),
+): Promise<ActionRun> {
   const yml = readActionYml(actionDir);
   const dir = mkdtempSync(path.join(tmpdir(), 'flinkship-runner-'));
   const outputFile = path.join(dir, 'output');
@@ -63,7 +67,8 @@ export async function runAction(actionDir: string, inputs: Record<string, string
     if (value !== undefined) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   }
   for (const name of Object.keys(inputs)) {
-    if (!(name in (yml.inputs ?? {}))) throw new Error(`input ${name} is not declared in ${actionDir}/action.yml`);
+    if (!(name in (yml.inputs ?? {})))
+      throw new Error(`input ${name} is not declared in ${actionDir}/action.yml`);
   }
   const main = path.resolve(actionDir, yml.runs.main);
   return new Promise((resolve) => {

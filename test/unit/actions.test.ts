@@ -45,7 +45,9 @@ describe('actions/plan', () => {
   it('refuses a bad input value before reading anything', async () => {
     const run = await runAction('actions/plan', { config: FIXTURE, env: 'staging', output: 'xml' });
     expect(run.code).toBe(2);
-    expect(run.stdout).toContain('::error title=flinkship%3A output::<inputs>: output: found "xml"; valid: text or json');
+    expect(run.stdout).toContain(
+      '::error title=flinkship%3A output::<inputs>: output: found "xml"; valid: text or json',
+    );
   });
 
   it('requires env', async () => {

@@ -22,7 +22,9 @@ describe('flinkship validate', () => {
   it('accepts the fixture spec with exit code 0', async () => {
     const r = await cli('validate', '--config', FIXTURE);
     expect(r.code).toBe(0);
-    expect(r.out).toBe(`${FIXTURE}: valid. Job log-cleaner, Flink 1.20, environments: integration, preview, staging, production.\n`);
+    expect(r.out).toBe(
+      `${FIXTURE}: valid. Job log-cleaner, Flink 1.20, environments: integration, preview, staging, production.\n`,
+    );
   });
 
   it('prints JSON for machines', async () => {
@@ -43,11 +45,18 @@ describe('flinkship validate', () => {
     expect(r.out).toBe('');
     const errors = r.err.split('\n').filter((l) => l.startsWith('error: '));
     expect(errors).toHaveLength(11);
-    expect(errors[0]).toBe(`error: ${file}:1:7: name: found "Log_Cleaner"; expected a DNS-1123 label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit, such as log-cleaner`);
+    expect(errors[0]).toBe(
+      `error: ${file}:1:7: name: found "Log_Cleaner"; expected a DNS-1123 label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit, such as log-cleaner`,
+    );
   });
 
   it('puts the issues in the JSON error object with --output json', async () => {
-    const r = await cli('validate', '--config', 'test/fixtures/specs/bad/upgrade-mode-invalid.yaml', '--output=json');
+    const r = await cli(
+      'validate',
+      '--config',
+      'test/fixtures/specs/bad/upgrade-mode-invalid.yaml',
+      '--output=json',
+    );
     expect(r.code).toBe(2);
     const { error } = JSON.parse(r.out);
     expect(error.exitCode).toBe(2);
@@ -67,31 +76,64 @@ describe('flinkship validate', () => {
 describe('flinkship plan', () => {
   it('prints the plan as JSON with the image given', async () => {
     const image = `ghcr.io/flinkship/log-cleaner@sha256:${'0f'.repeat(32)}`;
-    const r = await cli('plan', '--config', FIXTURE, '--env', 'staging', '--image', image, '--output', 'json');
+    const r = await cli(
+      'plan',
+      '--config',
+      FIXTURE,
+      '--env',
+      'staging',
+      '--image',
+      image,
+      '--output',
+      'json',
+    );
     expect(r.code).toBe(0);
     const p = JSON.parse(r.out);
-    expect(p).toMatchObject({ planVersion: 1, job: 'log-cleaner', environment: 'staging', clusterId: 'log-cleaner', namespace: 'flink-staging' });
-    expect(p.image).toEqual({ ref: image, resolved: true, byDigest: true, repository: 'ghcr.io/flinkship/log-cleaner' });
-    expect(r.err).toContain(`${FIXTURE}:6:9: warning: image.base flink:1.20.3-scala_2.12-java17 is not pinned by digest`);
+    expect(p).toMatchObject({
+      planVersion: 1,
+      job: 'log-cleaner',
+      environment: 'staging',
+      clusterId: 'log-cleaner',
+      namespace: 'flink-staging',
+    });
+    expect(p.image).toEqual({
+      ref: image,
+      resolved: true,
+      byDigest: true,
+      repository: 'ghcr.io/flinkship/log-cleaner',
+    });
+    expect(r.err).toContain(
+      `${FIXTURE}:6:9: warning: image.base flink:1.20.3-scala_2.12-java17 is not pinned by digest`,
+    );
   });
 
   it('prints Markdown for people by default', async () => {
     const r = await cli('plan', '--config', FIXTURE, '--env', 'production');
     expect(r.code).toBe(0);
     expect(r.out.split('\n')[0]).toBe('## Flinkship plan: log-cleaner → production');
-    expect(r.out).toContain('flink run \\\n  --target \\\n  kubernetes-application \\\n  -Dexecution.checkpointing.interval=10s');
+    expect(r.out).toContain(
+      'flink run \\\n  --target \\\n  kubernetes-application \\\n  -Dexecution.checkpointing.interval=10s',
+    );
   });
 
   it('requires --env', async () => {
     const r = await cli('plan', '--config', FIXTURE);
     expect(r.code).toBe(2);
-    expect(r.err).toBe('error: <flags>: --env: required but not given: the environment of the spec to plan for\n');
+    expect(r.err).toBe(
+      'error: <flags>: --env: required but not given: the environment of the spec to plan for\n',
+    );
   });
 
   it.each([
-    [['plan', '--env', 'staging', '--output', 'yaml'], 'error: <flags>: --output: found "yaml"; valid: text or json'],
-    [['plan', '--env', 'staging', '--enviroment', 'x'], 'error: <flags>: --enviroment: unknown flag; valid: --config, --output, --env, --image, --help, --version'],
-    [['plan', '--env'], "error: <flags>: --env: expects a value"],
+    [
+      ['plan', '--env', 'staging', '--output', 'yaml'],
+      'error: <flags>: --output: found "yaml"; valid: text or json',
+    ],
+    [
+      ['plan', '--env', 'staging', '--enviroment', 'x'],
+      'error: <flags>: --enviroment: unknown flag; valid: --config, --output, --env, --image, --help, --version',
+    ],
+    [['plan', '--env'], 'error: <flags>: --env: expects a value'],
     [['plan', 'staging'], 'error: <flags>: staging: unexpected argument; flags take the form --name value'],
     [['deploy'], 'error: <flags>: command: found "deploy"; valid: validate, plan'],
     [['pln'], 'error: <flags>: command: found "pln" (did you mean "plan"?); valid: validate, plan'],
@@ -104,7 +146,9 @@ describe('flinkship plan', () => {
   it('names a misspelt environment with a suggestion', async () => {
     const r = await cli('plan', '--config', FIXTURE, '--env', 'prod');
     expect(r.code).toBe(2);
-    expect(r.err).toContain('error: <flags>: --env: found "prod"; valid: integration, preview, staging, production');
+    expect(r.err).toContain(
+      'error: <flags>: --env: found "prod"; valid: integration, preview, staging, production',
+    );
   });
 });
 
@@ -117,13 +161,29 @@ describe('the flinkship binary', () => {
   });
 
   it('exits with 2 on invalid input', async () => {
-    const err = await run('node', ['dist/cli.js', 'validate', '--config', 'test/fixtures/specs/bad/types.yaml']).catch((e) => e);
+    const err = await run('node', [
+      'dist/cli.js',
+      'validate',
+      '--config',
+      'test/fixtures/specs/bad/types.yaml',
+    ]).catch((e) => e);
     expect(err.code).toBe(2);
-    expect(err.stderr).toContain('test/fixtures/specs/bad/types.yaml:7:16: job.parallelism: found "two"; expected a whole number');
+    expect(err.stderr).toContain(
+      'test/fixtures/specs/bad/types.yaml:7:16: job.parallelism: found "two"; expected a whole number',
+    );
   });
 
   it('plans the fixture as JSON from a fresh process', async () => {
-    const { stdout } = await run('node', ['dist/cli.js', 'plan', '--config', FIXTURE, '--env', 'staging', '--output', 'json']);
+    const { stdout } = await run('node', [
+      'dist/cli.js',
+      'plan',
+      '--config',
+      FIXTURE,
+      '--env',
+      'staging',
+      '--output',
+      'json',
+    ]);
     expect(JSON.parse(stdout).client.argv.slice(0, 3)).toEqual(['run', '--target', 'kubernetes-application']);
   });
 

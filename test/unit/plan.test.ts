@@ -83,33 +83,51 @@ describe('plan for Flink 1.20', () => {
     const role = p.kubernetes.find((o) => o.kind === 'Role')!;
     expect(role.metadata.namespace).toBe('flink-staging');
     expect(role.rules).toEqual([
-      { apiGroups: [''], resources: ['pods', 'configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+      {
+        apiGroups: [''],
+        resources: ['pods', 'configmaps'],
+        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+      },
       { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'] },
     ]);
     const binding = p.kubernetes.find((o) => o.kind === 'RoleBinding')!;
-    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'log-cleaner-flink' });
+    expect(binding.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: 'log-cleaner-flink',
+    });
   });
 
   it('creates the namespace only where the environment asks for it', () => {
     const integration = plan(loadSpec(FIXTURE), 'integration');
-    expect(integration.kubernetes[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'flink-integration' } });
+    expect(integration.kubernetes[0]).toMatchObject({
+      kind: 'Namespace',
+      metadata: { name: 'flink-integration' },
+    });
   });
 
   it('changes the config hash with the configuration, not with the image', () => {
-    const other = plan(loadSpec(FIXTURE), 'staging', { image: `ghcr.io/flinkship/log-cleaner@sha256:${'cd'.repeat(32)}` });
+    const other = plan(loadSpec(FIXTURE), 'staging', {
+      image: `ghcr.io/flinkship/log-cleaner@sha256:${'cd'.repeat(32)}`,
+    });
     expect(other.configHash).toBe(p.configHash);
     expect(plan(loadSpec(FIXTURE), 'production').configHash).not.toBe(p.configHash);
   });
 });
 
 describe('plan for Flink 2.x', () => {
-  const p = plan(loadSpec(FLINK2), 'production', { image: `registry.example.com/data/orders-enricher@${DIGEST}` });
+  const p = plan(loadSpec(FLINK2), 'production', {
+    image: `registry.example.com/data/orders-enricher@${DIGEST}`,
+  });
 
   it('writes the nested config.yaml that 2.x reads, keeping prefix conflicts flat', () => {
     expect(p.flinkConfiguration.file.name).toBe('config.yaml');
     const conf = parse(p.flinkConfiguration.file.content);
     expect(conf.kubernetes['cluster-id']).toBe('orders-enricher');
-    expect(conf['high-availability']).toEqual({ type: 'kubernetes', storageDir: 's3://flink-state/production/ha' });
+    expect(conf['high-availability']).toEqual({
+      type: 'kubernetes',
+      storageDir: 's3://flink-state/production/ha',
+    });
     expect(conf.state.backend).toBe('rocksdb');
     expect(conf.state['backend.incremental']).toBe('true');
     expect(conf.state['backend.type']).toBe('rocksdb');
@@ -119,8 +137,12 @@ describe('plan for Flink 2.x', () => {
 
   it('builds a Dockerfile whose last layer is the job jar, owned by flink (9999)', () => {
     const lines = p.build.dockerfile.trimEnd().split('\n');
-    expect(lines[1]).toBe(`FROM flink:2.1.1-scala_2.12-java17@sha256:4f2b8c1f0e7d6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b`);
-    expect(lines.at(-1)).toBe('COPY --chown=9999:9999 usrlib/orders-enricher-all.jar /opt/flink/usrlib/orders-enricher-all.jar');
+    expect(lines[1]).toBe(
+      `FROM flink:2.1.1-scala_2.12-java17@sha256:4f2b8c1f0e7d6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b`,
+    );
+    expect(lines.at(-1)).toBe(
+      'COPY --chown=9999:9999 usrlib/orders-enricher-all.jar /opt/flink/usrlib/orders-enricher-all.jar',
+    );
     expect(lines.at(-2)).toBe('USER 9999:9999');
     expect(p.build.context).toEqual([
       { path: 'Dockerfile' },

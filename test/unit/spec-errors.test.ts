@@ -6,7 +6,9 @@ import { loadSpec } from '../../src/spec/load.js';
 import { InputError } from '../../src/util/errors.js';
 
 const dir = 'test/fixtures/specs/bad';
-const cases = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const cases = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 describe('bad specs', () => {
   it('has a corpus with an expectation for every case', () => {
@@ -17,7 +19,9 @@ describe('bad specs', () => {
   for (const name of cases) {
     it(`reports ${name} at the right line and field`, () => {
       const file = path.join(dir, name);
-      const expected = readFileSync(file.replace(/\.yaml$/, '.expected'), 'utf8').trimEnd().split('\n');
+      const expected = readFileSync(file.replace(/\.yaml$/, '.expected'), 'utf8')
+        .trimEnd()
+        .split('\n');
       let thrown: unknown;
       try {
         loadSpec(file);
@@ -34,9 +38,12 @@ describe('bad specs', () => {
 });
 
 describe('good specs', () => {
-  it.each(['fixtures/log-cleaner/flinkship.yaml', 'test/fixtures/specs/good/flink-2.yaml'])('accepts %s', (file) => {
-    expect(loadSpec(file).spec.name).toMatch(/^[a-z-]+$/);
-  });
+  it.each(['fixtures/log-cleaner/flinkship.yaml', 'test/fixtures/specs/good/flink-2.yaml'])(
+    'accepts %s',
+    (file) => {
+      expect(loadSpec(file).spec.name).toMatch(/^[a-z-]+$/);
+    },
+  );
 
   it('names a missing file as a --config problem', () => {
     expect(() => loadSpec('test/fixtures/specs/none.yaml')).toThrow(
