@@ -14296,7 +14296,7 @@ var package_default = {
   scripts: {
     build: "node scripts/build.mjs",
     "check-dist": "node scripts/check-dist.mjs",
-    lint: "eslint . && prettier --check . && tsc --noEmit && bash scripts/actionlint",
+    lint: "eslint . && prettier --check . && tsc --noEmit && bash scripts/lint-workflows",
     format: "prettier --write .",
     test: "bash scripts/test",
     "test:unit": "vitest run --project unit",
@@ -14405,7 +14405,8 @@ function editDistance(a, b) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let best = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2][j - 2] + 1);
       d[i][j] = best;
     }
   }
@@ -14451,7 +14452,11 @@ function parseOptions(defs, raw, origin) {
     if (value === void 0) {
       if (def.required) {
         const what = def.description.replace(/\.$/, "");
-        issues.push({ file, field: label, message: `required but not given: ${what[0].toLowerCase()}${what.slice(1)}` });
+        issues.push({
+          file,
+          field: label,
+          message: `required but not given: ${what[0].toLowerCase()}${what.slice(1)}`
+        });
       }
       out[name] = def.default;
       continue;
@@ -14465,7 +14470,11 @@ function parseOptions(defs, raw, origin) {
       case "enum": {
         const v = String(value);
         if (!def.values.includes(v)) {
-          issues.push({ file, field: label, message: `found "${v}"${didYouMean(v, def.values)}; valid: ${oneOf(def.values)}` });
+          issues.push({
+            file,
+            field: label,
+            message: `found "${v}"${didYouMean(v, def.values)}; valid: ${oneOf(def.values)}`
+          });
         } else out[name] = v;
         break;
       }
@@ -14870,12 +14879,21 @@ function plan(loaded, envName, options = {}) {
   if (options.image !== void 0) {
     const parsed = parseImageRef(options.image);
     if (!parsed) {
-      throw new InputError([{ file: "<flags>", field: "--image", message: `found "${options.image}"; expected ${IMAGE_REF_HINT}` }]);
+      throw new InputError([
+        {
+          file: "<flags>",
+          field: "--image",
+          message: `found "${options.image}"; expected ${IMAGE_REF_HINT}`
+        }
+      ]);
     }
     imageRef = options.image;
     byDigest = parsed.digest !== void 0;
   }
-  const podTemplate = env.podTemplate ? { path: `${workDir}/pod-template.yaml`, content: (0, import_yaml2.stringify)({ apiVersion: "v1", kind: "Pod", ...env.podTemplate }) } : void 0;
+  const podTemplate = env.podTemplate ? {
+    path: `${workDir}/pod-template.yaml`,
+    content: (0, import_yaml2.stringify)({ apiVersion: "v1", kind: "Pod", ...env.podTemplate })
+  } : void 0;
   const entries = effectiveConfiguration(env, imageRef, podTemplate?.path);
   const image = planImage(env, loaded.file);
   const argv = clientArgv(entries, env, image.jarPath);
@@ -14889,7 +14907,12 @@ function plan(loaded, envName, options = {}) {
     namespace: env.namespace,
     ...env.context ? { context: env.context } : {},
     upgradeMode: env.upgradeMode,
-    image: { ref: imageRef, resolved: options.image !== void 0, byDigest, repository: env.image.repository },
+    image: {
+      ref: imageRef,
+      resolved: options.image !== void 0,
+      byDigest,
+      repository: env.image.repository
+    },
     build,
     flinkConfiguration: { entries, file: renderConfigFile(env.flinkVersion, entries) },
     ...podTemplate ? { podTemplate } : {},
@@ -14947,7 +14970,8 @@ function renderPlanMarkdown(p) {
   out.push("### Image build\n");
   out.push(fence("dockerfile", p.build.dockerfile));
   out.push("Build context (exactly these files):\n");
-  for (const f of p.build.context) out.push(`- \`${f.path}\`${f.source ? ` \u2190 \`${f.source}\`` : " (generated)"}`);
+  for (const f of p.build.context)
+    out.push(`- \`${f.path}\`${f.source ? ` \u2190 \`${f.source}\`` : " (generated)"}`);
   out.push("");
   out.push(`### Flink configuration (\`${p.flinkConfiguration.file.name}\`)
 `);
@@ -15005,7 +15029,9 @@ function parseSpecDocument(text, file) {
     let depth = 0;
     for (const seg of path3) {
       if ((0, import_yaml4.isMap)(node)) {
-        const pair = node.items.find((p) => (0, import_yaml4.isPair)(p) && (0, import_yaml4.isScalar)(p.key) && String(p.key.value) === String(seg));
+        const pair = node.items.find(
+          (p) => (0, import_yaml4.isPair)(p) && (0, import_yaml4.isScalar)(p.key) && String(p.key.value) === String(seg)
+        );
         if (!pair) break;
         keyNode = pair.key;
         node = pair.value;
@@ -15675,7 +15701,15 @@ function validPhrase(err) {
 function schemaIssues(doc) {
   const validate = validator();
   if (doc.value === null || doc.value === void 0) {
-    return [{ file: doc.file, line: 1, col: 1, field: "(document)", message: "the file is empty; expected a mapping with name, flinkVersion, image and job" }];
+    return [
+      {
+        file: doc.file,
+        line: 1,
+        col: 1,
+        field: "(document)",
+        message: "the file is empty; expected a mapping with name, flinkVersion, image and job"
+      }
+    ];
   }
   if (validate(doc.value)) return [];
   const issues = [];
@@ -15739,7 +15773,11 @@ function schemaIssues(doc) {
         break;
       }
       case "pattern":
-        push(path3, false, `found ${describeValue(found)}; expected ${validPhrase(err) ?? `a value matching ${String(err.schema)}`}`);
+        push(
+          path3,
+          false,
+          `found ${describeValue(found)}; expected ${validPhrase(err) ?? `a value matching ${String(err.schema)}`}`
+        );
         break;
       case "minimum":
       case "maximum":
@@ -15765,7 +15803,11 @@ function schemaIssues(doc) {
         );
         break;
       default:
-        push(path3, false, `found ${describeValue(found)}; expected a value that ${err.message ?? "is valid"}`);
+        push(
+          path3,
+          false,
+          `found ${describeValue(found)}; expected a value that ${err.message ?? "is valid"}`
+        );
     }
   }
   return issues;
@@ -15822,7 +15864,12 @@ function semanticIssues(doc) {
       for (const key of Object.keys(conf)) {
         const instead = MANAGED_KEYS[key];
         if (instead) {
-          report([...scope, "flinkConfiguration", key], `"${key}" is set by flinkship from ${instead}; remove it here and use that field instead`, void 0, true);
+          report(
+            [...scope, "flinkConfiguration", key],
+            `"${key}" is set by flinkship from ${instead}; remove it here and use that field instead`,
+            void 0,
+            true
+          );
         }
       }
     }
@@ -15830,10 +15877,16 @@ function semanticIssues(doc) {
       const resource = getIn(root, [...scope, process2, "resource"]);
       if (!isPlainObject(resource)) continue;
       if (resource.cpu !== void 0 && (typeof resource.cpu === "string" || typeof resource.cpu === "number") && parseCpu(resource.cpu) === void 0) {
-        report([...scope, process2, "resource", "cpu"], `found ${JSON.stringify(resource.cpu)}; expected a positive number of cores such as 1, 0.5 or "500m"`);
+        report(
+          [...scope, process2, "resource", "cpu"],
+          `found ${JSON.stringify(resource.cpu)}; expected a positive number of cores such as 1, 0.5 or "500m"`
+        );
       }
       if (typeof resource.memory === "string" && parseMemory(resource.memory) === void 0) {
-        report([...scope, process2, "resource", "memory"], `found "${resource.memory}"; expected ${MEMORY_FORMAT_HINT}`);
+        report(
+          [...scope, process2, "resource", "memory"],
+          `found "${resource.memory}"; expected ${MEMORY_FORMAT_HINT}`
+        );
       }
     }
   }
@@ -15883,22 +15936,38 @@ function semanticIssues(doc) {
     if (resolved.upgradeMode === "last-state") {
       const missing = [];
       if (!ha) missing.push("high availability (high-availability.type: kubernetes)");
-      if (conf["execution.checkpointing.interval"] === void 0) missing.push("checkpointing (execution.checkpointing.interval)");
+      if (conf["execution.checkpointing.interval"] === void 0)
+        missing.push("checkpointing (execution.checkpointing.interval)");
       if (missing.length) {
-        report(modePath, `upgradeMode last-state resumes from HA metadata and checkpoints, but ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not configured; configure ${missing.length > 1 ? "them" : "it"} or use savepoint`, envName);
+        report(
+          modePath,
+          `upgradeMode last-state resumes from HA metadata and checkpoints, but ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not configured; configure ${missing.length > 1 ? "them" : "it"} or use savepoint`,
+          envName
+        );
       }
     }
     if (resolved.upgradeMode === "savepoint" && conf["state.savepoints.dir"] === void 0) {
-      report(modePath, "upgradeMode savepoint needs somewhere to write savepoints, but state.savepoints.dir is not set; add it to flinkConfiguration, e.g. state.savepoints.dir: s3://bucket/{env}/savepoints", envName);
+      report(
+        modePath,
+        "upgradeMode savepoint needs somewhere to write savepoints, but state.savepoints.dir is not set; add it to flinkConfiguration, e.g. state.savepoints.dir: s3://bucket/{env}/savepoints",
+        envName
+      );
     }
     if (resolved.jobManager.replicas > 1 && !ha) {
-      report(where2(at("jobManager", "replicas"), ["jobManager", "replicas"]), `found ${resolved.jobManager.replicas} JobManager replicas; more than 1 needs high availability (high-availability.type: kubernetes)`, envName);
+      report(
+        where2(at("jobManager", "replicas"), ["jobManager", "replicas"]),
+        `found ${resolved.jobManager.replicas} JobManager replicas; more than 1 needs high availability (high-availability.type: kubernetes)`,
+        envName
+      );
     }
     if (env.promoteFrom !== void 0 && typeof env.promoteFrom === "string") {
       if (env.promoteFrom === envName || !envNames.includes(env.promoteFrom)) {
         const others = envNames.filter((n) => n !== envName);
         const valid = others.length ? `another environment of this spec: ${others.join(", ")}` : "another environment, but this spec has no other";
-        report(at("promoteFrom"), `found "${env.promoteFrom}"${didYouMean(env.promoteFrom, others)}; expected ${valid}`);
+        report(
+          at("promoteFrom"),
+          `found "${env.promoteFrom}"${didYouMean(env.promoteFrom, others)}; expected ${valid}`
+        );
       }
     }
   }
@@ -15906,7 +15975,10 @@ function semanticIssues(doc) {
 }
 function finish(issues) {
   return [...issues.values()].map(
-    ({ envs, ...issue }) => envs.length > 0 && !issue.field.startsWith(`environments.${envs[0]}`) ? { ...issue, message: `${issue.message} (environment${envs.length > 1 ? "s" : ""} ${envs.join(", ")})` } : issue
+    ({ envs, ...issue }) => envs.length > 0 && !issue.field.startsWith(`environments.${envs[0]}`) ? {
+      ...issue,
+      message: `${issue.message} (environment${envs.length > 1 ? "s" : ""} ${envs.join(", ")})`
+    } : issue
   );
 }
 function getIn(value, path3) {
@@ -15929,7 +16001,9 @@ function validateDocument(doc) {
   const schema = schemaIssues(doc);
   const schemaFields = new Set(schema.map((i) => i.field));
   const semantic = semanticIssues(doc).filter((i) => !schemaFields.has(i.field));
-  return [...schema, ...semantic].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+  return [...schema, ...semantic].sort(
+    (a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0)
+  );
 }
 function loadSpec(file) {
   let text;
@@ -15960,7 +16034,12 @@ var planVerb = defineVerb({
   describe: "Print what would be built and deployed to one environment: Dockerfile, Flink configuration, Kubernetes objects, Flink client argv.",
   options: {
     ...COMMON_OPTIONS,
-    env: { kind: "string", required: true, description: "The environment of the spec to plan for.", valueName: "name" },
+    env: {
+      kind: "string",
+      required: true,
+      description: "The environment of the spec to plan for.",
+      valueName: "name"
+    },
     image: {
       kind: "string",
       description: "The image to deploy, by digest (repository@sha256:...); defaults to what the build will produce.",
@@ -16016,7 +16095,12 @@ var validateVerb = defineVerb({
   text: (r) => `${r.file}: valid. Job ${r.job}, Flink ${r.flinkVersion}, environments: ${r.environments.join(", ") || "none"}.
 `,
   json: (r) => r,
-  outputs: (r) => ({ valid: "true", job: r.job, "flink-version": r.flinkVersion, environments: JSON.stringify(r.environments) }),
+  outputs: (r) => ({
+    valid: "true",
+    job: r.job,
+    "flink-version": r.flinkVersion,
+    environments: JSON.stringify(r.environments)
+  }),
   summary: (r) => `### flinkship validate
 
 \`${r.file}\` is valid: job **${r.job}**, Flink ${r.flinkVersion}, environments ${r.environments.map((e) => `\`${e}\``).join(", ")}.
@@ -16086,7 +16170,9 @@ ${usage()}`
     return 2;
   }
   const defs = verb.options;
-  const wantsJson = rest.some((a, i) => a === "--output=json" || a === "--output" && rest[i + 1] === "json");
+  const wantsJson = rest.some(
+    (a, i) => a === "--output=json" || a === "--output" && rest[i + 1] === "json"
+  );
   const ui = new TerminalUi(io.stderr);
   try {
     let parsed;
@@ -16097,7 +16183,10 @@ ${usage()}`
         allowPositionals: false,
         options: {
           ...Object.fromEntries(
-            Object.entries(defs).map(([name, def]) => [name, { type: def.kind === "boolean" ? "boolean" : "string" }])
+            Object.entries(defs).map(([name, def]) => [
+              name,
+              { type: def.kind === "boolean" ? "boolean" : "string" }
+            ])
           ),
           help: { type: "boolean", short: "h" },
           version: { type: "boolean" }
@@ -16115,9 +16204,15 @@ ${usage()}`
 `);
       return 0;
     }
-    const options = parseOptions(defs, parsed.values, "flags");
+    const options = parseOptions(
+      defs,
+      parsed.values,
+      "flags"
+    );
     const result = await verb.run(options, ui);
-    io.stdout.write(options.output === "json" ? JSON.stringify(verb.json(result), null, 2) + "\n" : verb.text(result));
+    io.stdout.write(
+      options.output === "json" ? JSON.stringify(verb.json(result), null, 2) + "\n" : verb.text(result)
+    );
     return 0;
   } catch (err) {
     const code = exitCodeOf(err);
@@ -16144,7 +16239,13 @@ function flagError(err, known) {
     message = `unknown flag${didYouMean(flag, valid)}; valid: ${valid.join(", ")}`;
   } else if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
     const arg = /'([^']+)'/.exec(err.message)?.[1] ?? "";
-    return new InputError([{ file: "<flags>", field: arg, message: `unexpected argument; flags take the form --name value (valid: ${valid.join(", ")})` }]);
+    return new InputError([
+      {
+        file: "<flags>",
+        field: arg,
+        message: `unexpected argument; flags take the form --name value (valid: ${valid.join(", ")})`
+      }
+    ]);
   } else if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
     message = `expects a value`;
   }

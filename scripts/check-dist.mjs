@@ -24,11 +24,14 @@ try {
   const problems = [];
   for (const f of want) {
     if (!have.includes(f)) problems.push(`missing: dist/${f}`);
-    else if (!readFileSync(path.join(fresh, f)).equals(readFileSync(path.join('dist', f)))) problems.push(`stale: dist/${f}`);
+    else if (!readFileSync(path.join(fresh, f)).equals(readFileSync(path.join('dist', f))))
+      problems.push(`stale: dist/${f}`);
   }
   for (const f of have) if (!want.includes(f)) problems.push(`extra: dist/${f}`);
   if (problems.length) {
-    console.error(`dist/ does not match a fresh build of the sources; run \`npm run build\` and commit dist/:\n  ${problems.join('\n  ')}`);
+    console.error(
+      `dist/ does not match a fresh build of the sources; run \`npm run build\` and commit dist/:\n  ${problems.join('\n  ')}`,
+    );
     process.exit(1);
   }
   console.log(`dist/ is up to date (${want.length} files)`);

@@ -33967,7 +33967,8 @@ function editDistance(a, b) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let best = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2][j - 2] + 1);
       d[i][j] = best;
     }
   }
@@ -34013,7 +34014,11 @@ function parseOptions(defs, raw, origin) {
     if (value === void 0) {
       if (def.required) {
         const what = def.description.replace(/\.$/, "");
-        issues.push({ file, field: label, message: `required but not given: ${what[0].toLowerCase()}${what.slice(1)}` });
+        issues.push({
+          file,
+          field: label,
+          message: `required but not given: ${what[0].toLowerCase()}${what.slice(1)}`
+        });
       }
       out[name] = def.default;
       continue;
@@ -34027,7 +34032,11 @@ function parseOptions(defs, raw, origin) {
       case "enum": {
         const v = String(value);
         if (!def.values.includes(v)) {
-          issues.push({ file, field: label, message: `found "${v}"${didYouMean(v, def.values)}; valid: ${oneOf(def.values)}` });
+          issues.push({
+            file,
+            field: label,
+            message: `found "${v}"${didYouMean(v, def.values)}; valid: ${oneOf(def.values)}`
+          });
         } else out[name] = v;
         break;
       }
@@ -34467,12 +34476,21 @@ function plan(loaded, envName, options = {}) {
   if (options.image !== void 0) {
     const parsed = parseImageRef(options.image);
     if (!parsed) {
-      throw new InputError([{ file: "<flags>", field: "--image", message: `found "${options.image}"; expected ${IMAGE_REF_HINT}` }]);
+      throw new InputError([
+        {
+          file: "<flags>",
+          field: "--image",
+          message: `found "${options.image}"; expected ${IMAGE_REF_HINT}`
+        }
+      ]);
     }
     imageRef = options.image;
     byDigest = parsed.digest !== void 0;
   }
-  const podTemplate = env.podTemplate ? { path: `${workDir}/pod-template.yaml`, content: (0, import_yaml2.stringify)({ apiVersion: "v1", kind: "Pod", ...env.podTemplate }) } : void 0;
+  const podTemplate = env.podTemplate ? {
+    path: `${workDir}/pod-template.yaml`,
+    content: (0, import_yaml2.stringify)({ apiVersion: "v1", kind: "Pod", ...env.podTemplate })
+  } : void 0;
   const entries = effectiveConfiguration(env, imageRef, podTemplate?.path);
   const image = planImage(env, loaded.file);
   const argv = clientArgv(entries, env, image.jarPath);
@@ -34486,7 +34504,12 @@ function plan(loaded, envName, options = {}) {
     namespace: env.namespace,
     ...env.context ? { context: env.context } : {},
     upgradeMode: env.upgradeMode,
-    image: { ref: imageRef, resolved: options.image !== void 0, byDigest, repository: env.image.repository },
+    image: {
+      ref: imageRef,
+      resolved: options.image !== void 0,
+      byDigest,
+      repository: env.image.repository
+    },
     build,
     flinkConfiguration: { entries, file: renderConfigFile(env.flinkVersion, entries) },
     ...podTemplate ? { podTemplate } : {},
@@ -34544,7 +34567,8 @@ function renderPlanMarkdown(p) {
   out.push("### Image build\n");
   out.push(fence("dockerfile", p.build.dockerfile));
   out.push("Build context (exactly these files):\n");
-  for (const f of p.build.context) out.push(`- \`${f.path}\`${f.source ? ` \u2190 \`${f.source}\`` : " (generated)"}`);
+  for (const f of p.build.context)
+    out.push(`- \`${f.path}\`${f.source ? ` \u2190 \`${f.source}\`` : " (generated)"}`);
   out.push("");
   out.push(`### Flink configuration (\`${p.flinkConfiguration.file.name}\`)
 `);
@@ -34602,7 +34626,9 @@ function parseSpecDocument(text, file) {
     let depth = 0;
     for (const seg of path3) {
       if ((0, import_yaml4.isMap)(node)) {
-        const pair = node.items.find((p) => (0, import_yaml4.isPair)(p) && (0, import_yaml4.isScalar)(p.key) && String(p.key.value) === String(seg));
+        const pair = node.items.find(
+          (p) => (0, import_yaml4.isPair)(p) && (0, import_yaml4.isScalar)(p.key) && String(p.key.value) === String(seg)
+        );
         if (!pair) break;
         keyNode = pair.key;
         node = pair.value;
@@ -35272,7 +35298,15 @@ function validPhrase(err) {
 function schemaIssues(doc) {
   const validate = validator();
   if (doc.value === null || doc.value === void 0) {
-    return [{ file: doc.file, line: 1, col: 1, field: "(document)", message: "the file is empty; expected a mapping with name, flinkVersion, image and job" }];
+    return [
+      {
+        file: doc.file,
+        line: 1,
+        col: 1,
+        field: "(document)",
+        message: "the file is empty; expected a mapping with name, flinkVersion, image and job"
+      }
+    ];
   }
   if (validate(doc.value)) return [];
   const issues = [];
@@ -35336,7 +35370,11 @@ function schemaIssues(doc) {
         break;
       }
       case "pattern":
-        push(path3, false, `found ${describeValue(found)}; expected ${validPhrase(err) ?? `a value matching ${String(err.schema)}`}`);
+        push(
+          path3,
+          false,
+          `found ${describeValue(found)}; expected ${validPhrase(err) ?? `a value matching ${String(err.schema)}`}`
+        );
         break;
       case "minimum":
       case "maximum":
@@ -35362,7 +35400,11 @@ function schemaIssues(doc) {
         );
         break;
       default:
-        push(path3, false, `found ${describeValue(found)}; expected a value that ${err.message ?? "is valid"}`);
+        push(
+          path3,
+          false,
+          `found ${describeValue(found)}; expected a value that ${err.message ?? "is valid"}`
+        );
     }
   }
   return issues;
@@ -35419,7 +35461,12 @@ function semanticIssues(doc) {
       for (const key of Object.keys(conf)) {
         const instead = MANAGED_KEYS[key];
         if (instead) {
-          report([...scope, "flinkConfiguration", key], `"${key}" is set by flinkship from ${instead}; remove it here and use that field instead`, void 0, true);
+          report(
+            [...scope, "flinkConfiguration", key],
+            `"${key}" is set by flinkship from ${instead}; remove it here and use that field instead`,
+            void 0,
+            true
+          );
         }
       }
     }
@@ -35427,10 +35474,16 @@ function semanticIssues(doc) {
       const resource = getIn(root, [...scope, process2, "resource"]);
       if (!isPlainObject(resource)) continue;
       if (resource.cpu !== void 0 && (typeof resource.cpu === "string" || typeof resource.cpu === "number") && parseCpu(resource.cpu) === void 0) {
-        report([...scope, process2, "resource", "cpu"], `found ${JSON.stringify(resource.cpu)}; expected a positive number of cores such as 1, 0.5 or "500m"`);
+        report(
+          [...scope, process2, "resource", "cpu"],
+          `found ${JSON.stringify(resource.cpu)}; expected a positive number of cores such as 1, 0.5 or "500m"`
+        );
       }
       if (typeof resource.memory === "string" && parseMemory(resource.memory) === void 0) {
-        report([...scope, process2, "resource", "memory"], `found "${resource.memory}"; expected ${MEMORY_FORMAT_HINT}`);
+        report(
+          [...scope, process2, "resource", "memory"],
+          `found "${resource.memory}"; expected ${MEMORY_FORMAT_HINT}`
+        );
       }
     }
   }
@@ -35480,22 +35533,38 @@ function semanticIssues(doc) {
     if (resolved.upgradeMode === "last-state") {
       const missing = [];
       if (!ha) missing.push("high availability (high-availability.type: kubernetes)");
-      if (conf["execution.checkpointing.interval"] === void 0) missing.push("checkpointing (execution.checkpointing.interval)");
+      if (conf["execution.checkpointing.interval"] === void 0)
+        missing.push("checkpointing (execution.checkpointing.interval)");
       if (missing.length) {
-        report(modePath, `upgradeMode last-state resumes from HA metadata and checkpoints, but ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not configured; configure ${missing.length > 1 ? "them" : "it"} or use savepoint`, envName);
+        report(
+          modePath,
+          `upgradeMode last-state resumes from HA metadata and checkpoints, but ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not configured; configure ${missing.length > 1 ? "them" : "it"} or use savepoint`,
+          envName
+        );
       }
     }
     if (resolved.upgradeMode === "savepoint" && conf["state.savepoints.dir"] === void 0) {
-      report(modePath, "upgradeMode savepoint needs somewhere to write savepoints, but state.savepoints.dir is not set; add it to flinkConfiguration, e.g. state.savepoints.dir: s3://bucket/{env}/savepoints", envName);
+      report(
+        modePath,
+        "upgradeMode savepoint needs somewhere to write savepoints, but state.savepoints.dir is not set; add it to flinkConfiguration, e.g. state.savepoints.dir: s3://bucket/{env}/savepoints",
+        envName
+      );
     }
     if (resolved.jobManager.replicas > 1 && !ha) {
-      report(where(at("jobManager", "replicas"), ["jobManager", "replicas"]), `found ${resolved.jobManager.replicas} JobManager replicas; more than 1 needs high availability (high-availability.type: kubernetes)`, envName);
+      report(
+        where(at("jobManager", "replicas"), ["jobManager", "replicas"]),
+        `found ${resolved.jobManager.replicas} JobManager replicas; more than 1 needs high availability (high-availability.type: kubernetes)`,
+        envName
+      );
     }
     if (env.promoteFrom !== void 0 && typeof env.promoteFrom === "string") {
       if (env.promoteFrom === envName || !envNames.includes(env.promoteFrom)) {
         const others = envNames.filter((n) => n !== envName);
         const valid = others.length ? `another environment of this spec: ${others.join(", ")}` : "another environment, but this spec has no other";
-        report(at("promoteFrom"), `found "${env.promoteFrom}"${didYouMean(env.promoteFrom, others)}; expected ${valid}`);
+        report(
+          at("promoteFrom"),
+          `found "${env.promoteFrom}"${didYouMean(env.promoteFrom, others)}; expected ${valid}`
+        );
       }
     }
   }
@@ -35503,7 +35572,10 @@ function semanticIssues(doc) {
 }
 function finish(issues) {
   return [...issues.values()].map(
-    ({ envs, ...issue2 }) => envs.length > 0 && !issue2.field.startsWith(`environments.${envs[0]}`) ? { ...issue2, message: `${issue2.message} (environment${envs.length > 1 ? "s" : ""} ${envs.join(", ")})` } : issue2
+    ({ envs, ...issue2 }) => envs.length > 0 && !issue2.field.startsWith(`environments.${envs[0]}`) ? {
+      ...issue2,
+      message: `${issue2.message} (environment${envs.length > 1 ? "s" : ""} ${envs.join(", ")})`
+    } : issue2
   );
 }
 function getIn(value, path3) {
@@ -35526,7 +35598,9 @@ function validateDocument(doc) {
   const schema = schemaIssues(doc);
   const schemaFields = new Set(schema.map((i) => i.field));
   const semantic = semanticIssues(doc).filter((i) => !schemaFields.has(i.field));
-  return [...schema, ...semantic].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+  return [...schema, ...semantic].sort(
+    (a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0)
+  );
 }
 function loadSpec(file) {
   let text;
@@ -35557,7 +35631,12 @@ var planVerb = defineVerb({
   describe: "Print what would be built and deployed to one environment: Dockerfile, Flink configuration, Kubernetes objects, Flink client argv.",
   options: {
     ...COMMON_OPTIONS,
-    env: { kind: "string", required: true, description: "The environment of the spec to plan for.", valueName: "name" },
+    env: {
+      kind: "string",
+      required: true,
+      description: "The environment of the spec to plan for.",
+      valueName: "name"
+    },
     image: {
       kind: "string",
       description: "The image to deploy, by digest (repository@sha256:...); defaults to what the build will produce.",
@@ -35613,7 +35692,12 @@ var validateVerb = defineVerb({
   text: (r) => `${r.file}: valid. Job ${r.job}, Flink ${r.flinkVersion}, environments: ${r.environments.join(", ") || "none"}.
 `,
   json: (r) => r,
-  outputs: (r) => ({ valid: "true", job: r.job, "flink-version": r.flinkVersion, environments: JSON.stringify(r.environments) }),
+  outputs: (r) => ({
+    valid: "true",
+    job: r.job,
+    "flink-version": r.flinkVersion,
+    environments: JSON.stringify(r.environments)
+  }),
   summary: (r) => `### flinkship validate
 
 \`${r.file}\` is valid: job **${r.job}**, Flink ${r.flinkVersion}, environments ${r.environments.map((e) => `\`${e}\``).join(", ")}.
@@ -35635,7 +35719,11 @@ async function runAction(verbName) {
     if (!verb) {
       const known = Object.keys(VERBS);
       throw new InputError([
-        { file: "<inputs>", field: "command", message: `found "${name}"${didYouMean(name, known)}; valid: ${known.join(", ")}` }
+        {
+          file: "<inputs>",
+          field: "command",
+          message: `found "${name}"${didYouMean(name, known)}; valid: ${known.join(", ")}`
+        }
       ]);
     }
     const defs = verb.options;
@@ -35650,7 +35738,9 @@ async function runAction(verbName) {
     const code = exitCodeOf(err);
     if (err instanceof InputError) {
       ui.issues(err.issues);
-      setFailed(`flinkship: ${err.issues.length} invalid input${err.issues.length > 1 ? "s" : ""} (see the annotations)`);
+      setFailed(
+        `flinkship: ${err.issues.length} invalid input${err.issues.length > 1 ? "s" : ""} (see the annotations)`
+      );
     } else {
       setFailed(err instanceof Error ? err.message : String(err));
     }

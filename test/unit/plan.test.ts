@@ -70,7 +70,7 @@ describe('plan for Flink 1.20', () => {
       expect(argv).toContain(d);
     }
     const jar = argv.indexOf('local:///opt/flink/usrlib/log-cleaner.jar');
-    expect(argv.slice(jar - 2, jar)).toEqual(['-c', 'dev.flinkship.fixtures.logcleaner.LogCleanerJob']);
+    expect(argv.slice(jar - 2, jar)).toEqual(['-c', 'dev.flinkship.logcleaner.LogCleanerJob']);
     expect(argv.slice(jar + 1)).toEqual(loadSpec(FIXTURE).spec.job.args);
   });
 
