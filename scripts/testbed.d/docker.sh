@@ -116,7 +116,7 @@ _docker_answers_or_died() {
 _docker_mtu() {
   local dev mtu
   dev=$(ip route show default 2>/dev/null | awk '{ for (i = 1; i < NF; i++) if ($i == "dev") { print $(i+1); exit } }')
-  mtu=$( [ -n "$dev" ] && cat "/sys/class/net/$dev/mtu" 2>/dev/null )
+  [ -n "$dev" ] && mtu=$(ip -o link show dev "$dev" 2>/dev/null | sed -n 's/.* mtu \([0-9][0-9]*\).*/\1/p')
   echo "${mtu:-1500}"
 }
 
