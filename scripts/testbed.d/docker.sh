@@ -42,11 +42,12 @@ _docker() { DOCKER_HOST=$(_docker_host) docker "$@"; }
 # apt-get install that waits for the dpkg lock (other testbed components may be installing too).
 _docker_apt_install() {
   local i
-  for i in 1 2 3; do
+  # Bounded retries: another component's apt-get may hold the dpkg lock for a while.
+  for i in 1 2 3 4 5 6; do
     tb_apt_install "$@" && return 0
-    tb_log "docker: apt-get install $* failed (attempt $i); retrying"
+    tb_log "docker: apt-get install $* failed (attempt $i of 6); retrying in 10s"
     rm -f "$TB_RUN/.apt-updated"
-    sleep 5
+    sleep 10
   done
   return 1
 }
@@ -134,7 +135,7 @@ _docker_debian_image() {
   local tarball=$TB_HOME/images/debian-bookworm-minbase.tar mirror tmp
   _docker image inspect "$DOCKER_TB_DEBIAN_IMAGE" >/dev/null 2>&1 && return 0
   if [ ! -s "$tarball" ]; then
-    _docker_apt_install debootstrap || tb_fail docker "could not install debootstrap"
+    _docker_apt_install debootstrap debian-archive-keyring || tb_fail docker "could not install debootstrap"
     mirror=$(_docker_debian_mirror)
     mkdir -p "$TB_HOME/images"
     tmp=$(mktemp -d "$TB_HOME/images/.debootstrap.XXXXXX")

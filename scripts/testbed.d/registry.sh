@@ -29,11 +29,12 @@ _registry_answers() {
 
 _registry_apt_install() {
   local i
-  for i in 1 2 3; do
+  # Bounded retries: another component's apt-get may hold the dpkg lock for a while.
+  for i in 1 2 3 4 5 6; do
     tb_apt_install "$@" && return 0
-    tb_log "registry: apt-get install $* failed (attempt $i); retrying"
+    tb_log "registry: apt-get install $* failed (attempt $i of 6); retrying in 10s"
     rm -f "$TB_RUN/.apt-updated"
-    sleep 5
+    sleep 10
   done
   return 1
 }
