@@ -26,7 +26,8 @@ FLINK_TB_DIR=$TB_HOME/flink/$FLINK_TB_VERSION
 FLINK_TB_HOME=$FLINK_TB_DIR/home
 FLINK_TB_IMAGE=flinkship-testbed/flink:$FLINK_TB_VERSION-java17
 FLINK_TB_DEBIAN_IMAGE=flinkship-testbed/debian:bookworm
-FLINK_TB_REST_PORT=18081
+# One testbed per machine: the ports and the network namespace are fixed (the REST port can be moved).
+FLINK_TB_REST_PORT=${FLINKSHIP_TESTBED_FLINK_REST_PORT:-18081}
 FLINK_TB_REST_URL=http://127.0.0.1:$FLINK_TB_REST_PORT
 FLINK_TB_NETNS=flinkship-tb
 FLINK_TB_VETH_HOST=fstb-host

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { request } from 'node:https';
 import type { RequestOptions } from 'node:https';
 import { describe, expect, it } from 'vitest';
-import { KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { testbed } from './testbed.js';
 
 interface Result {
@@ -142,6 +142,60 @@ describe('testbed flink: FLINK_HOME (the real client from Maven Central jars)', 
     const address = new URL(testbed('FLINKSHIP_TESTBED_FLINK_REST_URL')).host;
     const out = await ok(flink(), ['list', '-r', '-m', address]);
     expect(out).toMatch(new RegExp(`^\\S+ \\S+ : ${job.jid} : ${JOB_NAME} \\(RUNNING\\)$`, 'm'));
+  });
+});
+
+describe('testbed flink: FLINK_HOME deploys in native application mode', () => {
+  // The real client creates a JobManager Deployment on the staging API server (kwok runs no
+  // containers, so nothing starts): this proves the FLINK_HOME, flink-kubernetes included, does
+  // what the toolkit's deploy will ask of it, and shows the objects Flink 1.20 creates.
+  const clusterId = `tb-flink-${Date.now().toString(36)}`;
+  const namespace = 'flinkship-testbed';
+
+  it('flink run-application --target kubernetes-application creates the Deployment, Services and ConfigMap', async () => {
+    const kubeconfig = testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG');
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    const core = kc.makeApiClient(CoreV1Api);
+    const apps = kc.makeApiClient(AppsV1Api);
+    const image = testbed('FLINKSHIP_TESTBED_FLINK_BASE_IMAGE');
+    try {
+      await ok(`${testbed('FLINKSHIP_TESTBED_FLINK_HOME')}/bin/flink`, [
+        'run-application',
+        '--target',
+        'kubernetes-application',
+        `-Dkubernetes.cluster-id=${clusterId}`,
+        `-Dkubernetes.namespace=${namespace}`,
+        `-Dkubernetes.config.file=${kubeconfig}`,
+        `-Dkubernetes.container.image.ref=${image}`,
+        '-Dkubernetes.rest-service.exposed.type=ClusterIP',
+        '-Djobmanager.memory.process.size=1600m',
+        '-Dtaskmanager.memory.process.size=1728m',
+        'local:///opt/flink/usrlib/job.jar',
+      ]);
+      const deployment = await apps.readNamespacedDeployment({ name: clusterId, namespace });
+      expect(deployment.metadata?.labels).toMatchObject({ type: 'flink-native-kubernetes', app: clusterId });
+      const container = deployment.spec?.template.spec?.containers[0];
+      expect(container?.name).toBe('flink-main-container');
+      expect(container?.image).toBe(image);
+
+      const rest = await core.readNamespacedService({ name: `${clusterId}-rest`, namespace });
+      expect(rest.spec?.ports?.map((p) => [p.name, p.port])).toEqual([['rest', 8081]]);
+      expect(rest.metadata?.ownerReferences?.map((o) => [o.kind, o.name])).toEqual([
+        ['Deployment', clusterId],
+      ]);
+
+      const config = await core.readNamespacedConfigMap({ name: `flink-config-${clusterId}`, namespace });
+      expect(Object.keys(config.data ?? {}).sort()).toEqual(['config.yaml', 'log4j-console.properties']);
+      expect(config.data?.['config.yaml']).toContain(`cluster-id: ${clusterId}`);
+      expect(config.metadata?.ownerReferences?.map((o) => [o.kind, o.name])).toEqual([
+        ['Deployment', clusterId],
+      ]);
+    } finally {
+      await apps
+        .deleteNamespacedDeployment({ name: clusterId, namespace, propagationPolicy: 'Background' })
+        .catch(() => undefined);
+    }
   });
 });
 
