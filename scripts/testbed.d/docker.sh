@@ -88,7 +88,9 @@ _docker_start_engine() {
   if [ "$(cat /proc/sys/net/ipv4/ip_forward)" != 1 ]; then
     echo 1 >/proc/sys/net/ipv4/ip_forward || tb_log "docker: could not enable ip_forward; dockerd will"
   fi
-  rm -f "$DOCKER_TB_SOCK"
+  # Leftovers of a dockerd that did not stop cleanly (we know ours is not running): a stale pid
+  # file could name an unrelated process and make dockerd refuse to start.
+  rm -f "$DOCKER_TB_SOCK" "$TB_RUN/docker/dockerd.pid"
   args=(
     --data-root "$TB_HOME/docker/data"
     --exec-root "$TB_RUN/docker/exec"
