@@ -216,6 +216,10 @@ docker_down() {
   kill "$pid" 2>/dev/null || true
   tb_wait_until "dockerd to exit" 30 sh -c "! kill -0 $pid" || true
   tb_stop dockerd
+  # dockerd leaves its bind mount of the host network namespace behind; nothing else uses it.
+  if mountpoint -q "$TB_RUN/docker/exec/netns/default" 2>/dev/null; then
+    umount "$TB_RUN/docker/exec/netns/default" 2>/dev/null || true
+  fi
   rm -f "$DOCKER_TB_SOCK"
 }
 
