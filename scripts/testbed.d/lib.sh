@@ -69,7 +69,7 @@ tb_apt_install() {
   [ ${#missing[@]} -eq 0 ] && return 0
   tb_log "apt-get install ${missing[*]}"
   if [ ! -f "$TB_RUN/.apt-updated" ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 && mkdir -p "$TB_RUN" && touch "$TB_RUN/.apt-updated"
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 && mkdir -p "$TB_RUN" && touch "$TB_RUN/.apt-updated"
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
