@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 export const ENTRY_POINTS = {
   cli: 'src/cli/main.ts',
   action: 'src/action/main.ts',
+  'actions/build-image': 'src/action/build-image.ts',
   'actions/plan': 'src/action/plan.ts',
   'actions/validate': 'src/action/validate.ts',
 };
@@ -20,10 +21,12 @@ export async function bundle(outdir) {
     target: 'node20',
     outExtension: { '.js': '.js' },
     legalComments: 'none',
+    // dockerode's ssh transport (ssh2) tries optional native addons inside try/catch and works without them.
+    external: ['*.node'],
     logLevel: 'warning',
-    // Some dependencies are CommonJS and call require(); give the ESM bundle one.
+    // Some dependencies are CommonJS and call require() or read __dirname; give the ESM bundle both.
     banner: {
-      js: "import { createRequire as __flinkshipCreateRequire } from 'node:module'; const require = __flinkshipCreateRequire(import.meta.url);",
+      js: "import { createRequire as __flinkshipCreateRequire } from 'node:module'; import { fileURLToPath as __flinkshipPath } from 'node:url'; const require = __flinkshipCreateRequire(import.meta.url); const __filename = __flinkshipPath(import.meta.url); const __dirname = __flinkshipPath(new URL('.', import.meta.url));",
     },
   });
 }

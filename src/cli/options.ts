@@ -6,6 +6,8 @@ import { didYouMean, oneOf } from '../util/suggest.js';
 interface BaseDef {
   description: string;
   required?: boolean;
+  /** Taken only as a command-line flag, or only as an action input (a password never goes on a command line). */
+  only?: Origin;
 }
 export interface StringDef extends BaseDef {
   kind: 'string';
@@ -21,7 +23,12 @@ export interface BooleanDef extends BaseDef {
   kind: 'boolean';
   default: boolean;
 }
-export type OptionDef = StringDef | EnumDef | BooleanDef;
+/** Repeatable: `--tag a --tag b` on the command line; one input with a newline- or comma-separated list. */
+export interface ListDef extends BaseDef {
+  kind: 'list';
+  valueName?: string;
+}
+export type OptionDef = StringDef | EnumDef | BooleanDef | ListDef;
 export type OptionDefs = Record<string, OptionDef>;
 
 type ValueOf<D extends OptionDef> =
@@ -29,16 +36,32 @@ type ValueOf<D extends OptionDef> =
     ? V
     : D extends BooleanDef
       ? boolean
-      : D extends { required: true }
-        ? string
-        : D extends { default: string }
+      : D extends ListDef
+        ? string[]
+        : D extends { required: true }
           ? string
-          : string | undefined;
+          : D extends { default: string }
+            ? string
+            : string | undefined;
 export type OptionsOf<Defs extends OptionDefs> = { [K in keyof Defs]: ValueOf<Defs[K]> };
 
 /** Raw values as they arrive: flags from parseArgs, inputs from the runner (empty string = not given). */
-export type RawValues = Record<string, string | boolean | undefined>;
+export type RawValues = Record<string, string | string[] | boolean | undefined>;
 export type Origin = 'flags' | 'inputs';
+
+const ORIGIN = Symbol('origin');
+
+/** Which entry point parsed these options, for messages that name a flag or an input. */
+export function originOf(options: object): Origin {
+  return (options as { [ORIGIN]?: Origin })[ORIGIN] ?? 'flags';
+}
+
+/** The definitions that one entry point takes (see BaseDef.only). */
+export function defsFor<Defs extends OptionDefs>(defs: Defs, origin: Origin): Partial<Defs> {
+  return Object.fromEntries(
+    Object.entries(defs).filter(([, def]) => def.only === undefined || def.only === origin),
+  ) as Partial<Defs>;
+}
 
 export function optionLabel(name: string, origin: Origin): string {
   return origin === 'flags' ? `--${name}` : name;
@@ -55,8 +78,12 @@ export function parseOptions<Defs extends OptionDefs>(
   for (const [name, def] of Object.entries(defs)) {
     const label = optionLabel(name, origin);
     let value = raw[name];
-    if (value === '') value = undefined;
+    if (value === '' || (def.only !== undefined && def.only !== origin)) value = undefined;
     if (value === undefined) {
+      if (def.kind === 'list') {
+        out[name] = [];
+        continue;
+      }
       if (def.required) {
         const what = def.description.replace(/\.$/, '');
         issues.push({
@@ -68,7 +95,17 @@ export function parseOptions<Defs extends OptionDefs>(
       out[name] = def.default;
       continue;
     }
+    if (Array.isArray(value) && def.kind !== 'list') {
+      issues.push({ file, field: label, message: `given ${value.length} times; give it once` });
+      continue;
+    }
     switch (def.kind) {
+      case 'list':
+        out[name] = (Array.isArray(value) ? value : [String(value)])
+          .flatMap((v) => (origin === 'inputs' ? v.split(/[\n,]/) : [v]))
+          .map((v) => v.trim())
+          .filter((v) => v !== '');
+        break;
       case 'string':
         if (typeof value !== 'string') {
           issues.push({ file, field: label, message: `expects a value (${def.valueName ?? 'string'})` });
@@ -87,13 +124,14 @@ export function parseOptions<Defs extends OptionDefs>(
       }
       case 'boolean':
         if (typeof value === 'boolean') out[name] = value;
-        else if (/^(true|yes|1)$/i.test(value)) out[name] = true;
-        else if (/^(false|no|0)$/i.test(value)) out[name] = false;
+        else if (/^(true|yes|1)$/i.test(String(value))) out[name] = true;
+        else if (/^(false|no|0)$/i.test(String(value))) out[name] = false;
         else issues.push({ file, field: label, message: `found "${value}"; valid: true or false` });
         break;
     }
   }
   if (issues.length > 0) throw new InputError(issues);
+  Object.defineProperty(out, ORIGIN, { value: origin, enumerable: false });
   return out as OptionsOf<Defs>;
 }
 

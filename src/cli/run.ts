@@ -7,7 +7,7 @@ import { exitCodeOf, InputError, formatIssue } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { VERBS } from '../verbs/index.js';
 import type { Verb } from '../verbs/verb.js';
-import { parseOptions, type OptionDefs } from './options.js';
+import { defsFor, parseOptions, type OptionDefs } from './options.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -38,16 +38,28 @@ Exit codes: 0 success, 1 operation failed, 2 invalid input.
 }
 
 function verbUsage(verb: Verb): string {
-  const lines = Object.entries(verb.options as OptionDefs).map(([name, def]) => {
-    const value =
-      def.kind === 'boolean'
-        ? ''
-        : def.kind === 'enum'
-          ? ` ${def.values.join('|')}`
-          : ` <${def.valueName ?? 'value'}>`;
-    const dflt = def.kind !== 'boolean' && def.default !== undefined ? ` (default ${def.default})` : '';
-    return `  ${`--${name}${value}`.padEnd(24)} ${def.description}${def.required ? ' Required.' : ''}${dflt}`;
-  });
+  const lines = Object.entries(defsFor(verb.options as OptionDefs, 'flags') as OptionDefs).map(
+    ([name, def]) => {
+      const value =
+        def.kind === 'boolean'
+          ? ''
+          : def.kind === 'enum'
+            ? ` ${def.values.join('|')}`
+            : ` <${def.valueName ?? 'value'}>`;
+      const flag = def.kind === 'boolean' && def.default ? `--[no-]${name}` : `--${name}${value}`;
+      const dflt =
+        def.kind === 'boolean'
+          ? def.default
+            ? ' (default on)'
+            : ''
+          : def.kind !== 'list' && def.default !== undefined
+            ? ` (default ${def.default})`
+            : def.kind === 'list'
+              ? ' Repeatable.'
+              : '';
+      return `  ${flag.padEnd(24)} ${def.description}${def.required ? ' Required.' : ''}${dflt}`;
+    },
+  );
   return `Usage: flinkship ${verb.name} [flags]\n\n${verb.describe}\n\nFlags:\n${lines.join('\n')}\n  --help                   Show this help.\n`;
 }
 
@@ -74,6 +86,11 @@ export async function runCli(
   }
 
   const defs = verb.options as OptionDefs;
+  const flagDefs = defsFor(defs, 'flags') as OptionDefs;
+  // Booleans that default to on are turned off with --no-<name>.
+  const negatable = Object.entries(flagDefs)
+    .filter(([, def]) => def.kind === 'boolean' && def.default)
+    .map(([name]) => name);
   const wantsJson = rest.some(
     (a, i) => a === '--output=json' || (a === '--output' && rest[i + 1] === 'json'),
   );
@@ -87,17 +104,20 @@ export async function runCli(
         allowPositionals: false,
         options: {
           ...Object.fromEntries(
-            Object.entries(defs).map(([name, def]) => [
+            Object.entries(flagDefs).map(([name, def]) => [
               name,
-              { type: def.kind === 'boolean' ? 'boolean' : 'string' } as const,
+              def.kind === 'boolean'
+                ? ({ type: 'boolean' } as const)
+                : ({ type: 'string', multiple: def.kind === 'list' } as const),
             ]),
           ),
+          ...Object.fromEntries(negatable.map((name) => [`no-${name}`, { type: 'boolean' } as const])),
           help: { type: 'boolean', short: 'h' },
           version: { type: 'boolean' },
         },
       });
     } catch (err) {
-      throw flagError(err as Error, Object.keys(defs));
+      throw flagError(err as Error, [...Object.keys(flagDefs), ...negatable.map((name) => `no-${name}`)]);
     }
     if (parsed.values.help) {
       io.stdout.write(verbUsage(verb));
@@ -107,11 +127,18 @@ export async function runCli(
       io.stdout.write(`${VERSION}\n`);
       return 0;
     }
-    const options = parseOptions(
-      defs,
-      parsed.values as Record<string, string | boolean | undefined>,
-      'flags',
-    );
+    const values = { ...parsed.values } as Record<string, string | string[] | boolean | undefined>;
+    for (const name of negatable) {
+      if (values[`no-${name}`] === undefined) continue;
+      if (values[name] !== undefined) {
+        throw new InputError([
+          { file: '<flags>', field: `--no-${name}`, message: `contradicts --${name}; give one of them` },
+        ]);
+      }
+      values[name] = !values[`no-${name}`];
+      delete values[`no-${name}`];
+    }
+    const options = parseOptions(defs, values, 'flags');
     const result = await verb.run(options, ui);
     io.stdout.write(
       options.output === 'json' ? JSON.stringify(verb.json(result), null, 2) + '\n' : verb.text(result),

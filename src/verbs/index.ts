@@ -1,4 +1,5 @@
 // The verbs that work. Later capabilities register theirs here.
+import { buildVerb } from './build.js';
 import { planVerb } from './plan.js';
 import { validateVerb } from './validate.js';
 import type { Verb } from './verb.js';
@@ -6,4 +7,5 @@ import type { Verb } from './verb.js';
 export const VERBS: Record<string, Verb> = {
   validate: validateVerb as unknown as Verb,
   plan: planVerb as unknown as Verb,
+  build: buildVerb as unknown as Verb,
 };

@@ -1,0 +1,33 @@
+// How a build is shown: a few lines for the terminal, a table for the job summary.
+import type { BuildResult } from '../verbs/build.js';
+
+export function renderBuildText(r: BuildResult): string {
+  const lines = [
+    `image:    ${r.image}`,
+    ...(r.digest ? [`digest:   ${r.digest}`] : []),
+    `image id: ${r.imageId}`,
+    `tags:     ${r.tags.join(', ')}`,
+    `pushed:   ${r.pushed ? 'yes' : 'no (loaded into the engine only)'}`,
+    `from:     ${r.from}${r.pinned ? '' : ' (not pinned by digest)'}`,
+    `entry:    ${r.entryClass}`,
+  ];
+  return lines.join('\n') + '\n';
+}
+
+export function renderBuildSummary(r: BuildResult): string {
+  const row = (k: string, v: string) => `| ${k} | ${v.replaceAll('|', '\\|')} |`;
+  return [
+    `### Flinkship build: ${r.labels['org.opencontainers.image.title'] ?? r.repository}`,
+    '',
+    '| | |',
+    '|---|---|',
+    row('Image', `\`${r.image}\``),
+    row('Digest', r.digest ? `\`${r.digest}\`` : 'not pushed'),
+    row('Tags', r.tags.map((t) => `\`${t}\``).join('<br>')),
+    row('Image ID', `\`${r.imageId}\``),
+    row('Base', `\`${r.from}\`${r.pinned ? '' : ' (not pinned by digest)'}`),
+    row('Flink', r.flinkVersion),
+    row('Entry class', `\`${r.entryClass}\``),
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,379 @@
+// `flinkship build`: check the jar, build the job image through the Docker Engine API from exactly the
+// files the plan lists, tag it from the git context, push it and report it by digest.
+// Everything that can be wrong with the input is found before the engine or a registry is touched.
+import { parseBuildArgs } from '../build/buildArgs.js';
+import { contextEntries, tarContext } from '../build/context.js';
+import {
+  chooseCredentials,
+  PASSWORD_ENV,
+  readDockerConfig,
+  readStdin,
+  registryHost,
+  repositoryPath,
+  type RegistryCredentials,
+} from '../build/credentials.js';
+import { readGitContext } from '../build/gitContext.js';
+import { checkEntryClass, isJarProblem, readJar } from '../build/jar.js';
+import { locateSpecField, type SpecField } from '../build/locate.js';
+import { imageLabels, tagsFor } from '../build/metadata.js';
+import { renderBuildSummary, renderBuildText } from '../build/render.js';
+import { COMMON_OPTIONS, originOf, type Origin } from '../cli/options.js';
+import { BuildFailed, DockerEngine, type RegistryAuth } from '../executors/docker.js';
+import { Registry } from '../executors/registry.js';
+import { resolveNamedEnvironment } from '../plan/plan.js';
+import { jarFileName, planImage } from '../plan/image.js';
+import { resolveEnvironment } from '../spec/resolve.js';
+import { loadSpec } from '../spec/load.js';
+import type { LoadedSpec } from '../spec/types.js';
+import type { Ui } from '../ui/ui.js';
+import { InputError, OperationError, type InputIssue } from '../util/errors.js';
+import { parseImageRef } from '../util/imageRef.js';
+import { defineVerb } from './verb.js';
+
+export interface BuildResult {
+  repository: string;
+  /** repository@sha256:... when pushed; repository:<first tag> when only loaded. */
+  image: string;
+  digest?: string;
+  /** Full references, repository:tag. */
+  tags: string[];
+  imageId: string;
+  pushed: boolean;
+  from: string;
+  pinned: boolean;
+  entryClass: string;
+  flinkVersion: string;
+  labels: Record<string, string>;
+  dockerfile: string;
+}
+
+export const BUILD_OPTIONS = {
+  ...COMMON_OPTIONS,
+  env: {
+    kind: 'string',
+    description: "The environment whose image settings to build with; the spec's top level when not given.",
+    valueName: 'name',
+  },
+  repository: {
+    kind: 'string',
+    description: 'The repository to push to (host/path), instead of image.repository.',
+    valueName: 'host/path',
+  },
+  'base-image': {
+    kind: 'string',
+    description: 'The base image, instead of image.base (with @sha256:... to pin it).',
+    valueName: 'ref',
+  },
+  tag: {
+    kind: 'list',
+    description: 'Extra tags, besides the commit sha, the branch, pr-<n> and the release version from git.',
+    valueName: 'tag',
+  },
+  'build-arg': {
+    kind: 'list',
+    description: 'Build args, NAME=value; the Dockerfile declares each NAME.',
+    valueName: 'NAME=value',
+  },
+  push: {
+    kind: 'boolean',
+    default: true,
+    description:
+      'Push the image and its tags; with false (--no-push) the image is only loaded into the engine.',
+  },
+  'registry-username': {
+    kind: 'string',
+    description: 'The registry user; without it, the Docker config file is used.',
+    valueName: 'user',
+  },
+  'registry-password': {
+    kind: 'string',
+    only: 'inputs',
+    description: 'The registry password or token (masked in the log).',
+  },
+  'registry-password-stdin': {
+    kind: 'boolean',
+    only: 'flags',
+    default: false,
+    description: `Read the registry password from stdin (otherwise from ${PASSWORD_ENV}).`,
+  },
+} as const satisfies import('../cli/options.js').OptionDefs;
+
+function flagIssue(origin: Origin, name: string, message: string): InputIssue {
+  return {
+    file: origin === 'flags' ? '<flags>' : '<inputs>',
+    field: origin === 'flags' ? `--${name}` : name,
+    message,
+  };
+}
+
+function specIssue(loaded: LoadedSpec, field: SpecField, message: string): InputIssue {
+  return { file: loaded.file, field: field.name, ...field.at, message };
+}
+
+export const buildVerb = defineVerb({
+  name: 'build',
+  describe:
+    'Check the job jar, build the Flink job image through the Docker Engine API, tag it from git and push it by digest.',
+  options: BUILD_OPTIONS,
+  async run(options, ui): Promise<BuildResult> {
+    const origin = originOf(options);
+    const loaded = loadSpec(options.config);
+    const envName = options.env;
+    const env =
+      envName === undefined ? resolveEnvironment(loaded.spec, '') : resolveNamedEnvironment(loaded, envName);
+    const field = (path: string[]) => locateSpecField(loaded, envName, path);
+
+    // Flags and inputs first: they are cheap, and wrong ones stop everything.
+    const issues: InputIssue[] = [];
+    if (options.repository !== undefined) {
+      const ref = parseImageRef(options.repository);
+      if (!ref || ref.tag || ref.digest) {
+        issues.push(
+          flagIssue(
+            origin,
+            'repository',
+            `found "${options.repository}"; expected a repository without tag or digest, such as registry.example.com/team/job`,
+          ),
+        );
+      } else env.image.repository = options.repository;
+    }
+    let baseFromFlags = false;
+    if (options['base-image'] !== undefined) {
+      const ref = parseImageRef(options['base-image']);
+      if (!ref) {
+        issues.push(
+          flagIssue(
+            origin,
+            'base-image',
+            `found "${options['base-image']}"; expected an image reference such as flink:1.20.3-java17 or repo@sha256:<64 hex>`,
+          ),
+        );
+      } else {
+        baseFromFlags = true;
+        env.image.base = options['base-image'];
+        if (ref.digest) env.image.baseDigest = ref.digest;
+        else delete env.image.baseDigest;
+      }
+    }
+    if (issues.length > 0) throw new InputError(issues);
+    const buildArgs = parseBuildArgs(options['build-arg'], origin);
+
+    const image = planImage(env, loaded.file, { buildArgs: Object.keys(buildArgs) });
+    const repository = image.repository;
+    const entries = contextEntries(image.context, loaded.dir, image.dockerfile);
+
+    // The jar and every file of the context, before any build.
+    const entryClass = await ui.group(`Check the job jar ${env.job.jar}`, async () => {
+      const jarField = field(['job', 'jar']);
+      const jarFile = entries[entries.length - 1]!.file!;
+      const jar = await readJar(jarFile);
+      if (isJarProblem(jar)) {
+        const why =
+          jar.kind === 'missing'
+            ? `${jarFile} does not exist; build the jar first (mvn package), or fix the path (relative to ${loaded.dir})`
+            : jar.kind === 'not-a-file'
+              ? `${jarFile} is not a file; expected the path of the job's jar`
+              : `${jarFile} is not a valid jar (${jar.reason}); expected the job's packaged jar (a zip)`;
+        throw new InputError([specIssue(loaded, jarField, why)]);
+      }
+      const decision = checkEntryClass(jar, env.job.entryClass, jarFileName(env.job.jar));
+      if (!decision.ok) {
+        throw new InputError([specIssue(loaded, field(['job', 'entryClass']), decision.message)]);
+      }
+      ui.info(
+        `${jarFileName(env.job.jar)}: ${jar.classes.size} classes; entry class ${decision.entryClass}${decision.fromManifest ? ' (from the manifest)' : ''}`,
+      );
+      return decision.entryClass;
+    });
+    const contextIssues: InputIssue[] = [];
+    for (const [i, f] of image.context.entries()) {
+      if (f.source === undefined || f.path.startsWith('usrlib/')) continue;
+      const entry = entries[i]!;
+      const { stat } = await import('node:fs/promises');
+      const isFile = await stat(entry.file!).then(
+        (s) => s.isFile(),
+        () => false,
+      );
+      if (!isFile) {
+        const where = f.path.startsWith('lib/')
+          ? ['image', 'libs', String((env.image.libs ?? []).indexOf(f.source))]
+          : ['image', 'files', f.path.split('/')[1]!, 'source'];
+        contextIssues.push(
+          specIssue(
+            loaded,
+            field(where),
+            `${entry.file} is not a readable file; fix the path (relative to ${loaded.dir})`,
+          ),
+        );
+      }
+    }
+    if (contextIssues.length > 0) throw new InputError(contextIssues);
+
+    if (!image.pinned) {
+      const base = field(['image', 'base']);
+      ui.warning(
+        `image.base ${image.base} is not pinned by digest; set image.baseDigest so that every build starts from the same bytes`,
+        baseFromFlags ? undefined : { file: loaded.file, ...base.at },
+      );
+    }
+
+    const host = registryHost(repository);
+    const credentials = await registryCredentials(options, origin, host, ui);
+    const git = await readGitContext(loaded.dir);
+    const tags = tagsFor(git, options.tag, origin);
+    if (tags.length === 0) {
+      throw new InputError([
+        flagIssue(origin, 'tag', 'no tag: not in a git repository, so there is no commit to tag; give one'),
+      ]);
+    }
+    const labels = imageLabels(git, {
+      title: loaded.spec.name,
+      flinkVersion: env.flinkVersion,
+      entryClass,
+      created: new Date(),
+    });
+    const auth: RegistryAuth | undefined = credentials && {
+      username: credentials.username,
+      password: credentials.password,
+      serveraddress: host === 'docker.io' ? 'https://index.docker.io/v1/' : host,
+    };
+
+    // Input is valid. Now the outside systems: registry login first, so a refused push costs no build.
+    const registry = new Registry(host, credentials);
+    if (options.push) {
+      await ui.group(`Check push access to ${host}`, async () => {
+        await registry.checkPushAccess(repositoryPath(repository));
+        ui.info(
+          `${host}: ${credentials ? `logged in as ${credentials.username} (${credentials.from})` : 'no login needed'}`,
+        );
+      });
+    }
+    const engine = new DockerEngine();
+    await engine.ping();
+    await ui.group(`Base image ${image.from}`, async () => {
+      const present = await engine.inspect(image.from);
+      if (present) {
+        ui.info(`${image.from}: present (${present.id})`);
+        return;
+      }
+      try {
+        await engine.pull(image.from, undefined, (line) => ui.info(line));
+      } catch (err) {
+        const message = (err as Error).message;
+        if (
+          /not found|manifest unknown|does not exist|repository name not known|pull access denied/i.test(
+            message,
+          )
+        ) {
+          const where = baseFromFlags
+            ? flagIssue(origin, 'base-image', '')
+            : specIssue(loaded, field(image.pinned ? ['image', 'baseDigest'] : ['image', 'base']), '');
+          throw new InputError([
+            {
+              ...where,
+              message: `the base image ${image.from} does not exist (${message}); name an image the engine has or can pull`,
+            },
+          ]);
+        }
+        throw new OperationError(`pulling the base image ${image.from} failed: ${message}`);
+      }
+    });
+
+    const firstTag = `${repository}:${tags[0]}`;
+    const imageId = await ui.group(`Build ${firstTag}`, async () => {
+      try {
+        return await engine.build(tarContext(entries), { tag: firstTag, buildArgs, labels }, (line) =>
+          ui.info(line),
+        );
+      } catch (err) {
+        const plugin =
+          err instanceof BuildFailed && err.log.find((l) => l.includes('flinkship: image.plugins:'));
+        if (plugin) {
+          throw new InputError([
+            specIssue(
+              loaded,
+              field(['image', 'plugins']),
+              plugin.replace(/^.*flinkship: image\.plugins: /, ''),
+            ),
+          ]);
+        }
+        throw err;
+      }
+    });
+    for (const tag of tags.slice(1)) await engine.tag(imageId, repository, tag);
+
+    let digest: string | undefined;
+    if (options.push) {
+      await ui.group(`Push ${repository} (${tags.join(', ')})`, async () => {
+        for (const tag of tags) {
+          const pushed = await engine.push(repository, tag, auth, (line) => ui.info(line));
+          if (digest !== undefined && pushed.digest !== digest) {
+            throw new OperationError(
+              `${repository}:${tag} was stored as ${pushed.digest}, but ${tags[0]} as ${digest}; the registry changed the image`,
+            );
+          }
+          digest = pushed.digest;
+          ui.info(`${repository}:${tag} → ${pushed.digest}`);
+        }
+      });
+    }
+
+    return {
+      repository,
+      image: digest ? `${repository}@${digest}` : firstTag,
+      ...(digest ? { digest } : {}),
+      tags: tags.map((t) => `${repository}:${t}`),
+      imageId,
+      pushed: options.push,
+      from: image.from,
+      pinned: image.pinned,
+      entryClass,
+      flinkVersion: env.flinkVersion,
+      labels,
+      dockerfile: image.dockerfile,
+    };
+  },
+  text: (r) => renderBuildText(r),
+  json: (r) => r,
+  outputs: (r) => ({
+    image: r.image,
+    digest: r.digest ?? '',
+    tags: r.tags.join('\n'),
+    'image-id': r.imageId,
+  }),
+  summary: (r) => renderBuildSummary(r),
+});
+
+async function registryCredentials(
+  options: {
+    'registry-username'?: string;
+    'registry-password'?: string;
+    'registry-password-stdin': boolean;
+  },
+  origin: Origin,
+  host: string,
+  ui: Ui,
+): Promise<RegistryCredentials | undefined> {
+  let password = options['registry-password'];
+  let passwordFrom = 'registry-password';
+  if (options['registry-password-stdin']) {
+    password = await readStdin();
+    passwordFrom = '--registry-password-stdin';
+  } else if (
+    password === undefined &&
+    options['registry-username'] !== undefined &&
+    process.env[PASSWORD_ENV]
+  ) {
+    password = process.env[PASSWORD_ENV];
+    passwordFrom = PASSWORD_ENV;
+  }
+  if (password !== undefined) ui.secret(password);
+  const credentials = chooseCredentials(
+    { username: options['registry-username'], password, passwordFrom },
+    await readDockerConfig(),
+    host,
+    origin,
+  );
+  if (credentials) ui.secret(credentials.password);
+  return credentials;
+}
