@@ -17,14 +17,18 @@ KUBE_PARTS=(etcd apiserver controller-manager scheduler kwok)
 
 # Fixed ports, all on 127.0.0.1: apiserver, etcd client, etcd peer, controller-manager, scheduler.
 kube_port() {
-  local cluster=$1 what=$2 base
-  case $cluster in staging) base=16 ;; production) base=17 ;; *) return 1 ;; esac
-  case $what in
-    apiserver) echo "${base}443" ;;
-    etcd) echo "1$((base - 4))379" ;;      # 12379 / 13379
-    etcd-peer) echo "1$((base - 4))380" ;; # 12380 / 13380
-    controller-manager) echo "${base}257" ;;
-    scheduler) echo "${base}259" ;;
+  case $1/$2 in
+    staging/apiserver) echo 16443 ;;
+    staging/etcd) echo 12379 ;;
+    staging/etcd-peer) echo 12380 ;;
+    staging/controller-manager) echo 16257 ;;
+    staging/scheduler) echo 16259 ;;
+    production/apiserver) echo 17443 ;;
+    production/etcd) echo 13379 ;;
+    production/etcd-peer) echo 13380 ;;
+    production/controller-manager) echo 17257 ;;
+    production/scheduler) echo 17259 ;;
+    *) return 1 ;;
   esac
 }
 
@@ -185,7 +189,7 @@ kube_start_part() {
         --listen-client-urls="$client" --advertise-client-urls="$client"
         --listen-peer-urls="$peer" --initial-advertise-peer-urls="$peer"
         --initial-cluster="$cluster=$peer" --initial-cluster-state=new --initial-cluster-token="flinkship-$cluster"
-        --unsafe-no-fsync=true --snapshot-count=10000 --log-level=warn)
+        --unsafe-no-fsync=true --log-level=warn)
       ;;
     apiserver)
       cmd=("$KUBE_BIN/kube-apiserver"
@@ -286,15 +290,23 @@ kube_up() {
     kube_kubeconfig "$cluster" admin "$KUBE_RUN/$cluster/kubeconfig"
   done
   # Both clusters start side by side: etcd, then the API server.
-  for cluster in "${KUBE_CLUSTERS[@]}"; do kube_start_part "$cluster" etcd; done
   for cluster in "${KUBE_CLUSTERS[@]}"; do
-    tb_wait_until "$cluster etcd /health" 30 kube_etcd_healthy "$cluster" ||
-      kube_fail_part "$cluster" etcd "etcd did not become healthy on 127.0.0.1:$(kube_port "$cluster" etcd)"
+    if ! tb_running "kube-$cluster-etcd"; then
+      # etcd starts with an empty store, so whatever still runs against the old one restarts too.
+      for part in kwok scheduler controller-manager apiserver; do tb_stop "kube-$cluster-$part"; done
+    fi
+    kube_start_part "$cluster" etcd
+  done
+  for cluster in "${KUBE_CLUSTERS[@]}"; do
+    tb_wait_until "$cluster etcd /health" 30 kube_settled "$cluster" etcd kube_etcd_healthy
+    kube_etcd_healthy "$cluster" ||
+      kube_fail_part "$cluster" etcd "etcd is not healthy on 127.0.0.1:$(kube_port "$cluster" etcd)"
   done
   for cluster in "${KUBE_CLUSTERS[@]}"; do kube_start_part "$cluster" apiserver; done
   for cluster in "${KUBE_CLUSTERS[@]}"; do
-    tb_wait_until "$cluster kube-apiserver /readyz" 90 kube_readyz "$cluster" ||
-      kube_fail_part "$cluster" apiserver "kube-apiserver did not report /readyz on https://127.0.0.1:$(kube_port "$cluster" apiserver)"
+    tb_wait_until "$cluster kube-apiserver /readyz" 90 kube_settled "$cluster" apiserver kube_readyz
+    kube_readyz "$cluster" ||
+      kube_fail_part "$cluster" apiserver "kube-apiserver does not report /readyz on https://127.0.0.1:$(kube_port "$cluster" apiserver)"
   done
   for cluster in "${KUBE_CLUSTERS[@]}"; do
     for part in controller-manager scheduler kwok; do kube_start_part "$cluster" "$part"; done
@@ -311,6 +323,9 @@ kube_up() {
       kube_fail_part "$cluster" controller-manager "the ServiceAccount default/default was not created"
   done
 }
+
+# kube_settled CLUSTER PART CHECK: CHECK passes, or PART has exited (then waiting longer is pointless).
+kube_settled() { "$3" "$1" || ! tb_running "kube-$1-$2"; }
 
 kube_nodes_ready() {
   local out
