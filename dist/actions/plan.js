@@ -48924,8 +48924,8 @@ var require_mkdirp_classic = __commonJS({
           // there already.  If so, then hooray!  If not, then something
           // is borked.
           default:
-            xfs.stat(p, function(er2, stat4) {
-              if (er2 || !stat4.isDirectory()) cb(er, made);
+            xfs.stat(p, function(er2, stat5) {
+              if (er2 || !stat5.isDirectory()) cb(er, made);
               else cb(null, made);
             });
             break;
@@ -48956,13 +48956,13 @@ var require_mkdirp_classic = __commonJS({
           // there already.  If so, then hooray!  If not, then something
           // is borked.
           default:
-            var stat4;
+            var stat5;
             try {
-              stat4 = xfs.statSync(p);
+              stat5 = xfs.statSync(p);
             } catch (err1) {
               throw err0;
             }
-            if (!stat4.isDirectory()) throw err0;
+            if (!stat5.isDirectory()) throw err0;
             break;
         }
       }
@@ -48990,7 +48990,7 @@ var require_tar_fs = __commonJS({
     var normalize = !win32 ? echo : function(name) {
       return name.replace(/\\/g, "/").replace(/[:?<>|]/g, "_");
     };
-    var statAll = function(fs4, stat4, cwd, ignore, entries, sort) {
+    var statAll = function(fs4, stat5, cwd, ignore, entries, sort) {
       var queue = entries || ["."];
       for (var i = 0; i < queue.length; i++) {
         if (!inCwd(path5.resolve(cwd, queue[i]), cwd)) throw new Error(queue[i] + " is not a valid path");
@@ -48999,16 +48999,16 @@ var require_tar_fs = __commonJS({
         if (!queue.length) return callback();
         var next = queue.shift();
         var nextAbs = path5.join(cwd, next);
-        stat4.call(fs4, nextAbs, function(err, stat5) {
+        stat5.call(fs4, nextAbs, function(err, stat6) {
           if (err) return callback(err);
-          if (!stat5.isDirectory()) return callback(null, next, stat5);
+          if (!stat6.isDirectory()) return callback(null, next, stat6);
           fs4.readdir(nextAbs, function(err2, files) {
             if (err2) return callback(err2);
             if (sort) files.sort();
             for (var i2 = 0; i2 < files.length; i2++) {
               if (!ignore(path5.join(cwd, next, files[i2]))) queue.push(path5.join(next, files[i2]));
             }
-            callback(null, next, stat5);
+            callback(null, next, stat6);
           });
         });
       };
@@ -49053,36 +49053,36 @@ var require_tar_fs = __commonJS({
           pack2.entry(header, onnextentry);
         });
       };
-      var onstat = function(err, filename, stat4) {
+      var onstat = function(err, filename, stat5) {
         if (err) return pack2.destroy(err);
         if (!filename) {
           if (opts.finalize !== false) pack2.finalize();
           return finish2(pack2);
         }
-        if (stat4.isSocket()) return onnextentry();
+        if (stat5.isSocket()) return onnextentry();
         var header = {
           name: normalize(filename),
-          mode: (stat4.mode | (stat4.isDirectory() ? dmode : fmode)) & umask,
-          mtime: stat4.mtime,
-          size: stat4.size,
+          mode: (stat5.mode | (stat5.isDirectory() ? dmode : fmode)) & umask,
+          mtime: stat5.mtime,
+          size: stat5.size,
           type: "file",
-          uid: stat4.uid,
-          gid: stat4.gid
+          uid: stat5.uid,
+          gid: stat5.gid
         };
-        if (stat4.isDirectory()) {
+        if (stat5.isDirectory()) {
           header.size = 0;
           header.type = "directory";
           header = map(header) || header;
           return pack2.entry(header, onnextentry);
         }
-        if (stat4.isSymbolicLink()) {
+        if (stat5.isSymbolicLink()) {
           header.size = 0;
           header.type = "symlink";
           header = map(header) || header;
           return onsymlink(filename, header);
         }
         header = map(header) || header;
-        if (!stat4.isFile()) {
+        if (!stat5.isFile()) {
           if (strict) return pack2.destroy(new Error("unsupported type for " + filename));
           return onnextentry();
         }
@@ -49171,7 +49171,7 @@ var require_tar_fs = __commonJS({
           stream.resume();
           return next();
         }
-        var stat4 = function(err) {
+        var stat5 = function(err) {
           if (err) return next(err);
           if (path5.join(name, ".") === path5.join(cwd, ".")) return next();
           utimes(name, header, function(err2) {
@@ -49188,7 +49188,7 @@ var require_tar_fs = __commonJS({
             validateNotSymlink(xfs, dst, path5.resolve(cwd), function(err, valid) {
               if (err) return next(err);
               if (!valid) return next(new Error(name + " is not a valid symlink"));
-              xfs.symlink(header.linkname, name, stat4);
+              xfs.symlink(header.linkname, name, stat5);
             });
           });
         };
@@ -49203,7 +49203,7 @@ var require_tar_fs = __commonJS({
                   stream = xfs.createReadStream(srcpath);
                   return onfile();
                 }
-                stat4(err2);
+                stat5(err2);
               });
             });
           });
@@ -49222,7 +49222,7 @@ var require_tar_fs = __commonJS({
             });
             pump(rs, ws, function(err2) {
               if (err2) return next(err2);
-              ws.on("close", stat4);
+              ws.on("close", stat5);
             });
           }
         };
@@ -49233,7 +49233,7 @@ var require_tar_fs = __commonJS({
             own,
             uid: header.uid,
             gid: header.gid
-          }, stat4);
+          }, stat5);
         }
         var dir = path5.dirname(name);
         validate2(xfs, dir, path5.join(cwd, "."), function(err, valid) {
@@ -93602,11 +93602,15 @@ var ActionsUi = class {
   }
 };
 
+// src/verbs/build.ts
+import { stat as stat4 } from "node:fs/promises";
+import { stripVTControlCharacters } from "node:util";
+
 // src/build/buildArgs.ts
 var NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 function parseBuildArgs(values, origin) {
   const out = {};
-  const field = origin === "flags" ? "--build-arg" : "build-args";
+  const field = origin === "flags" ? "--build-arg" : "build-arg";
   const file = origin === "flags" ? "<flags>" : "<inputs>";
   for (const value of values) {
     const eq = value.indexOf("=");
@@ -95862,7 +95866,6 @@ var buildVerb = defineVerb({
     for (const [i, f] of image.context.entries()) {
       if (f.source === void 0 || f.path.startsWith("usrlib/")) continue;
       const entry = entries[i];
-      const { stat: stat4 } = await import("node:fs/promises");
       const isFile = await stat4(entry.file).then(
         (s) => s.isFile(),
         () => false
@@ -95950,15 +95953,10 @@ var buildVerb = defineVerb({
           (line) => ui.info(line)
         );
       } catch (err) {
-        const plugin = err instanceof BuildFailed && err.log.find((l) => l.includes("flinkship: image.plugins:"));
+        const marker = "flinkship: image.plugins: ";
+        const plugin = err instanceof BuildFailed && err.log.map((l) => stripVTControlCharacters(l).trim()).find((l) => l.startsWith(marker));
         if (plugin) {
-          throw new InputError([
-            specIssue(
-              loaded,
-              field(["image", "plugins"]),
-              plugin.replace(/^.*flinkship: image\.plugins: /, "")
-            )
-          ]);
+          throw new InputError([specIssue(loaded, field(["image", "plugins"]), plugin.slice(marker.length))]);
         }
         throw err;
       }
@@ -96021,7 +96019,7 @@ async function registryCredentials(options2, origin, host, ui) {
     host,
     origin
   );
-  if (credentials) ui.secret(credentials.password);
+  if (credentials && credentials.password !== password) ui.secret(credentials.password);
   return credentials;
 }
 

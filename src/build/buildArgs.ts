@@ -6,7 +6,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function parseBuildArgs(values: readonly string[], origin: Origin): Record<string, string> {
   const out: Record<string, string> = {};
-  const field = origin === 'flags' ? '--build-arg' : 'build-args';
+  const field = origin === 'flags' ? '--build-arg' : 'build-arg';
   const file = origin === 'flags' ? '<flags>' : '<inputs>';
   for (const value of values) {
     const eq = value.indexOf('=');

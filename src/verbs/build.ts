@@ -1,6 +1,8 @@
 // `flinkship build`: check the jar, build the job image through the Docker Engine API from exactly the
 // files the plan lists, tag it from the git context, push it and report it by digest.
 // Everything that can be wrong with the input is found before the engine or a registry is touched.
+import { stat } from 'node:fs/promises';
+import { stripVTControlCharacters } from 'node:util';
 import { parseBuildArgs } from '../build/buildArgs.js';
 import { contextEntries, tarContext } from '../build/context.js';
 import {
@@ -189,7 +191,6 @@ export const buildVerb = defineVerb({
     for (const [i, f] of image.context.entries()) {
       if (f.source === undefined || f.path.startsWith('usrlib/')) continue;
       const entry = entries[i]!;
-      const { stat } = await import('node:fs/promises');
       const isFile = await stat(entry.file!).then(
         (s) => s.isFile(),
         () => false,
@@ -286,16 +287,13 @@ export const buildVerb = defineVerb({
           ui.info(line),
         );
       } catch (err) {
+        // The plugin step's own message (see planImage) says which plugin the base image lacks.
+        const marker = 'flinkship: image.plugins: ';
         const plugin =
-          err instanceof BuildFailed && err.log.find((l) => l.includes('flinkship: image.plugins:'));
+          err instanceof BuildFailed &&
+          err.log.map((l) => stripVTControlCharacters(l).trim()).find((l) => l.startsWith(marker));
         if (plugin) {
-          throw new InputError([
-            specIssue(
-              loaded,
-              field(['image', 'plugins']),
-              plugin.replace(/^.*flinkship: image\.plugins: /, ''),
-            ),
-          ]);
+          throw new InputError([specIssue(loaded, field(['image', 'plugins']), plugin.slice(marker.length))]);
         }
         throw err;
       }
@@ -374,6 +372,6 @@ async function registryCredentials(
     host,
     origin,
   );
-  if (credentials) ui.secret(credentials.password);
+  if (credentials && credentials.password !== password) ui.secret(credentials.password);
   return credentials;
 }

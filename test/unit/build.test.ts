@@ -1,0 +1,316 @@
+// The build's decisions, without Docker or a registry: tags and labels from the git context, which
+// credentials a push uses, the entry class a jar runs, build args, the exact tar context, and the
+// list and --no-push options.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { extract } from 'tar-stream';
+import { describe, expect, it } from 'vitest';
+import { parseBuildArgs } from '../../src/build/buildArgs.js';
+import { contextEntries, tarContext } from '../../src/build/context.js';
+import {
+  chooseCredentials,
+  fromDockerConfig,
+  registryHost,
+  repositoryPath,
+} from '../../src/build/credentials.js';
+import { gitContextFromActions, sourceUrlOfRemote } from '../../src/build/gitContext.js';
+import { checkEntryClass, isJarProblem, manifestMainClass, readJar } from '../../src/build/jar.js';
+import { imageLabels, sanitizeTag, semverOf, tagsFor, versionOf } from '../../src/build/metadata.js';
+import { parseOptions } from '../../src/cli/options.js';
+import { runCli } from '../../src/cli/run.js';
+import { isLoopback } from '../../src/executors/registry.js';
+import { InputError } from '../../src/util/errors.js';
+import { BUILD_OPTIONS } from '../../src/verbs/build.js';
+
+const SHA = '0123456789abcdef0123456789abcdef01234567';
+
+function issuesOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof InputError) return err.message.split('\n');
+    throw err;
+  }
+  throw new Error('expected an InputError');
+}
+
+describe('tags from the git context', () => {
+  it('tags a branch push with the sha and the sanitized branch', () => {
+    const ctx = gitContextFromActions(
+      { GITHUB_SHA: SHA, GITHUB_REF: 'refs/heads/feature/Add Kafka', GITHUB_EVENT_NAME: 'push' },
+      undefined,
+    );
+    expect(tagsFor(ctx, [], 'flags')).toEqual([SHA, 'feature-Add-Kafka']);
+  });
+
+  it('tags a pull request pr-<n>, not its merge ref', () => {
+    const ctx = gitContextFromActions(
+      { GITHUB_SHA: SHA, GITHUB_REF: 'refs/pull/42/merge', GITHUB_EVENT_NAME: 'pull_request' },
+      42,
+    );
+    expect(ctx).toEqual({ sha: SHA, pullRequest: 42 });
+    expect(tagsFor(ctx, ['extra'], 'inputs')).toEqual([SHA, 'pr-42', 'extra']);
+  });
+
+  it('takes the PR number from the ref when the event file has none', () => {
+    const ctx = gitContextFromActions(
+      { GITHUB_SHA: SHA, GITHUB_REF: 'refs/pull/7/merge', GITHUB_EVENT_NAME: 'pull_request_target' },
+      undefined,
+    );
+    expect(ctx.pullRequest).toBe(7);
+  });
+
+  it('tags a release with its semver, without the v', () => {
+    const ctx = gitContextFromActions({ GITHUB_SHA: SHA, GITHUB_REF: 'refs/tags/v1.4.0-rc.1' }, undefined);
+    expect(tagsFor(ctx, [], 'flags')).toEqual([SHA, '1.4.0-rc.1']);
+    expect(versionOf(ctx)).toBe('1.4.0-rc.1');
+  });
+
+  it('keeps a non-semver git tag, sanitized, and de-duplicates user tags', () => {
+    expect(tagsFor({ sha: SHA, gitTag: 'nightly/2024' }, ['nightly-2024', 'x'], 'flags')).toEqual([
+      SHA,
+      'nightly-2024',
+      'x',
+    ]);
+  });
+
+  it('refuses an invalid user tag, naming the flag or the input', () => {
+    expect(issuesOf(() => tagsFor({}, ['ok', 'bad tag'], 'flags'))).toEqual([
+      '<flags>: --tag: found "bad tag"; a tag is up to 128 letters, digits, _, . and -, not starting with . or -',
+    ]);
+    expect(issuesOf(() => tagsFor({}, ['-x'], 'inputs'))[0]).toMatch(/^<inputs>: tag: found "-x"/);
+  });
+
+  it('sanitizes branch names to valid tags', () => {
+    expect(sanitizeTag('dependabot/npm_and_yarn/yaml-2.9')).toBe('dependabot-npm_and_yarn-yaml-2.9');
+    expect(sanitizeTag('.hidden--')).toBe('hidden');
+    expect(sanitizeTag('a'.repeat(200))).toHaveLength(128);
+    expect(semverOf('release-1')).toBeUndefined();
+    expect(semverOf('v2.0.0+build.5')).toBe('2.0.0_build.5');
+  });
+
+  it('reads the source URL from the runner or a remote, never with credentials', () => {
+    expect(
+      gitContextFromActions({ GITHUB_SHA: SHA, GITHUB_REPOSITORY: 'acme/jobs' }, undefined).sourceUrl,
+    ).toBe('https://github.com/acme/jobs');
+    expect(sourceUrlOfRemote('git@github.com:acme/jobs.git')).toBe('https://github.com/acme/jobs');
+    expect(sourceUrlOfRemote('https://user:token@example.com/acme/jobs.git')).toBe(
+      'https://example.com/acme/jobs',
+    );
+    expect(sourceUrlOfRemote('/srv/repo')).toBeUndefined();
+  });
+});
+
+describe('labels', () => {
+  it('sets the OCI labels and ours', () => {
+    const labels = imageLabels(
+      { sha: SHA, branch: 'main', sourceUrl: 'https://github.com/acme/jobs' },
+      {
+        title: 'log-cleaner',
+        flinkVersion: '1.20',
+        entryClass: 'dev.acme.Job',
+        created: new Date('2026-01-02T03:04:05Z'),
+      },
+    );
+    expect(labels).toEqual({
+      'org.opencontainers.image.source': 'https://github.com/acme/jobs',
+      'org.opencontainers.image.revision': SHA,
+      'org.opencontainers.image.created': '2026-01-02T03:04:05.000Z',
+      'org.opencontainers.image.version': 'main',
+      'org.opencontainers.image.title': 'log-cleaner',
+      'dev.flinkship.flink-version': '1.20',
+      'dev.flinkship.entry-class': 'dev.acme.Job',
+    });
+  });
+});
+
+describe('registry credentials', () => {
+  const noConfig = { config: undefined, file: '/home/u/.docker/config.json' };
+
+  it('uses the given user and password first', () => {
+    expect(chooseCredentials({ username: 'u', password: 'p' }, noConfig, 'ghcr.io', 'inputs')).toEqual({
+      username: 'u',
+      password: 'p',
+      from: 'registry-username',
+    });
+  });
+
+  it('falls back to the Docker config file entry for the host', () => {
+    const config = { auths: { 'https://ghcr.io': { auth: Buffer.from('bot:s3:cret').toString('base64') } } };
+    expect(fromDockerConfig(config, 'ghcr.io', 'cfg')).toEqual({
+      username: 'bot',
+      password: 's3:cret',
+      from: 'cfg',
+    });
+    expect(fromDockerConfig(config, 'quay.io', 'cfg')).toBeUndefined();
+    const hub = { auths: { 'https://index.docker.io/v1/': { username: 'a', password: 'b' } } };
+    expect(chooseCredentials({}, { config: hub, file: 'f' }, 'docker.io', 'flags')?.username).toBe('a');
+  });
+
+  it('refuses a user without a password, and a password without a user', () => {
+    expect(issuesOf(() => chooseCredentials({ username: 'u' }, noConfig, 'h', 'flags'))).toEqual([
+      '<flags>: --registry-username: given without a password; pass it on stdin with --registry-password-stdin, or in FLINKSHIP_REGISTRY_PASSWORD',
+    ]);
+    expect(
+      issuesOf(() =>
+        chooseCredentials({ password: 'p', passwordFrom: 'registry-password' }, noConfig, 'h', 'inputs'),
+      ),
+    ).toEqual([
+      '<inputs>: registry-username: required with the password from registry-password: the user name it belongs to',
+    ]);
+  });
+
+  it('reads the registry host and path as Docker does', () => {
+    expect(registryHost('127.0.0.1:5001/a/b')).toBe('127.0.0.1:5001');
+    expect(registryHost('localhost/a')).toBe('localhost');
+    expect(registryHost('acme/job')).toBe('docker.io');
+    expect(repositoryPath('ghcr.io/acme/job')).toBe('acme/job');
+    expect(repositoryPath('job')).toBe('library/job');
+    expect(isLoopback('127.0.0.1:5002')).toBe(true);
+    expect(isLoopback('[::1]:5000')).toBe(true);
+    expect(isLoopback('ghcr.io')).toBe(false);
+  });
+});
+
+describe('the entry class', () => {
+  const jar = {
+    classes: new Set(['dev.acme.Job', 'dev.acme.Job$1', 'dev.acme.Util']),
+    mainClass: 'dev.acme.Job',
+  };
+
+  it('accepts a class that is in the jar', () => {
+    expect(checkEntryClass(jar, 'dev.acme.Util', 'job.jar')).toEqual({
+      ok: true,
+      entryClass: 'dev.acme.Util',
+      fromManifest: false,
+    });
+  });
+
+  it('takes the manifest Main-Class when the spec has none', () => {
+    expect(checkEntryClass(jar, undefined, 'job.jar')).toEqual({
+      ok: true,
+      entryClass: 'dev.acme.Job',
+      fromManifest: true,
+    });
+  });
+
+  it('names the missing class and suggests the closest one', () => {
+    expect(checkEntryClass(jar, 'dev.acme.Jbo', 'job.jar')).toEqual({
+      ok: false,
+      message:
+        'class dev.acme.Jbo is not in job.jar (did you mean "dev.acme.Job"?); expected a fully qualified class name of a class in the jar (3 classes)',
+    });
+  });
+
+  it('asks for job.entryClass when the manifest names no Main-Class', () => {
+    const decision = checkEntryClass({ classes: new Set(['a.B']) }, undefined, 'job.jar');
+    expect(decision).toEqual({
+      ok: false,
+      message:
+        "not set, and job.jar has no Main-Class in META-INF/MANIFEST.MF; set job.entryClass to the class with the job's main method",
+    });
+  });
+
+  it('reads Main-Class from a manifest with continuation lines', () => {
+    const manifest =
+      'Manifest-Version: 1.0\r\nMain-Class: dev.acme.some.very.long.pack\r\n age.Job\r\n\r\nName: x\r\n';
+    expect(manifestMainClass(manifest)).toBe('dev.acme.some.very.long.package.Job');
+    expect(manifestMainClass('Manifest-Version: 1.0\n')).toBeUndefined();
+  });
+
+  it('tells a missing jar from one that is not a zip', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'flinkship-jar-'));
+    await writeFile(path.join(dir, 'not.jar'), 'not a zip');
+    const missing = await readJar(path.join(dir, 'none.jar'));
+    const invalid = await readJar(path.join(dir, 'not.jar'));
+    expect(missing).toEqual({ kind: 'missing' });
+    expect(isJarProblem(invalid) && invalid.kind).toBe('invalid');
+  });
+});
+
+describe('build args', () => {
+  it('parses NAME=value, keeping = in values', () => {
+    expect(parseBuildArgs(['A=1', 'B_2=x=y', 'EMPTY='], 'flags')).toEqual({ A: '1', B_2: 'x=y', EMPTY: '' });
+  });
+  it('refuses a value without a name', () => {
+    expect(issuesOf(() => parseBuildArgs(['1A=x'], 'inputs'))).toEqual([
+      '<inputs>: build-arg: found "1A=x"; expected NAME=value, NAME made of letters, digits and _ (not starting with a digit)',
+    ]);
+  });
+});
+
+describe('the build context', () => {
+  it('is a tar of exactly the planned files, with fixed times and owners', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'flinkship-ctx-'));
+    await writeFile(path.join(dir, 'job.jar'), 'JAR');
+    await writeFile(path.join(dir, 'other.txt'), 'never sent');
+    const entries = contextEntries(
+      [{ path: 'Dockerfile' }, { path: 'usrlib/job.jar', source: 'job.jar' }],
+      dir,
+      'FROM x\n',
+    );
+    const seen: { name: string; body: string; mtime?: Date; uid?: number }[] = [];
+    const ex = extract();
+    ex.on('entry', (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c) => chunks.push(c as Buffer));
+      stream.on('end', () => {
+        seen.push({
+          name: header.name,
+          body: Buffer.concat(chunks).toString(),
+          mtime: header.mtime,
+          uid: header.uid,
+        });
+        next();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      ex.on('finish', resolve);
+      ex.on('error', reject);
+      Readable.from(tarContext(entries)).pipe(ex as unknown as NodeJS.WritableStream);
+    });
+    expect(seen).toEqual([
+      { name: 'Dockerfile', body: 'FROM x\n', mtime: new Date(0), uid: 0 },
+      { name: 'usrlib/job.jar', body: 'JAR', mtime: new Date(0), uid: 0 },
+    ]);
+  });
+});
+
+describe('build options', () => {
+  it('takes repeated --tag flags and a comma/newline list as an input', () => {
+    expect(parseOptions(BUILD_OPTIONS, { tag: ['a', 'b'] }, 'flags').tag).toEqual(['a', 'b']);
+    expect(parseOptions(BUILD_OPTIONS, { tag: 'a, b\nc\n' }, 'inputs').tag).toEqual(['a', 'b', 'c']);
+    expect(parseOptions(BUILD_OPTIONS, {}, 'inputs').tag).toEqual([]);
+  });
+
+  it('pushes by default; push: false as an input', () => {
+    expect(parseOptions(BUILD_OPTIONS, {}, 'flags').push).toBe(true);
+    expect(parseOptions(BUILD_OPTIONS, { push: 'false' }, 'inputs').push).toBe(false);
+  });
+
+  it('never takes the password as a flag, nor stdin as an input', () => {
+    const fromFlags = parseOptions(BUILD_OPTIONS, { 'registry-password': 'p' }, 'flags');
+    expect(fromFlags['registry-password']).toBeUndefined();
+    const fromInputs = parseOptions(BUILD_OPTIONS, { 'registry-password-stdin': 'true' }, 'inputs');
+    expect(fromInputs['registry-password-stdin']).toBe(false);
+  });
+
+  it('refuses --push with --no-push, and --registry-password on the command line', async () => {
+    const out = { text: '', write: (s: string) => ((out.text += s), true) };
+    const err = { text: '', write: (s: string) => ((err.text += s), true) };
+    const io = {
+      stdout: out as unknown as NodeJS.WritableStream,
+      stderr: err as unknown as NodeJS.WritableStream,
+    };
+    expect(await runCli(['build', '--push', '--no-push'], io)).toBe(2);
+    expect(err.text).toContain('error: <flags>: --no-push: contradicts --push; give one of them');
+    err.text = '';
+    expect(await runCli(['build', '--registry-password', 'x'], io)).toBe(2);
+    expect(err.text).toContain('error: <flags>: --registry-password: unknown flag');
+    expect(await runCli(['build', '--help'], io)).toBe(0);
+    expect(out.text).toContain('--[no-]push');
+    expect(out.text).toContain('--tag <tag>');
+  });
+});
