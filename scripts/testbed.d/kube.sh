@@ -40,7 +40,7 @@ kube_pod_cidr() { case $1 in staging) echo 10.244.0.1/24 ;; production) echo 10.
 # Build (cached, resumable: the stamp is written only after every binary is in place).
 
 kube_build_key() {
-  { cat "$KUBE_SRC/build/go.mod" "$KUBE_SRC/build/go.sum"; echo "$KUBE_VERSION"; go env GOVERSION; } | sha256sum | cut -c1-16
+  { cat "$KUBE_SRC/build/go.mod" "$KUBE_SRC/build/go.sum"; echo "$KUBE_VERSION"; } | sha256sum | cut -c1-16
 }
 
 kube_build() {
