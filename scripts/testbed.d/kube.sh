@@ -184,7 +184,9 @@ kube_start_part() {
     etcd)
       # A fresh store whenever etcd (re)starts: nothing outlives a `down`.
       rm -rf "$dir/etcd-data"
-      local client=http://127.0.0.1:$(kube_port "$cluster" etcd) peer=http://127.0.0.1:$(kube_port "$cluster" etcd-peer)
+      local client peer
+      client=http://127.0.0.1:$(kube_port "$cluster" etcd)
+      peer=http://127.0.0.1:$(kube_port "$cluster" etcd-peer)
       cmd=("$KUBE_BIN/etcd" --name="$cluster" --data-dir="$dir/etcd-data"
         --listen-client-urls="$client" --advertise-client-urls="$client"
         --listen-peer-urls="$peer" --initial-advertise-peer-urls="$peer"
@@ -192,6 +194,7 @@ kube_start_part() {
         --unsafe-no-fsync=true --log-level=warn)
       ;;
     apiserver)
+      # shellcheck disable=SC2054 # the commas belong to flag values (Node,RBAC)
       cmd=("$KUBE_BIN/kube-apiserver"
         --etcd-servers="http://127.0.0.1:$(kube_port "$cluster" etcd)" --etcd-prefix=/registry
         --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$(kube_port "$cluster" apiserver)"
