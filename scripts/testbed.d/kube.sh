@@ -43,8 +43,19 @@ kube_build_key() {
   { cat "$KUBE_SRC/build/go.mod" "$KUBE_SRC/build/go.sum"; echo "$KUBE_VERSION"; } | sha256sum | cut -c1-16
 }
 
+# kube_build: build under a lock, so that two concurrent `up`s do not build into the same directory.
+# The lock's file descriptor is closed before any daemon starts, so no daemon inherits it.
 kube_build() {
   command -v go >/dev/null || tb_fail kube "go is not installed (Go >= 1.24 is needed to build the control plane)"
+  mkdir -p "$TB_HOME/kube"
+  local lockfd
+  exec {lockfd}>"$TB_HOME/kube/.build.lock"
+  flock -w 3600 "$lockfd" || tb_fail kube "another build holds $TB_HOME/kube/.build.lock"
+  kube_build_locked
+  exec {lockfd}>&-
+}
+
+kube_build_locked() {
   local stamp=$KUBE_BIN/.built key
   key=$(kube_build_key)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then
