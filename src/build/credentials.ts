@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../util/errors.js';
 import type { Origin } from '../cli/options.js';
+import type { RegistryAuth } from '../executors/docker.js';
+import type { Ui } from '../ui/ui.js';
 
 export interface RegistryCredentials {
   username: string;
@@ -135,4 +137,49 @@ export async function readStdin(stdin: NodeJS.ReadableStream = process.stdin): P
   return Buffer.concat(chunks)
     .toString('utf8')
     .replace(/\r?\n$/, '');
+}
+
+/** The login a push uses, from the options, stdin, the environment or the Docker config; masked at once. */
+export async function resolveCredentials(
+  options: {
+    'registry-username'?: string;
+    'registry-password'?: string;
+    'registry-password-stdin': boolean;
+  },
+  origin: Origin,
+  host: string,
+  dockerConfig: { config: DockerConfig | undefined; file: string },
+  ui: Pick<Ui, 'secret'>,
+): Promise<RegistryCredentials | undefined> {
+  let password = options['registry-password'];
+  let passwordFrom = 'registry-password';
+  if (options['registry-password-stdin']) {
+    password = await readStdin();
+    passwordFrom = '--registry-password-stdin';
+  } else if (
+    password === undefined &&
+    options['registry-username'] !== undefined &&
+    process.env[PASSWORD_ENV]
+  ) {
+    password = process.env[PASSWORD_ENV];
+    passwordFrom = PASSWORD_ENV;
+  }
+  if (password !== undefined) ui.secret(password);
+  const credentials = chooseCredentials(
+    { username: options['registry-username'], password, passwordFrom },
+    dockerConfig,
+    host,
+    origin,
+  );
+  if (credentials && credentials.password !== password) ui.secret(credentials.password);
+  return credentials;
+}
+
+/** The engine's form of a login (X-Registry-Auth). */
+export function dockerAuth(credentials: RegistryCredentials, host: string): RegistryAuth {
+  return {
+    username: credentials.username,
+    password: credentials.password,
+    serveraddress: host === 'docker.io' ? 'https://index.docker.io/v1/' : host,
+  };
 }

@@ -1,5 +1,21 @@
-// How a build is shown: a few lines for the terminal, a table for the job summary.
-import type { BuildResult } from '../verbs/build.js';
+// What a build produced, and how it is shown: a few lines for the terminal, a table for the job summary.
+
+export interface BuildResult {
+  repository: string;
+  /** repository@sha256:... when pushed; repository:<first tag> when only loaded. */
+  image: string;
+  digest?: string;
+  /** Full references, repository:tag. */
+  tags: string[];
+  imageId: string;
+  pushed: boolean;
+  from: string;
+  pinned: boolean;
+  entryClass: string;
+  flinkVersion: string;
+  labels: Record<string, string>;
+  dockerfile: string;
+}
 
 export function renderBuildText(r: BuildResult): string {
   const lines = [

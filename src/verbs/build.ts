@@ -1,53 +1,34 @@
 // `flinkship build`: check the jar, build the job image through the Docker Engine API from exactly the
 // files the plan lists, tag it from the git context, push it and report it by digest.
 // Everything that can be wrong with the input is found before the engine or a registry is touched.
-import { stat } from 'node:fs/promises';
 import { stripVTControlCharacters } from 'node:util';
 import { parseBuildArgs } from '../build/buildArgs.js';
 import { contextEntries, tarContext } from '../build/context.js';
 import {
-  chooseCredentials,
+  dockerAuth,
+  fromDockerConfig,
   PASSWORD_ENV,
   readDockerConfig,
-  readStdin,
   registryHost,
   repositoryPath,
-  type RegistryCredentials,
+  resolveCredentials,
 } from '../build/credentials.js';
 import { readGitContext } from '../build/gitContext.js';
-import { checkEntryClass, isJarProblem, readJar } from '../build/jar.js';
-import { locateSpecField, type SpecField } from '../build/locate.js';
+import { applyOverrides, checkContextFiles, checkJobJar, flagIssue, specIssue } from '../build/inputs.js';
+import { locateSpecField } from '../build/locate.js';
 import { imageLabels, tagsFor } from '../build/metadata.js';
-import { renderBuildSummary, renderBuildText } from '../build/render.js';
-import { COMMON_OPTIONS, originOf, type Origin } from '../cli/options.js';
-import { BuildFailed, DockerEngine, type RegistryAuth } from '../executors/docker.js';
+import { renderBuildSummary, renderBuildText, type BuildResult } from '../build/render.js';
+import { COMMON_OPTIONS, originOf, type OptionDefs } from '../cli/options.js';
+import { BuildFailed, DockerEngine } from '../executors/docker.js';
 import { Registry } from '../executors/registry.js';
-import { resolveNamedEnvironment } from '../plan/plan.js';
 import { jarFileName, planImage } from '../plan/image.js';
-import { resolveEnvironment } from '../spec/resolve.js';
+import { resolveNamedEnvironment } from '../plan/plan.js';
 import { loadSpec } from '../spec/load.js';
-import type { LoadedSpec } from '../spec/types.js';
-import type { Ui } from '../ui/ui.js';
-import { InputError, OperationError, type InputIssue } from '../util/errors.js';
-import { parseImageRef } from '../util/imageRef.js';
+import { resolveEnvironment } from '../spec/resolve.js';
+import { InputError, OperationError } from '../util/errors.js';
 import { defineVerb } from './verb.js';
 
-export interface BuildResult {
-  repository: string;
-  /** repository@sha256:... when pushed; repository:<first tag> when only loaded. */
-  image: string;
-  digest?: string;
-  /** Full references, repository:tag. */
-  tags: string[];
-  imageId: string;
-  pushed: boolean;
-  from: string;
-  pinned: boolean;
-  entryClass: string;
-  flinkVersion: string;
-  labels: Record<string, string>;
-  dockerfile: string;
-}
+export type { BuildResult } from '../build/render.js';
 
 export const BUILD_OPTIONS = {
   ...COMMON_OPTIONS,
@@ -98,19 +79,7 @@ export const BUILD_OPTIONS = {
     default: false,
     description: `Read the registry password from stdin (otherwise from ${PASSWORD_ENV}).`,
   },
-} as const satisfies import('../cli/options.js').OptionDefs;
-
-function flagIssue(origin: Origin, name: string, message: string): InputIssue {
-  return {
-    file: origin === 'flags' ? '<flags>' : '<inputs>',
-    field: origin === 'flags' ? `--${name}` : name,
-    message,
-  };
-}
-
-function specIssue(loaded: LoadedSpec, field: SpecField, message: string): InputIssue {
-  return { file: loaded.file, field: field.name, ...field.at, message };
-}
+} as const satisfies OptionDefs;
 
 export const buildVerb = defineVerb({
   name: 'build',
@@ -126,89 +95,21 @@ export const buildVerb = defineVerb({
     const field = (path: string[]) => locateSpecField(loaded, envName, path);
 
     // Flags and inputs first: they are cheap, and wrong ones stop everything.
-    const issues: InputIssue[] = [];
-    if (options.repository !== undefined) {
-      const ref = parseImageRef(options.repository);
-      if (!ref || ref.tag || ref.digest) {
-        issues.push(
-          flagIssue(
-            origin,
-            'repository',
-            `found "${options.repository}"; expected a repository without tag or digest, such as registry.example.com/team/job`,
-          ),
-        );
-      } else env.image.repository = options.repository;
-    }
-    let baseFromFlags = false;
-    if (options['base-image'] !== undefined) {
-      const ref = parseImageRef(options['base-image']);
-      if (!ref) {
-        issues.push(
-          flagIssue(
-            origin,
-            'base-image',
-            `found "${options['base-image']}"; expected an image reference such as flink:1.20.3-java17 or repo@sha256:<64 hex>`,
-          ),
-        );
-      } else {
-        baseFromFlags = true;
-        env.image.base = options['base-image'];
-        if (ref.digest) env.image.baseDigest = ref.digest;
-        else delete env.image.baseDigest;
-      }
-    }
-    if (issues.length > 0) throw new InputError(issues);
+    const { baseFromFlags } = applyOverrides(env, options, origin);
     const buildArgs = parseBuildArgs(options['build-arg'], origin);
-
     const image = planImage(env, loaded.file, { buildArgs: Object.keys(buildArgs) });
     const repository = image.repository;
     const entries = contextEntries(image.context, loaded.dir, image.dockerfile);
 
     // The jar and every file of the context, before any build.
     const entryClass = await ui.group(`Check the job jar ${env.job.jar}`, async () => {
-      const jarField = field(['job', 'jar']);
-      const jarFile = entries[entries.length - 1]!.file!;
-      const jar = await readJar(jarFile);
-      if (isJarProblem(jar)) {
-        const why =
-          jar.kind === 'missing'
-            ? `${jarFile} does not exist; build the jar first (mvn package), or fix the path (relative to ${loaded.dir})`
-            : jar.kind === 'not-a-file'
-              ? `${jarFile} is not a file; expected the path of the job's jar`
-              : `${jarFile} is not a valid jar (${jar.reason}); expected the job's packaged jar (a zip)`;
-        throw new InputError([specIssue(loaded, jarField, why)]);
-      }
-      const decision = checkEntryClass(jar, env.job.entryClass, jarFileName(env.job.jar));
-      if (!decision.ok) {
-        throw new InputError([specIssue(loaded, field(['job', 'entryClass']), decision.message)]);
-      }
+      const jar = await checkJobJar(loaded, env, envName, entries[entries.length - 1]!.file!);
       ui.info(
-        `${jarFileName(env.job.jar)}: ${jar.classes.size} classes; entry class ${decision.entryClass}${decision.fromManifest ? ' (from the manifest)' : ''}`,
+        `${jarFileName(env.job.jar)}: ${jar.classes} classes; entry class ${jar.entryClass}${jar.fromManifest ? ' (from the manifest)' : ''}`,
       );
-      return decision.entryClass;
+      return jar.entryClass;
     });
-    const contextIssues: InputIssue[] = [];
-    for (const [i, f] of image.context.entries()) {
-      if (f.source === undefined || f.path.startsWith('usrlib/')) continue;
-      const entry = entries[i]!;
-      const isFile = await stat(entry.file!).then(
-        (s) => s.isFile(),
-        () => false,
-      );
-      if (!isFile) {
-        const where = f.path.startsWith('lib/')
-          ? ['image', 'libs', String((env.image.libs ?? []).indexOf(f.source))]
-          : ['image', 'files', f.path.split('/')[1]!, 'source'];
-        contextIssues.push(
-          specIssue(
-            loaded,
-            field(where),
-            `${entry.file} is not a readable file; fix the path (relative to ${loaded.dir})`,
-          ),
-        );
-      }
-    }
-    if (contextIssues.length > 0) throw new InputError(contextIssues);
+    await checkContextFiles(loaded, env, envName, image, entries);
 
     if (!image.pinned) {
       const base = field(['image', 'base']);
@@ -219,7 +120,8 @@ export const buildVerb = defineVerb({
     }
 
     const host = registryHost(repository);
-    const credentials = await registryCredentials(options, origin, host, ui);
+    const dockerConfig = await readDockerConfig();
+    const credentials = await resolveCredentials(options, origin, host, dockerConfig, ui);
     const git = await readGitContext(loaded.dir);
     const tags = tagsFor(git, options.tag, origin);
     if (tags.length === 0) {
@@ -233,11 +135,7 @@ export const buildVerb = defineVerb({
       entryClass,
       created: new Date(),
     });
-    const auth: RegistryAuth | undefined = credentials && {
-      username: credentials.username,
-      password: credentials.password,
-      serveraddress: host === 'docker.io' ? 'https://index.docker.io/v1/' : host,
-    };
+    const auth = credentials && dockerAuth(credentials, host);
 
     // Input is valid. Now the outside systems: registry login first, so a refused push costs no build.
     const registry = new Registry(host, credentials);
@@ -258,7 +156,14 @@ export const buildVerb = defineVerb({
         return;
       }
       try {
-        await engine.pull(image.from, undefined, (line) => ui.info(line));
+        // A private base image: the same login when it lives on the same registry, else the Docker config's.
+        const baseHost = registryHost(image.from);
+        const baseLogin =
+          baseHost === host
+            ? credentials
+            : fromDockerConfig(dockerConfig.config, baseHost, dockerConfig.file);
+        if (baseLogin) ui.secret(baseLogin.password);
+        await engine.pull(image.from, baseLogin && dockerAuth(baseLogin, baseHost), (line) => ui.info(line));
       } catch (err) {
         const message = (err as Error).message;
         if (
@@ -341,37 +246,3 @@ export const buildVerb = defineVerb({
   }),
   summary: (r) => renderBuildSummary(r),
 });
-
-async function registryCredentials(
-  options: {
-    'registry-username'?: string;
-    'registry-password'?: string;
-    'registry-password-stdin': boolean;
-  },
-  origin: Origin,
-  host: string,
-  ui: Ui,
-): Promise<RegistryCredentials | undefined> {
-  let password = options['registry-password'];
-  let passwordFrom = 'registry-password';
-  if (options['registry-password-stdin']) {
-    password = await readStdin();
-    passwordFrom = '--registry-password-stdin';
-  } else if (
-    password === undefined &&
-    options['registry-username'] !== undefined &&
-    process.env[PASSWORD_ENV]
-  ) {
-    password = process.env[PASSWORD_ENV];
-    passwordFrom = PASSWORD_ENV;
-  }
-  if (password !== undefined) ui.secret(password);
-  const credentials = chooseCredentials(
-    { username: options['registry-username'], password, passwordFrom },
-    await readDockerConfig(),
-    host,
-    origin,
-  );
-  if (credentials && credentials.password !== password) ui.secret(credentials.password);
-  return credentials;
-}
