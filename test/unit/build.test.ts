@@ -19,6 +19,7 @@ import { gitContextFromActions, sourceUrlOfRemote } from '../../src/build/gitCon
 import { checkEntryClass, isJarProblem, manifestMainClass, readJar } from '../../src/build/jar.js';
 import { imageLabels, sanitizeTag, semverOf, tagsFor, versionOf } from '../../src/build/metadata.js';
 import { parseOptions } from '../../src/cli/options.js';
+import { runAction } from '../helpers/runner.js';
 import { runCli } from '../../src/cli/run.js';
 import { isLoopback } from '../../src/executors/registry.js';
 import { InputError } from '../../src/util/errors.js';
@@ -312,5 +313,30 @@ describe('build options', () => {
     expect(await runCli(['build', '--help'], io)).toBe(0);
     expect(out.text).toContain('--[no-]push');
     expect(out.text).toContain('--tag <tag>');
+  });
+});
+
+describe('actions/build-image refuses bad input before touching Docker', () => {
+  it('a push input that is not a boolean', async () => {
+    const run = await runAction('actions/build-image', { push: 'maybe' });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain(
+      '::error title=flinkship%3A push::<inputs>: push: found "maybe"; valid: true or false',
+    );
+  });
+
+  it('a missing jar, annotated at job.jar', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'flinkship-action-jar-'));
+    const spec = path.join(dir, 'flinkship.yaml');
+    await writeFile(
+      spec,
+      "name: job\nflinkVersion: '1.20'\nimage:\n  repository: 127.0.0.1:1/job\njob:\n  jar: target/job.jar\n",
+    );
+    const run = await runAction('actions/build-image', { config: spec, tag: 'a,b' });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain(
+      `::error title=flinkship%3A job.jar,file=${spec},line=6,col=8::${spec}:6:8: job.jar: ${path.join(dir, 'target/job.jar')} does not exist`,
+    );
+    expect(run.outputs).toEqual({});
   });
 });
