@@ -19,7 +19,9 @@
 #                socat 10.250.0.2:8081 -> 10.250.0.1:18081 inside, and in the staging cluster namespace
 #                flinkship-testbed a selector-less Service minicluster-rest (port rest, 8081) with an
 #                EndpointSlice and an Endpoints (v1.34's service proxy still reads Endpoints) for
-#                10.250.0.2, so the REST API answers through the staging API server's service proxy.
+#                10.250.0.2, whose targetRef is a never-scheduled Pod minicluster-rest-host carrying
+#                that pod IP (the proxy only goes to pod IPs), so the REST API answers through the
+#                staging API server's service proxy.
 FLINK_TB_VERSION=1.20.3
 FLINK_TB_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/flink
 FLINK_TB_DIR=$TB_HOME/flink/$FLINK_TB_VERSION
@@ -175,12 +177,36 @@ _flink_netns_up() {
 }
 
 _flink_proxy_objects() {
-  local log=$TB_RUN/flink-kube.log
-  _flink_kubectl apply --server-side --field-manager flinkship-testbed -f - >"$log" 2>&1 <<EOF || tb_fail flink "could not create the minicluster-rest Service in the staging cluster" "$log"
+  local log=$TB_RUN/flink-kube.log pod=$FLINK_TB_SERVICE-host
+  _flink_kubectl apply --server-side --field-manager flinkship-testbed -f - >"$log" 2>&1 <<EOF || tb_fail flink "could not create the namespace $FLINK_TB_KUBE_NAMESPACE in the staging cluster" "$log"
 apiVersion: v1
 kind: Namespace
 metadata:
   name: $FLINK_TB_KUBE_NAMESPACE
+EOF
+  # The Pod's admission needs the namespace's default ServiceAccount, which the controller-manager makes.
+  tb_wait_until "ServiceAccount $FLINK_TB_KUBE_NAMESPACE/default" 30 _flink_kubectl -n "$FLINK_TB_KUBE_NAMESPACE" get serviceaccount default ||
+    tb_fail flink "no default ServiceAccount in $FLINK_TB_KUBE_NAMESPACE after 30 s (is the staging kube-controller-manager running?)" /dev/null
+  # kube-apiserver v1.34 proxies services/proxy only to Endpoints addresses whose targetRef is a Pod
+  # whose status.podIPs holds that address ("We only proxy to addresses that are actually pods").
+  # So the netns test host is represented by a Pod that is never scheduled (a scheduling gate keeps
+  # it Pending, nothing runs it) and whose status carries the netns address.
+  _flink_kubectl apply --server-side --field-manager flinkship-testbed -f - >>"$log" 2>&1 <<EOF || tb_fail flink "could not create the minicluster-rest Service in the staging cluster" "$log"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $pod
+  namespace: $FLINK_TB_KUBE_NAMESPACE
+  labels: { app.kubernetes.io/part-of: flinkship-testbed, app.kubernetes.io/name: $FLINK_TB_SERVICE }
+  annotations:
+    flinkship.dev/testbed: "stands for the network namespace $FLINK_TB_NETNS ($FLINK_TB_NS_IP) on the testbed host, where the MiniCluster's REST API is forwarded; never scheduled"
+spec:
+  schedulingGates: [{ name: flinkship.dev/testbed-never-scheduled }]
+  automountServiceAccountToken: false
+  containers:
+    - name: rest
+      image: flinkship-testbed/busybox:latest
+      ports: [{ name: rest, containerPort: 8081, protocol: TCP }]
 ---
 apiVersion: v1
 kind: Service
@@ -208,9 +234,13 @@ ports:
 endpoints:
   - addresses: ["$FLINK_TB_NS_IP"]
     conditions: { ready: true }
+    targetRef: { kind: Pod, namespace: $FLINK_TB_KUBE_NAMESPACE, name: $pod }
 EOF
-  # kube-apiserver v1.34 resolves services/proxy through v1 Endpoints (EndpointSlices from 1.35 on).
-  # skip-mirror keeps the EndpointSlice mirroring controller from making a second slice out of it.
+  _flink_kubectl -n "$FLINK_TB_KUBE_NAMESPACE" patch pod "$pod" --subresource=status --type=merge \
+    -p "{\"status\":{\"podIP\":\"$FLINK_TB_NS_IP\",\"podIPs\":[{\"ip\":\"$FLINK_TB_NS_IP\"}]}}" >>"$log" 2>&1 ||
+    tb_fail flink "could not set the pod IP of $FLINK_TB_KUBE_NAMESPACE/$pod" "$log"
+  # v1.34 resolves services/proxy through v1 Endpoints (EndpointSlices from 1.35 on). skip-mirror
+  # keeps the EndpointSlice mirroring controller from making a second slice out of it.
   _flink_kubectl apply --server-side --field-manager flinkship-testbed -f - >>"$log" 2>&1 <<EOF || tb_fail flink "could not create the minicluster-rest Endpoints in the staging cluster" "$log"
 apiVersion: v1
 kind: Endpoints
@@ -221,12 +251,12 @@ metadata:
     endpointslice.kubernetes.io/skip-mirror: "true"
     app.kubernetes.io/part-of: flinkship-testbed
 subsets:
-  - addresses: [{ ip: "$FLINK_TB_NS_IP" }]
+  - addresses: [{ ip: "$FLINK_TB_NS_IP", targetRef: { kind: Pod, namespace: $FLINK_TB_KUBE_NAMESPACE, name: $pod } }]
     ports: [{ name: rest, port: 8081, protocol: TCP }]
 EOF
   tb_wait_until "$FLINK_TB_PROXY_PATH/overview through the staging API server" 30 \
     _flink_kubectl get --raw "$FLINK_TB_PROXY_PATH/overview" ||
-    tb_fail flink "the staging API server does not proxy to the MiniCluster: $(_flink_kubectl get --raw "$FLINK_TB_PROXY_PATH/overview" 2>&1 | tail -n 3)"
+    tb_fail flink "the staging API server does not proxy to the MiniCluster: $(_flink_kubectl get --raw "$FLINK_TB_PROXY_PATH/overview" 2>&1 | tail -n 3)" /dev/null
 }
 
 _flink_netns_down() {

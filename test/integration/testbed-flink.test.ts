@@ -3,10 +3,13 @@
 // MiniCluster running a stateful job with checkpoints), also reachable through the staging API
 // server's service proxy. These tests use each the way the toolkit will.
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RequestOptions } from 'node:https';
-import { describe, expect, it } from 'vitest';
-import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppsV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { testbed } from './testbed.js';
 
 interface Result {
@@ -149,53 +152,114 @@ describe('testbed flink: FLINK_HOME deploys in native application mode', () => {
   // The real client creates a JobManager Deployment on the staging API server (kwok runs no
   // containers, so nothing starts): this proves the FLINK_HOME, flink-kubernetes included, does
   // what the toolkit's deploy will ask of it, and shows the objects Flink 1.20 creates.
-  const clusterId = `tb-flink-${Date.now().toString(36)}`;
+  //
+  // The client authenticates with a ServiceAccount token, as a CI deployer does. It cannot use the
+  // testbed's admin kubeconfig: its client key is an EC key, and the fabric8 client shaded into
+  // flink-kubernetes reads EC keys only with BouncyCastle, which Flink's distribution does not ship
+  // ("JcaPEMKeyConverter is provided by BouncyCastle, an optional dependency").
+  const run = Date.now().toString(36);
+  const clusterId = `tb-flink-${run}`;
   const namespace = 'flinkship-testbed';
+  const deployer = `tb-flink-deployer-${run}`;
+  let admin: KubeConfig;
+  let dir: string;
+
+  beforeAll(async () => {
+    admin = new KubeConfig();
+    admin.loadFromFile(testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'));
+    const core = admin.makeApiClient(CoreV1Api);
+    const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+    await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: deployer } } });
+    // What the native Kubernetes client touches when it deploys an application cluster.
+    await rbac.createNamespacedRole({
+      namespace,
+      body: {
+        metadata: { name: deployer },
+        rules: [
+          {
+            apiGroups: ['apps'],
+            resources: ['deployments'],
+            verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+          },
+          {
+            apiGroups: [''],
+            resources: ['services', 'configmaps', 'pods'],
+            verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+          },
+        ],
+      },
+    });
+    await rbac.createNamespacedRoleBinding({
+      namespace,
+      body: {
+        metadata: { name: deployer },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: deployer },
+        subjects: [{ kind: 'ServiceAccount', name: deployer, namespace }],
+      },
+    });
+    const token = await core.createNamespacedServiceAccountToken({
+      name: deployer,
+      namespace,
+      body: { spec: { audiences: [], expirationSeconds: 600 } },
+    });
+    const cluster = admin.getCurrentCluster();
+    if (!cluster) throw new Error('the staging kubeconfig names no current cluster');
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [cluster],
+      users: [{ name: deployer, token: token.status?.token }],
+      contexts: [{ name: 'deployer', cluster: cluster.name, user: deployer, namespace }],
+      currentContext: 'deployer',
+    });
+    dir = await mkdtemp(join(tmpdir(), 'tb-flink-'));
+    await writeFile(join(dir, 'kubeconfig'), kc.exportConfig(), { mode: 0o600 });
+  });
+
+  afterAll(async () => {
+    const apps = admin.makeApiClient(AppsV1Api);
+    const core = admin.makeApiClient(CoreV1Api);
+    const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+    const ignore = () => undefined;
+    await apps
+      .deleteNamespacedDeployment({ name: clusterId, namespace, propagationPolicy: 'Background' })
+      .catch(ignore);
+    await rbac.deleteNamespacedRoleBinding({ name: deployer, namespace }).catch(ignore);
+    await rbac.deleteNamespacedRole({ name: deployer, namespace }).catch(ignore);
+    await core.deleteNamespacedServiceAccount({ name: deployer, namespace }).catch(ignore);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
 
   it('flink run-application --target kubernetes-application creates the Deployment, Services and ConfigMap', async () => {
-    const kubeconfig = testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG');
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfig);
-    const core = kc.makeApiClient(CoreV1Api);
-    const apps = kc.makeApiClient(AppsV1Api);
+    const apps = admin.makeApiClient(AppsV1Api);
+    const core = admin.makeApiClient(CoreV1Api);
     const image = testbed('FLINKSHIP_TESTBED_FLINK_BASE_IMAGE');
-    try {
-      await ok(`${testbed('FLINKSHIP_TESTBED_FLINK_HOME')}/bin/flink`, [
-        'run-application',
-        '--target',
-        'kubernetes-application',
-        `-Dkubernetes.cluster-id=${clusterId}`,
-        `-Dkubernetes.namespace=${namespace}`,
-        `-Dkubernetes.config.file=${kubeconfig}`,
-        `-Dkubernetes.container.image.ref=${image}`,
-        '-Dkubernetes.rest-service.exposed.type=ClusterIP',
-        '-Djobmanager.memory.process.size=1600m',
-        '-Dtaskmanager.memory.process.size=1728m',
-        'local:///opt/flink/usrlib/job.jar',
-      ]);
-      const deployment = await apps.readNamespacedDeployment({ name: clusterId, namespace });
-      expect(deployment.metadata?.labels).toMatchObject({ type: 'flink-native-kubernetes', app: clusterId });
-      const container = deployment.spec?.template.spec?.containers[0];
-      expect(container?.name).toBe('flink-main-container');
-      expect(container?.image).toBe(image);
+    await ok(`${testbed('FLINKSHIP_TESTBED_FLINK_HOME')}/bin/flink`, [
+      'run-application',
+      '--target',
+      'kubernetes-application',
+      `-Dkubernetes.cluster-id=${clusterId}`,
+      `-Dkubernetes.namespace=${namespace}`,
+      `-Dkubernetes.config.file=${join(dir, 'kubeconfig')}`,
+      `-Dkubernetes.container.image.ref=${image}`,
+      '-Dkubernetes.rest-service.exposed.type=ClusterIP',
+      'local:///opt/flink/usrlib/job.jar',
+    ]);
+    const deployment = await apps.readNamespacedDeployment({ name: clusterId, namespace });
+    expect(deployment.metadata?.labels).toMatchObject({ type: 'flink-native-kubernetes', app: clusterId });
+    const container = deployment.spec?.template.spec?.containers[0];
+    expect(container?.name).toBe('flink-main-container');
+    expect(container?.image).toBe(image);
 
-      const rest = await core.readNamespacedService({ name: `${clusterId}-rest`, namespace });
-      expect(rest.spec?.ports?.map((p) => [p.name, p.port])).toEqual([['rest', 8081]]);
-      expect(rest.metadata?.ownerReferences?.map((o) => [o.kind, o.name])).toEqual([
-        ['Deployment', clusterId],
-      ]);
+    const rest = await core.readNamespacedService({ name: `${clusterId}-rest`, namespace });
+    expect(rest.spec?.ports?.map((p) => [p.name, p.port])).toEqual([['rest', 8081]]);
+    expect(rest.metadata?.ownerReferences?.map((o) => [o.kind, o.name])).toEqual([['Deployment', clusterId]]);
 
-      const config = await core.readNamespacedConfigMap({ name: `flink-config-${clusterId}`, namespace });
-      expect(Object.keys(config.data ?? {}).sort()).toEqual(['config.yaml', 'log4j-console.properties']);
-      expect(config.data?.['config.yaml']).toContain(`cluster-id: ${clusterId}`);
-      expect(config.metadata?.ownerReferences?.map((o) => [o.kind, o.name])).toEqual([
-        ['Deployment', clusterId],
-      ]);
-    } finally {
-      await apps
-        .deleteNamespacedDeployment({ name: clusterId, namespace, propagationPolicy: 'Background' })
-        .catch(() => undefined);
-    }
+    const config = await core.readNamespacedConfigMap({ name: `flink-config-${clusterId}`, namespace });
+    expect(Object.keys(config.data ?? {}).sort()).toEqual(['config.yaml', 'log4j-console.properties']);
+    expect(config.data?.['config.yaml']).toContain(`cluster-id: ${clusterId}`);
+    expect(config.metadata?.ownerReferences?.map((o) => [o.kind, o.name])).toEqual([
+      ['Deployment', clusterId],
+    ]);
   });
 });
 
