@@ -300,7 +300,13 @@ flink_status() {
   local parts=() rc=0
   if [ -x "$FLINK_TB_HOME/bin/flink" ]; then parts+=("home $FLINK_TB_HOME"); else parts+=("no FLINK_HOME"); rc=1; fi
   if tb_running flink-minicluster && _flink_rest_running; then parts+=("REST $FLINK_TB_REST_URL (job RUNNING)"); else parts+=("REST down"); rc=1; fi
-  if tb_running flink-fwd-host && tb_running flink-fwd-ns; then parts+=("proxy $FLINK_TB_PROXY_PATH"); else parts+=("no service proxy"); rc=1; fi
+  if tb_running flink-fwd-host && tb_running flink-fwd-ns && kube_status >/dev/null 2>&1 &&
+    (eval "$(kube_env)" && _flink_kubectl get --raw "$FLINK_TB_PROXY_PATH/overview" >/dev/null 2>&1); then
+    parts+=("staging proxy $FLINK_TB_PROXY_PATH")
+  else
+    parts+=("no staging service proxy")
+    rc=1
+  fi
   local IFS=';'
   echo "flink: ${parts[*]}" | sed 's/;/; /g'
   return $rc
