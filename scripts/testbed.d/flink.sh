@@ -145,7 +145,7 @@ _flink_kubectl() {
 }
 
 _flink_netns_up() {
-  tb_apt_install socat || tb_fail flink "cannot install socat"
+  tb_apt_install socat iproute2 || tb_fail flink "cannot install socat and iproute2"
   if ! ip netns list | grep -qw "$FLINK_TB_NETNS"; then
     ip netns add "$FLINK_TB_NETNS" >>"$TB_RUN/flink-forward.log" 2>&1 ||
       tb_fail flink "ip netns add $FLINK_TB_NETNS failed" "$TB_RUN/flink-forward.log"
