@@ -94792,8 +94792,11 @@ function plan(loaded, envName, options2 = {}) {
     configHash: configHash(entries, podTemplate?.content, argv)
   };
 }
+function clientAction(flinkVersion) {
+  return isFlink2(flinkVersion) ? "run" : "run-application";
+}
 function clientArgv(entries, env, jarPath) {
-  const argv = ["run", "--target", "kubernetes-application"];
+  const argv = [clientAction(env.flinkVersion), "--target", "kubernetes-application"];
   for (const [key, value] of Object.entries(entries)) {
     if (key === "execution.target") continue;
     argv.push(`-D${key}=${value}`);

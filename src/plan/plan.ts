@@ -7,7 +7,7 @@ import type { LoadedSpec, ResolvedEnvironment, UpgradeMode } from '../spec/types
 import { InputError } from '../util/errors.js';
 import { IMAGE_REF_HINT, parseImageRef } from '../util/imageRef.js';
 import { didYouMean } from '../util/suggest.js';
-import { effectiveConfiguration, renderConfigFile, type ConfigFile } from './flinkConfig.js';
+import { effectiveConfiguration, isFlink2, renderConfigFile, type ConfigFile } from './flinkConfig.js';
 import { planImage, type ImagePlan } from './image.js';
 import { planKubernetesObjects, type KubeObject } from './kubernetes.js';
 
@@ -122,13 +122,22 @@ export function plan(loaded: LoadedSpec, envName: string, options: PlanOptions =
   };
 }
 
-/** `flink run --target kubernetes-application` (never `run-application`, which Flink 2.0 removed). */
+/**
+ * The client action for native application mode. Flink 2.x submits with `run --target
+ * kubernetes-application` and has no `run-application` any more. Flink 1.x is the other way round:
+ * its `run` looks for a pipeline executor for the target and fails with "No ExecutorFactory found to
+ * execute the application" (seen with the real 1.20.3 client), so 1.x needs `run-application`.
+ */
+export function clientAction(flinkVersion: string): 'run' | 'run-application' {
+  return isFlink2(flinkVersion) ? 'run' : 'run-application';
+}
+
 export function clientArgv(
   entries: Record<string, string>,
   env: ResolvedEnvironment,
   jarPath: string,
 ): string[] {
-  const argv = ['run', '--target', 'kubernetes-application'];
+  const argv = [clientAction(env.flinkVersion), '--target', 'kubernetes-application'];
   for (const [key, value] of Object.entries(entries)) {
     if (key === 'execution.target') continue;
     argv.push(`-D${key}=${value}`);

@@ -112,7 +112,7 @@ describe('flinkship plan', () => {
     expect(r.code).toBe(0);
     expect(r.out.split('\n')[0]).toBe('## Flinkship plan: log-cleaner → production');
     expect(r.out).toContain(
-      'flink run \\\n  --target \\\n  kubernetes-application \\\n  -Dexecution.checkpointing.interval=10s',
+      'flink run-application \\\n  --target \\\n  kubernetes-application \\\n  -Dexecution.checkpointing.interval=10s',
     );
   });
 
@@ -184,7 +184,11 @@ describe('the flinkship binary', () => {
       '--output',
       'json',
     ]);
-    expect(JSON.parse(stdout).client.argv.slice(0, 3)).toEqual(['run', '--target', 'kubernetes-application']);
+    expect(JSON.parse(stdout).client.argv.slice(0, 3)).toEqual([
+      'run-application',
+      '--target',
+      'kubernetes-application',
+    ]);
   });
 
   it('prints help with exit code 0 and usage with exit code 2 when no command is given', async () => {

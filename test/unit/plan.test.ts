@@ -51,10 +51,9 @@ describe('plan for Flink 1.20', () => {
     expect(lines).toContain(`kubernetes.container.image.ref: ghcr.io/flinkship/log-cleaner@${DIGEST}`);
   });
 
-  it('submits with run --target kubernetes-application and the deployment identity as -D', () => {
+  it('submits with run-application --target kubernetes-application (1.x has no application mode in run) and the deployment identity as -D', () => {
     const argv = p.client.argv;
-    expect(argv.slice(0, 3)).toEqual(['run', '--target', 'kubernetes-application']);
-    expect(argv).not.toContain('run-application');
+    expect(argv.slice(0, 3)).toEqual(['run-application', '--target', 'kubernetes-application']);
     for (const d of [
       '-Dkubernetes.cluster-id=log-cleaner',
       '-Dkubernetes.namespace=flink-staging',
@@ -163,6 +162,11 @@ describe('plan for Flink 2.x', () => {
     expect(staging.clusterId).toBe('orders-staging');
     expect(staging.flinkConfiguration.entries['kubernetes.jobmanager.replicas']).toBe('1');
     expect(staging.flinkConfiguration.entries['restart-strategy.type']).toBe('exponential-delay');
+  });
+
+  it('submits with run --target kubernetes-application, never run-application (removed in 2.0)', () => {
+    expect(p.client.argv.slice(0, 3)).toEqual(['run', '--target', 'kubernetes-application']);
+    expect(p.client.argv).not.toContain('run-application');
   });
 
   it('passes the pod template as a file in the client work dir', () => {
