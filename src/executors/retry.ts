@@ -25,6 +25,8 @@ export interface RetryOptions {
   /** Called before each backoff, with the number of the attempt that just failed (1-based). */
   onRetry?: (attempt: number, err: unknown, delayMs: number) => void;
   sleep?: (ms: number) => Promise<void>;
+  /** Which errors to retry, for a system whose statuses mean otherwise (GitHub's 409 is permanent); default `isRetryable`. */
+  retryable?: (err: unknown) => boolean;
   /** Clock and randomness, injectable so tests are deterministic. */
   now?: () => number;
   random?: () => number;
@@ -153,7 +155,7 @@ export function describeError(err: unknown): string {
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Runs `op` until it succeeds, retrying only errors `isRetryable` accepts, with exponential backoff and
+ * Runs `op` until it succeeds, retrying only errors `isRetryable` (or `options.retryable`) accepts, with exponential backoff and
  * full jitter, within `policy.attempts` and `policy.deadlineMs`. A non-retryable error is rethrown
  * unchanged at once. Giving up throws an `OperationError` naming `what`, the attempts and the last
  * error, with that error as `cause`.
@@ -167,13 +169,14 @@ export async function withRetry<T>(
   const sleep = options.sleep ?? defaultSleep;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
+  const retryable = options.retryable ?? isRetryable;
   const attempts = Math.max(1, Math.floor(policy.attempts));
   const started = now();
   for (let attempt = 1; ; attempt++) {
     try {
       return await op();
     } catch (err) {
-      if (!isRetryable(err)) throw err;
+      if (!retryable(err)) throw err;
       const elapsed = now() - started;
       if (attempt >= attempts) throw giveUp(what, attempt, elapsed, err, 'no attempts left');
       const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));

@@ -218,6 +218,16 @@ describe('withRetry', () => {
     expect(calls()).toBe(1);
   });
 
+  it('retries what a custom predicate accepts instead', async () => {
+    const conflict = kubeStatus(409, 'Conflict', 'merge conflict');
+    const { op, calls } = failing([conflict]);
+    const retryable = (err: unknown) => isRetryable(err) && (err as { code?: number }).code !== 409;
+    await expect(
+      withRetry('creating a deployment', op, { policy: POLICY, retryable, ...fakeTime() }),
+    ).rejects.toBe(conflict);
+    expect(calls()).toBe(1);
+  });
+
   it('has a default policy bounded in attempts and time', () => {
     expect(DEFAULT_RETRY).toEqual({ attempts: 6, baseDelayMs: 200, maxDelayMs: 5_000, deadlineMs: 60_000 });
   });

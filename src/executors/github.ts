@@ -1,0 +1,160 @@
+// GitHub's REST API, through @actions/github's octokit. Nothing else in Flinkship talks to GitHub.
+// Deployments: https://docs.github.com/en/rest/deployments/deployments#create-a-deployment
+// Statuses:    https://docs.github.com/en/rest/deployments/statuses#create-a-deployment-status
+import { getOctokit } from '@actions/github';
+import { OperationError } from '../util/errors.js';
+import { describeError, httpFailureOf, isRetryable, withRetry } from './retry.js';
+
+export type GitHubDeploymentState =
+  'success' | 'failure' | 'error' | 'in_progress' | 'queued' | 'pending' | 'inactive';
+
+export interface GitHubDeploymentRequest {
+  owner: string;
+  repo: string;
+  /** The commit sha that was deployed. */
+  ref: string;
+  environment: string;
+  description: string;
+  payload: Record<string, unknown>;
+  environmentUrl?: string;
+  logUrl?: string;
+  state: GitHubDeploymentState;
+  transientEnvironment?: boolean;
+  productionEnvironment?: boolean;
+}
+
+export interface RecordedGitHubDeployment {
+  deploymentId: number;
+  statusId: number;
+  /** The deployment's API URL. */
+  url: string;
+}
+
+/** Where a workflow run is, read from the variables GitHub Actions sets. */
+export interface GitHubRunContext {
+  owner: string;
+  repo: string;
+  sha: string;
+  runUrl: string;
+  actor: string;
+  apiUrl: string;
+}
+
+const DEFAULT_API_URL = 'https://api.github.com';
+/** GitHub rejects a deployment status description longer than this. */
+const MAX_STATUS_DESCRIPTION = 140;
+
+/** The run's context inside GitHub Actions; undefined anywhere else (a laptop, another CI). */
+export function gitHubContextFromEnv(env: NodeJS.ProcessEnv = process.env): GitHubRunContext | undefined {
+  const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
+  if (env.GITHUB_ACTIONS !== 'true' || !owner || !repo || !env.GITHUB_SHA || !env.GITHUB_RUN_ID)
+    return undefined;
+  const serverUrl = env.GITHUB_SERVER_URL || 'https://github.com';
+  return {
+    owner,
+    repo,
+    sha: env.GITHUB_SHA,
+    runUrl: `${serverUrl}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}`,
+    actor: env.GITHUB_ACTOR ?? '',
+    apiUrl: env.GITHUB_API_URL || DEFAULT_API_URL,
+  };
+}
+
+/**
+ * Records a deployment on GitHub, so the environment, its URL and the run's log show on the commit and
+ * the pull request: creates a deployment for the sha, then gives it one status.
+ */
+export async function recordGitHubDeployment(
+  token: string,
+  req: GitHubDeploymentRequest,
+  options: { apiUrl?: string } = {},
+): Promise<RecordedGitHubDeployment> {
+  const baseUrl = options.apiUrl ?? process.env.GITHUB_API_URL ?? DEFAULT_API_URL;
+  const octokit = getOctokit(token, { baseUrl });
+  const repoPath = `/repos/${req.owner}/${req.repo}`;
+
+  const deployment = await callGitHub(`POST ${repoPath}/deployments`, () =>
+    octokit.rest.repos.createDeployment({
+      owner: req.owner,
+      repo: req.repo,
+      ref: req.ref,
+      // The ref is a commit whose image digest CI already built and verified: merging the default branch
+      // into it (auto_merge) would deploy something else, and GitHub's commit-status check
+      // (required_contexts) would only repeat, or block on, checks that already ran.
+      auto_merge: false,
+      required_contexts: [],
+      environment: req.environment,
+      description: req.description,
+      payload: req.payload,
+      transient_environment: req.transientEnvironment ?? false,
+      production_environment: req.productionEnvironment ?? false,
+    }),
+  );
+  // 202 is GitHub's answer when auto_merge merged a branch instead; with auto_merge off it means no deployment.
+  if (deployment.status !== 201 || !('id' in deployment.data)) {
+    throw new OperationError(
+      `GitHub POST ${repoPath}/deployments: expected 201 Created, got ${deployment.status}: ${JSON.stringify(deployment.data)}`,
+    );
+  }
+  const deploymentId = deployment.data.id;
+
+  const status = await callGitHub(`POST ${repoPath}/deployments/${deploymentId}/statuses`, () =>
+    octokit.rest.repos.createDeploymentStatus({
+      owner: req.owner,
+      repo: req.repo,
+      deployment_id: deploymentId,
+      state: req.state,
+      ...(req.environmentUrl !== undefined ? { environment_url: req.environmentUrl } : {}),
+      ...(req.logUrl !== undefined ? { log_url: req.logUrl } : {}),
+      description: truncate(req.description, MAX_STATUS_DESCRIPTION),
+      // Marks the environment's earlier successful deployments inactive, so GitHub shows one live deployment.
+      auto_inactive: true,
+    }),
+  );
+  return { deploymentId, statusId: status.data.id, url: deployment.data.url };
+}
+
+/**
+ * One GitHub API call: 5xx, 429 and network failures are retried; every other failure becomes an
+ * OperationError naming the endpoint, GitHub's message and what to do. GitHub's 409 (a merge conflict,
+ * or failed status checks) is permanent, unlike Kubernetes' optimistic-concurrency 409. A retried POST
+ * may, rarely, leave a duplicate deployment on GitHub; that is harmless, as each gets its own status.
+ */
+async function callGitHub<T>(endpoint: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await withRetry(`GitHub ${endpoint}`, op, {
+      retryable: (err) => httpFailureOf(err)?.status !== 409 && isRetryable(err),
+    });
+  } catch (err) {
+    if (err instanceof OperationError) throw err;
+    const what = describeGitHubError(err).replace(/\s*\n+\s*/g, ' ');
+    const hint = hintFor(err);
+    const sentence = hint && !/[.!?]$/.test(what) ? `${what}.` : what;
+    throw new OperationError(`GitHub ${endpoint}: ${sentence}${hint ? ` ${hint}` : ''}`, { cause: err });
+  }
+}
+
+function describeGitHubError(err: unknown): string {
+  const described = describeError(err);
+  const errors = (err as { response?: { data?: { errors?: unknown } } }).response?.data?.errors;
+  return Array.isArray(errors) && errors.length > 0 ? `${described} (${JSON.stringify(errors)})` : described;
+}
+
+function hintFor(err: unknown): string {
+  switch (httpFailureOf(err)?.status) {
+    case 401:
+      return 'The token is missing, invalid or expired: pass the workflow `GITHUB_TOKEN` or a valid token.';
+    case 403:
+      return 'The token may not write deployments: give the job `permissions: deployments: write`.';
+    case 404:
+      return 'The repository does not exist, or the token cannot see it: check the owner/repo and the token scope.';
+    case 422:
+      return 'GitHub rejected the request: its message says which field or value.';
+    default:
+      return '';
+  }
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
