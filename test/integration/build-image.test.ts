@@ -1,7 +1,7 @@
 // `flinkship build` against the testbed: the real Docker engine builds the fixture job's image FROM the
 // stand-in Flink base, pushes it to the open staging registry and to the production registry that needs
 // a login, and skopeo and the engine show what was built. Failures must leave every registry untouched.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseOutputFile } from '../helpers/runner.js';
+import { run, type RunResult } from '../helpers/run.js';
 import { testbed } from './testbed.js';
 
 const exec = promisify(execFile);
@@ -32,34 +33,19 @@ let stagingRepo: string;
 let productionRepo: string;
 const builtImages: string[] = [];
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = RunResult;
 
+/** `node <args>` with only PATH, HOME and the testbed's DOCKER_HOST, as a user's shell would give it. */
 function runProcess(
   args: string[],
   opts: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {},
 ): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('node', args, {
-      cwd: opts.cwd ?? dir,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DOCKER_HOST: testbed('DOCKER_HOST'),
-        ...opts.env,
-      },
-      timeout: 280_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
+  return run('node', args, {
+    cwd: opts.cwd ?? dir,
+    cleanEnv: true,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: testbed('DOCKER_HOST'), ...opts.env },
+    input: opts.input,
+    timeoutMs: 280_000,
   });
 }
 

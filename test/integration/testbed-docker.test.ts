@@ -2,7 +2,6 @@
 // imports without any registry. These tests use the engine the way the toolkit will: run a container
 // and read its output, reach a loopback server from a `--network host` container, and `docker build`
 // an image FROM the Debian base, then inspect what was built.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -10,59 +9,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ok as okCommand, run as runCommand, type RunOptions } from '../helpers/run.js';
 import { testbed } from './testbed.js';
 
-/** A variable `scripts/testbed env` exports for the docker component; missing means the testbed is down. */
-function dockerVar(name: 'FLINKSHIP_TESTBED_DEBIAN_IMAGE' | 'FLINKSHIP_TESTBED_BUSYBOX_IMAGE'): string {
-  const value = process.env[name];
-  if (!value) {
-    throw new Error(
-      `${name} is not set: the testbed is not up. Run \`scripts/testbed up\` and \`eval "$(scripts/testbed env)"\`.`,
-    );
-  }
-  return value;
-}
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run a CLI against the testbed engine; never throws on a non-zero exit, bounded by `timeoutMs`. */
-function run(
-  cmd: string,
-  args: string[],
-  opts: { input?: string; timeoutMs?: number } = {},
-): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      env: { ...process.env, DOCKER_HOST: testbed('DOCKER_HOST') },
-      timeout: opts.timeoutMs ?? 120_000,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
-  });
-}
-
-/** Like `run`, but a non-zero exit is a failure that shows the command's stderr. */
-async function ok(
-  cmd: string,
-  args: string[],
-  opts: { input?: string; timeoutMs?: number } = {},
-): Promise<string> {
-  const r = await run(cmd, args, opts);
-  if (r.code !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  }
-  return r.stdout;
-}
+const withDocker = (opts: RunOptions = {}): RunOptions => ({
+  ...opts,
+  env: { DOCKER_HOST: testbed('DOCKER_HOST'), ...opts.env },
+});
+const run = (cmd: string, args: string[], opts?: RunOptions) => runCommand(cmd, args, withDocker(opts));
+const ok = (cmd: string, args: string[], opts?: RunOptions) => okCommand(cmd, args, withDocker(opts));
 
 const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 const builtTag = `flinkship-testbed-test/docker-build:${runId}`;
@@ -71,8 +26,8 @@ let debian: string;
 let workdir: string;
 
 beforeAll(async () => {
-  busybox = dockerVar('FLINKSHIP_TESTBED_BUSYBOX_IMAGE');
-  debian = dockerVar('FLINKSHIP_TESTBED_DEBIAN_IMAGE');
+  busybox = testbed('FLINKSHIP_TESTBED_BUSYBOX_IMAGE');
+  debian = testbed('FLINKSHIP_TESTBED_DEBIAN_IMAGE');
   workdir = await mkdtemp(join(tmpdir(), 'flinkship-testbed-docker-'));
 });
 

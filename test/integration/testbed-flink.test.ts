@@ -2,7 +2,6 @@
 // the stand-in base image with the same client in /opt/flink, and a real Flink REST endpoint (a
 // MiniCluster running a stateful job with checkpoints), also reachable through the staging API
 // server's service proxy. These tests use each the way the toolkit will.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -10,43 +9,10 @@ import { join } from 'node:path';
 import type { RequestOptions } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppsV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { ok as okCommand } from '../helpers/run.js';
 import { testbed } from './testbed.js';
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run a command; never throws on a non-zero exit; bounded by `timeoutMs`. */
-function run(
-  cmd: string,
-  args: string[],
-  env: Record<string, string> = {},
-  timeoutMs = 120_000,
-): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      env: { ...process.env, ...env },
-      timeout: timeoutMs,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Like `run`, but a non-zero exit is a failure that shows the output. */
-async function ok(cmd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
-  const r = await run(cmd, args, env);
-  if (r.code !== 0)
-    throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) => okCommand(cmd, args, { env });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -375,14 +341,7 @@ describe('testbed flink: REST endpoint (MiniCluster)', () => {
 });
 
 describe("testbed flink: the REST API through the staging API server's service proxy", () => {
-  function proxyPath(): string {
-    const p = process.env.FLINKSHIP_TESTBED_FLINK_PROXY_PATH;
-    if (!p)
-      throw new Error(
-        'FLINKSHIP_TESTBED_FLINK_PROXY_PATH is not set: the testbed is not up (scripts/testbed up; eval "$(scripts/testbed env)")',
-      );
-    return p;
-  }
+  const proxyPath = () => testbed('FLINKSHIP_TESTBED_FLINK_PROXY_PATH');
 
   /** A request to the staging API server with the kubeconfig's own credentials. */
   async function viaApiServer(

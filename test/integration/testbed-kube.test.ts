@@ -218,11 +218,7 @@ describe('kube testbed', () => {
       const info = await kc.makeApiClient(VersionApi).getCode();
       expect(info.gitVersion).toBe('v1.34.4');
     }
-    const kubectl = process.env.FLINKSHIP_TESTBED_KUBECTL;
-    if (!kubectl)
-      throw new Error(
-        'FLINKSHIP_TESTBED_KUBECTL is not set: the testbed is not up (eval "$(scripts/testbed env)")',
-      );
+    const kubectl = testbed('FLINKSHIP_TESTBED_KUBECTL');
     const out = JSON.parse(
       execFileSync(kubectl, ['version', '--client', '-o', 'json'], { encoding: 'utf8' }),
     ) as {

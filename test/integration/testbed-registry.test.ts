@@ -3,52 +3,20 @@
 // toolkit will: `docker push` and compare the digest skopeo reads back, log in to production with a
 // throw-away DOCKER_CONFIG, copy a manifest between the registries by digest, and see production
 // refuse anyone without credentials.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ok as okCommand, run as runCommand, type RunOptions } from '../helpers/run.js';
 import { testbed } from './testbed.js';
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface RunOptions {
-  input?: string;
-  env?: Record<string, string>;
-  timeoutMs?: number;
-}
-
-/** Run a CLI against the testbed engine; never throws on a non-zero exit, bounded by `timeoutMs`. */
-function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      env: { ...process.env, DOCKER_HOST: testbed('DOCKER_HOST'), ...opts.env },
-      timeout: opts.timeoutMs ?? 120_000,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
-  });
-}
-
-/** Like `run`, but a non-zero exit is a failure that shows the command's output. */
-async function ok(cmd: string, args: string[], opts: RunOptions = {}): Promise<string> {
-  const r = await run(cmd, args, opts);
-  if (r.code !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  }
-  return r.stdout;
-}
+const withDocker = (opts: RunOptions = {}): RunOptions => ({
+  ...opts,
+  env: { DOCKER_HOST: testbed('DOCKER_HOST'), ...opts.env },
+});
+const run = (cmd: string, args: string[], opts?: RunOptions) => runCommand(cmd, args, withDocker(opts));
+const ok = (cmd: string, args: string[], opts?: RunOptions) => okCommand(cmd, args, withDocker(opts));
 
 /** The digest `docker push` reports for `tag` (its "<tag>: digest: sha256:… size: N" line). */
 function pushedDigest(pushOutput: string, tag: string): string {
