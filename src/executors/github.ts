@@ -3,7 +3,7 @@
 // Statuses:    https://docs.github.com/en/rest/deployments/statuses#create-a-deployment-status
 import { getOctokit } from '@actions/github';
 import { OperationError } from '../util/errors.js';
-import { describeError, httpFailureOf, isRetryable, withRetry } from './retry.js';
+import { describeError, httpFailureOf, isRetryable, withRetry, type RetryPolicy } from './retry.js';
 
 export type GitHubDeploymentState =
   'success' | 'failure' | 'error' | 'in_progress' | 'queued' | 'pending' | 'inactive';
@@ -67,13 +67,13 @@ export function gitHubContextFromEnv(env: NodeJS.ProcessEnv = process.env): GitH
 export async function recordGitHubDeployment(
   token: string,
   req: GitHubDeploymentRequest,
-  options: { apiUrl?: string } = {},
+  options: { apiUrl?: string; retry?: RetryPolicy } = {},
 ): Promise<RecordedGitHubDeployment> {
   const baseUrl = options.apiUrl ?? process.env.GITHUB_API_URL ?? DEFAULT_API_URL;
   const octokit = getOctokit(token, { baseUrl });
   const repoPath = `/repos/${req.owner}/${req.repo}`;
 
-  const deployment = await callGitHub(`POST ${repoPath}/deployments`, () =>
+  const deployment = await callGitHub(`POST ${repoPath}/deployments`, options.retry, () =>
     octokit.rest.repos.createDeployment({
       owner: req.owner,
       repo: req.repo,
@@ -98,18 +98,21 @@ export async function recordGitHubDeployment(
   }
   const deploymentId = deployment.data.id;
 
-  const status = await callGitHub(`POST ${repoPath}/deployments/${deploymentId}/statuses`, () =>
-    octokit.rest.repos.createDeploymentStatus({
-      owner: req.owner,
-      repo: req.repo,
-      deployment_id: deploymentId,
-      state: req.state,
-      ...(req.environmentUrl !== undefined ? { environment_url: req.environmentUrl } : {}),
-      ...(req.logUrl !== undefined ? { log_url: req.logUrl } : {}),
-      description: truncate(req.description, MAX_STATUS_DESCRIPTION),
-      // Marks the environment's earlier successful deployments inactive, so GitHub shows one live deployment.
-      auto_inactive: true,
-    }),
+  const status = await callGitHub(
+    `POST ${repoPath}/deployments/${deploymentId}/statuses`,
+    options.retry,
+    () =>
+      octokit.rest.repos.createDeploymentStatus({
+        owner: req.owner,
+        repo: req.repo,
+        deployment_id: deploymentId,
+        state: req.state,
+        ...(req.environmentUrl !== undefined ? { environment_url: req.environmentUrl } : {}),
+        ...(req.logUrl !== undefined ? { log_url: req.logUrl } : {}),
+        description: truncate(req.description, MAX_STATUS_DESCRIPTION),
+        // Marks the environment's earlier successful deployments inactive, so GitHub shows one live deployment.
+        auto_inactive: true,
+      }),
   );
   return { deploymentId, statusId: status.data.id, url: deployment.data.url };
 }
@@ -120,9 +123,14 @@ export async function recordGitHubDeployment(
  * or failed status checks) is permanent, unlike Kubernetes' optimistic-concurrency 409. A retried POST
  * may, rarely, leave a duplicate deployment on GitHub; that is harmless, as each gets its own status.
  */
-async function callGitHub<T>(endpoint: string, op: () => Promise<T>): Promise<T> {
+async function callGitHub<T>(
+  endpoint: string,
+  policy: RetryPolicy | undefined,
+  op: () => Promise<T>,
+): Promise<T> {
   try {
     return await withRetry(`GitHub ${endpoint}`, op, {
+      policy,
       retryable: (err) => httpFailureOf(err)?.status !== 409 && isRetryable(err),
     });
   } catch (err) {

@@ -99,12 +99,17 @@ function isTransientNetworkError(err: unknown): boolean {
 export function httpFailureOf(err: unknown): HttpFailure | undefined {
   if (!err || typeof err !== 'object') return undefined;
   const e = err as {
+    name?: unknown;
     code?: unknown;
     statusCode?: unknown;
     status?: unknown;
     body?: unknown;
     response?: { status?: unknown; data?: unknown };
   };
+  // octokit reports a request that got no answer (refused, reset, bad certificate, aborted) as status
+  // 500 without a response: that is a network failure, not an HTTP one.
+  if (e.name === 'AbortError' || e.name === 'TimeoutError') return undefined;
+  if (e.name === 'HttpError' && e.response === undefined && 'request' in e) return undefined;
   const status = [e.code, e.statusCode, e.status, e.response?.status].find(
     (s): s is number => typeof s === 'number' && s >= 100 && s <= 599,
   );
@@ -140,9 +145,10 @@ export function describeError(err: unknown): string {
   for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
     if (e instanceof Error) {
       const code = (e as { code?: unknown }).code;
-      parts.push(
-        typeof code === 'string' && !e.message.includes(code) ? `${e.message} (${code})` : e.message,
-      );
+      const part =
+        typeof code === 'string' && !e.message.includes(code) ? `${e.message} (${code})` : e.message;
+      // Wrappers often repeat their cause's message (octokit does); say each thing once.
+      if (!parts.some((p) => p.includes(part))) parts.push(part);
       e = e.cause;
     } else {
       parts.push(String(e));

@@ -155,6 +155,19 @@ describe('recordGitHubDeployment', () => {
       [`${REPO_PATH}/deployments/1000/statuses`, 201],
     ]);
   });
+
+  it('gives up on an unreachable API after the policy’s attempts, saying it got no answer', async () => {
+    const closed = await startGitHubStandIn({ owner: 'acme', repo: 'log-cleaner', tokens: [TOKEN] });
+    await closed.close();
+    const retry = { attempts: 3, baseDelayMs: 10, maxDelayMs: 20 };
+    const err = await rejection(recordGitHubDeployment(TOKEN, request(), { apiUrl: closed.url, retry }));
+    expect(err.message).toMatch(
+      new RegExp(
+        `^GitHub POST ${REPO_PATH}/deployments failed after 3 attempts in \\d+ ms \\(no attempts left\\); last error: connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+: fetch failed$`,
+      ),
+    );
+    expect(inspect(err, { depth: 20 })).not.toContain(TOKEN);
+  });
 });
 
 describe('the GitHub API stand-in checks requests like GitHub', () => {

@@ -114,6 +114,32 @@ describe('describeError', () => {
     expect(describeError(new ApiException(401, 'Unauthorized', undefined, {}))).toBe('HTTP 401');
   });
 
+  it('tells an octokit request that got no answer from an HTTP 500, and says each message once', () => {
+    const refused = systemError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1');
+    const octokitError = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
+      name: 'HttpError',
+      status: 500,
+      request: { method: 'POST', url: 'http://127.0.0.1:1/repos/a/b/deployments', headers: {} },
+      cause: new TypeError('fetch failed', { cause: refused }),
+    });
+    expect(isRetryable(octokitError)).toBe(true);
+    expect(describeError(octokitError)).toBe('connect ECONNREFUSED 127.0.0.1:1: fetch failed');
+    const badCert = Object.assign(new Error('self-signed certificate'), {
+      name: 'HttpError',
+      status: 500,
+      request: {},
+      cause: new TypeError('fetch failed', {
+        cause: systemError('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'),
+      }),
+    });
+    expect(isRetryable(badCert)).toBe(false);
+    const aborted = Object.assign(new DOMException('This operation was aborted', 'AbortError'), {
+      status: 500,
+    });
+    expect(isRetryable(aborted)).toBe(true);
+    expect(describeError(aborted)).toBe('This operation was aborted');
+  });
+
   it('follows the cause chain of network errors', () => {
     expect(
       describeError(new TypeError('fetch failed', { cause: systemError('ECONNRESET', 'read ECONNRESET') })),
