@@ -1,6 +1,6 @@
 // The Docker Engine, through its API (dockerode). Nothing else in Flinkship talks to Docker.
 import Dockerode from 'dockerode';
-import type { Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { OperationError } from '../util/errors.js';
 
 export interface RegistryAuth {
@@ -51,6 +51,27 @@ export interface PushResult {
   digest: string;
   /** Bytes of the manifest, as the engine reports it. */
   size: number;
+}
+
+/** A one-off container: `docker run --rm` with the given user, mounts and network. */
+export interface RunRequest {
+  image: string;
+  cmd: string[];
+  user?: string;
+  /** host:container[:ro] */
+  binds?: string[];
+  /** e.g. `host` */
+  networkMode?: string;
+  env?: string[];
+  /** The container is killed when it runs longer. */
+  timeoutMs: number;
+}
+
+export interface RunResult {
+  exitCode: number;
+  /** stdout and stderr, line by line, in arrival order. */
+  output: string[];
+  timedOut: boolean;
 }
 
 export class DockerEngine {
@@ -162,6 +183,57 @@ export class DockerEngine {
     return result;
   }
 
+  /** Runs a container to its end (or kills it at the deadline) and removes it; every output line goes to onLine. */
+  async run(request: RunRequest, onLine: (line: string) => void): Promise<RunResult> {
+    const container = await this.docker.createContainer({
+      Image: request.image,
+      Cmd: request.cmd,
+      ...(request.user ? { User: request.user } : {}),
+      ...(request.env ? { Env: request.env } : {}),
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      HostConfig: {
+        Binds: request.binds ?? [],
+        ...(request.networkMode ? { NetworkMode: request.networkMode } : {}),
+      },
+    });
+    const output: string[] = [];
+    let timedOut = false;
+    try {
+      const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+      const lines = new LineSplitter((line) => {
+        output.push(line);
+        onLine(line);
+      });
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          lines.push(chunk.toString('utf8'));
+          done();
+        },
+      });
+      this.docker.modem.demuxStream(stream, sink, sink);
+      const ended = new Promise<void>((resolve) => stream.on('end', resolve));
+      await container.start();
+      const timer = setTimeout(() => {
+        timedOut = true;
+        container.kill().catch(() => undefined);
+      }, request.timeoutMs);
+      let status: { StatusCode: number };
+      try {
+        status = (await container.wait()) as { StatusCode: number };
+      } finally {
+        clearTimeout(timer);
+      }
+      // The attach stream ends shortly after the container; bounded, so a stuck stream cannot hang us.
+      await Promise.race([ended, new Promise((r) => setTimeout(r, 2_000))]);
+      lines.flush();
+      return { exitCode: status.StatusCode, output, timedOut };
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined);
+    }
+  }
+
   async remove(ref: string): Promise<void> {
     try {
       await this.docker.getImage(ref).remove({ force: true });
@@ -187,5 +259,20 @@ export class DockerEngine {
         },
       );
     });
+  }
+}
+
+/** Cuts a byte stream's text into lines, across chunk boundaries. */
+class LineSplitter {
+  private rest = '';
+  constructor(private readonly onLine: (line: string) => void) {}
+  push(text: string): void {
+    const parts = (this.rest + text).split('\n');
+    this.rest = parts.pop() ?? '';
+    for (const line of parts) this.onLine(line.replace(/\r$/, ''));
+  }
+  flush(): void {
+    if (this.rest !== '') this.onLine(this.rest);
+    this.rest = '';
   }
 }

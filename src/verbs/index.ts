@@ -1,5 +1,6 @@
 // The verbs that work. Later capabilities register theirs here.
 import { buildVerb } from './build.js';
+import { deployVerb } from './deploy.js';
 import { planVerb } from './plan.js';
 import { validateVerb } from './validate.js';
 import type { Verb } from './verb.js';
@@ -8,4 +9,5 @@ export const VERBS: Record<string, Verb> = {
   validate: validateVerb as unknown as Verb,
   plan: planVerb as unknown as Verb,
   build: buildVerb as unknown as Verb,
+  deploy: deployVerb as unknown as Verb,
 };

@@ -73,7 +73,9 @@ describe('the root action', () => {
   it('refuses an unknown command with exit code 2', async () => {
     const run = await runAction('.', { command: 'deploi' });
     expect(run.code).toBe(2);
-    expect(run.stdout).toContain('<inputs>: command: found "deploi"; valid: validate, plan, build');
+    expect(run.stdout).toContain(
+      '<inputs>: command: found "deploi" (did you mean "deploy"?); valid: validate, plan, build, deploy',
+    );
   });
 });
 

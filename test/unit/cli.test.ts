@@ -135,7 +135,7 @@ describe('flinkship plan', () => {
     ],
     [['plan', '--env'], 'error: <flags>: --env: expects a value'],
     [['plan', 'staging'], 'error: <flags>: staging: unexpected argument; flags take the form --name value'],
-    [['deploy'], 'error: <flags>: command: found "deploy"; valid: validate, plan'],
+    [['rollout'], 'error: <flags>: command: found "rollout"; valid: validate, plan'],
     [['pln'], 'error: <flags>: command: found "pln" (did you mean "plan"?); valid: validate, plan'],
   ])('exits 2 on bad flags %j', async (argv, message) => {
     const r = await cli(...argv);

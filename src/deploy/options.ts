@@ -1,0 +1,107 @@
+// The options deploy and delete share: which cluster, how long to wait, where Flink's REST API is.
+// Parsed once here into types; below this nothing sees the raw strings.
+import { existsSync, statSync } from 'node:fs';
+import { optionLabel, type OptionDefs, type Origin } from '../cli/options.js';
+import { locateSpecField } from '../build/locate.js';
+import type { KubeTarget } from '../executors/kube.js';
+import type { LoadedSpec, ResolvedEnvironment } from '../spec/types.js';
+import { type InputIssue } from '../util/errors.js';
+import { parseDuration } from '../util/quantity.js';
+
+export const CLUSTER_OPTIONS = {
+  env: {
+    kind: 'string',
+    required: true,
+    description: 'The environment of the spec to act on.',
+    valueName: 'name',
+  },
+  kubeconfig: {
+    kind: 'string',
+    description: 'The kubeconfig file; without it, KUBECONFIG or ~/.kube/config.',
+    valueName: 'file',
+  },
+  context: {
+    kind: 'string',
+    description: "The kubeconfig context; without it, the environment's context, else the current one.",
+    valueName: 'name',
+  },
+  timeout: {
+    kind: 'string',
+    default: '5m',
+    description: 'The bound of the whole run, every wait included (e.g. 90s, 5m).',
+    valueName: 'duration',
+  },
+  'rest-url': {
+    kind: 'string',
+    description:
+      "Flink's REST API at this URL, instead of through the API server's service proxy (/api/v1/namespaces/<ns>/services/<cluster-id>-rest:rest/proxy).",
+    valueName: 'url',
+  },
+} as const satisfies OptionDefs;
+
+export interface ClusterOptions {
+  target: KubeTarget;
+  timeoutMs: number;
+  restUrl?: string;
+}
+
+function issue(origin: Origin, name: string, message: string): InputIssue {
+  return { file: origin === 'flags' ? '<flags>' : '<inputs>', field: optionLabel(name, origin), message };
+}
+
+/** Checks the cluster options without touching anything; every problem is returned, located. */
+export function parseClusterOptions(
+  raw: { kubeconfig?: string; context?: string; timeout: string; 'rest-url'?: string },
+  origin: Origin,
+  loaded: LoadedSpec,
+  env: ResolvedEnvironment,
+): { options?: ClusterOptions; issues: InputIssue[] } {
+  const issues: InputIssue[] = [];
+  const timeoutMs = parseDuration(raw.timeout);
+  if (timeoutMs === undefined || timeoutMs <= 0) {
+    issues.push(
+      issue(origin, 'timeout', `found "${raw.timeout}"; expected a duration such as 90s, 5m or 1h`),
+    );
+  }
+  let restUrl: string | undefined;
+  if (raw['rest-url'] !== undefined) {
+    try {
+      const url = new URL(raw['rest-url']);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
+      restUrl = raw['rest-url'].replace(/\/$/, '');
+    } catch {
+      issues.push(
+        issue(
+          origin,
+          'rest-url',
+          `found "${raw['rest-url']}"; expected an http(s) URL such as http://127.0.0.1:8081`,
+        ),
+      );
+    }
+  }
+  if (raw.kubeconfig !== undefined && (!existsSync(raw.kubeconfig) || !statSync(raw.kubeconfig).isFile())) {
+    issues.push(
+      issue(origin, 'kubeconfig', `no such file: ${raw.kubeconfig}; expected the path of a kubeconfig file`),
+    );
+  }
+  // The context comes from the flag, else from the spec (whose line is then the place to fix).
+  const contextFromSpec = raw.context === undefined && env.context !== undefined;
+  const specContext = locateSpecField(loaded, env.name, ['context']);
+  const target: KubeTarget = {
+    ...(raw.kubeconfig !== undefined ? { kubeconfig: raw.kubeconfig } : {}),
+    ...((raw.context ?? env.context) !== undefined ? { context: raw.context ?? env.context } : {}),
+    labels: {
+      kubeconfig: issueLabel(issue(origin, 'kubeconfig', '')),
+      context: contextFromSpec
+        ? { file: loaded.file, field: specContext.name, ...specContext.at }
+        : issueLabel(issue(origin, 'context', '')),
+    },
+  };
+  if (issues.length) return { issues };
+  return { options: { target, timeoutMs: timeoutMs!, ...(restUrl ? { restUrl } : {}) }, issues };
+}
+
+function issueLabel(i: InputIssue): Omit<InputIssue, 'message'> {
+  const { message: _m, ...rest } = i;
+  return rest;
+}

@@ -1,0 +1,64 @@
+// How a deploy's result reads: one block for the terminal, a table for the job summary.
+import type { DeploymentRecord } from './record.js';
+
+export interface DeployResult {
+  environment: string;
+  clusterId: string;
+  namespace: string;
+  context: string;
+  image: string;
+  /** Where Flink's REST API was reached (a URL; the service proxy path when no --rest-url). */
+  restUrl: string;
+  jobId?: string;
+  jobState?: string;
+  /** What deploy did. */
+  action: 'created' | 'replaced' | 'unchanged';
+  record: DeploymentRecord;
+  /** The GitHub deployment, in Actions. */
+  githubDeployment?: { id: number; environmentUrl: string };
+  /** API requests this deploy sent through Flinkship's own client (the Flink client's are not counted). */
+  apiRequests: number;
+}
+
+const VERB: Record<DeployResult['action'], string> = {
+  created: 'deployed',
+  replaced: 'replaced (stateless: deleted, then submitted again)',
+  unchanged: 'unchanged: the same image and configuration were already deployed',
+};
+
+export function renderDeployText(r: DeployResult): string {
+  return [
+    `${r.clusterId} in ${r.namespace} (context ${r.context}): ${VERB[r.action]}`,
+    `image:     ${r.image}`,
+    `config:    ${r.record.configHash}`,
+    `REST:      ${r.restUrl}`,
+    `job:       ${r.jobId ? `${r.jobId} ${r.jobState ?? ''}`.trim() : 'unknown (REST not reachable)'}`,
+    ...(r.githubDeployment
+      ? [`GitHub deployment ${r.githubDeployment.id}: ${r.githubDeployment.environmentUrl}`]
+      : []),
+    '',
+  ].join('\n');
+}
+
+export function renderDeploySummary(r: DeployResult): string {
+  const rows: [string, string][] = [
+    ['Environment', r.environment],
+    ['Cluster id', `\`${r.clusterId}\``],
+    ['Namespace', `\`${r.namespace}\` (context \`${r.context}\`)`],
+    ['Image', `\`${r.image}\``],
+    ['Config hash', `\`${r.record.configHash}\``],
+    ['Result', VERB[r.action]],
+    ['Job', r.jobId ? `\`${r.jobId}\` ${r.jobState ?? ''}` : 'unknown (REST not reachable)'],
+    ['REST', r.restUrl],
+    ...(r.record.commit ? [['Commit', `\`${r.record.commit}\``] as [string, string]] : []),
+    ...(r.record.runUrl ? [['Run', r.record.runUrl] as [string, string]] : []),
+  ];
+  return [
+    `## Flinkship deploy: ${r.clusterId} → ${r.environment}`,
+    '',
+    '| | |',
+    '|---|---|',
+    ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, '\\|')} |`),
+    '',
+  ].join('\n');
+}

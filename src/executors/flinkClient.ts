@@ -1,0 +1,88 @@
+// The Flink client (bin/flink): from the job image itself (docker run, host network, the work
+// directory mounted read-only at the plan's client work dir), or from a local FLINK_HOME.
+// The work directory holds the client's kubeconfig: its path may be printed, its content never.
+import { spawn } from 'node:child_process';
+import { DockerEngine, type RegistryAuth } from './docker.js';
+
+export interface ClientRun {
+  argv: string[];
+  /** Host directory with the kubeconfig and the pod template. */
+  hostWorkDir: string;
+  /** Where the client sees hostWorkDir (the same path for FLINK_HOME, the plan's workDir in a container). */
+  clientWorkDir: string;
+  timeoutMs: number;
+}
+
+export interface ClientResult {
+  exitCode: number;
+  output: string[];
+  timedOut: boolean;
+  /** How it ran, for messages: `docker run <image> flink ...` or `<home>/bin/flink ...`. */
+  how: string;
+}
+
+/** The uid:gid of the official Flink images' `flink` user, which owns /opt/flink. */
+export const FLINK_USER = '9999:9999';
+
+/** `docker run --rm --network host -v <dir>:<workDir>:ro <image> flink <argv>`. */
+export async function runClientInImage(
+  engine: DockerEngine,
+  image: string,
+  run: ClientRun,
+  user: string,
+  onLine: (line: string) => void,
+  pullAuth?: RegistryAuth,
+): Promise<ClientResult> {
+  if (!(await engine.inspect(image))) {
+    await engine.pull(image, pullAuth, (line) => onLine(`pull: ${line}`));
+  }
+  const result = await engine.run(
+    {
+      image,
+      cmd: ['flink', ...run.argv],
+      user,
+      binds: [`${run.hostWorkDir}:${run.clientWorkDir}:ro`],
+      networkMode: 'host',
+      timeoutMs: run.timeoutMs,
+    },
+    onLine,
+  );
+  return { ...result, how: `docker run --network host ${image} flink` };
+}
+
+export function runClientFromHome(
+  flinkHome: string,
+  run: ClientRun,
+  onLine: (line: string) => void,
+): Promise<ClientResult> {
+  const bin = `${flinkHome.replace(/\/$/, '')}/bin/flink`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, run.argv, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const output: string[] = [];
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, run.timeoutMs);
+    let rest = { stdout: '', stderr: '' };
+    const take = (which: 'stdout' | 'stderr') => (chunk: string) => {
+      const parts = (rest[which] + chunk).split('\n');
+      rest = { ...rest, [which]: parts.pop() ?? '' };
+      for (const line of parts) {
+        output.push(line);
+        onLine(line);
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', take('stdout'));
+    child.stderr.setEncoding('utf8').on('data', take('stderr'));
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      for (const tail of [rest.stdout, rest.stderr]) if (tail) output.push(tail);
+      resolve({ exitCode: code ?? 1, output, timedOut, how: bin });
+    });
+  });
+}

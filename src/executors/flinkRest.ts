@@ -1,0 +1,167 @@
+// Flink's REST API (the JobManager's, port `rest`): job states, exceptions, stop-with-savepoint.
+// Reached either through the API server's service proxy (no port-forward, no NodePort) or at a URL.
+import { OperationError } from '../util/errors.js';
+import type { Kube } from './kube.js';
+import { describeError } from './retry.js';
+
+export interface RestResponse {
+  status: number;
+  body: string;
+}
+
+export interface RestTransport {
+  /** Where requests go, for messages: a URL, never a credential. */
+  readonly url: string;
+  request(method: string, path: string, body?: unknown): Promise<RestResponse>;
+}
+
+/** A failed REST call; `status` lets executors/retry tell transient failures from permanent ones. */
+export class RestError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'RestError';
+  }
+}
+
+export function directTransport(baseUrl: string, timeoutMs = 10_000): RestTransport {
+  const base = baseUrl.replace(/\/$/, '');
+  return {
+    url: base,
+    async request(method, path, body) {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      return { status: res.status, body: await res.text() };
+    },
+  };
+}
+
+export function serviceProxyTransport(kube: Kube, namespace: string, service: string): RestTransport {
+  return {
+    url: `${kube.server.replace(/\/$/, '')}/api/v1/namespaces/${namespace}/services/${service}:rest/proxy`,
+    request: (method, path, body) => kube.serviceProxy(namespace, service, 'rest', path, { method, body }),
+  };
+}
+
+export interface JobOverview {
+  jid: string;
+  name: string;
+  state: string;
+  'start-time': number;
+}
+
+export interface SavepointStatus {
+  done: boolean;
+  location?: string;
+  failure?: string;
+}
+
+export class FlinkRest {
+  constructor(readonly transport: RestTransport) {}
+
+  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.transport.request(method, path, body);
+    if (res.status < 200 || res.status >= 300) {
+      throw new RestError(
+        `${method} ${this.transport.url}${path}: HTTP ${res.status}: ${res.body.slice(0, 300)}`,
+        res.status,
+      );
+    }
+    try {
+      return JSON.parse(res.body) as T;
+    } catch {
+      throw new RestError(`${method} ${this.transport.url}${path}: not JSON: ${res.body.slice(0, 200)}`, 502);
+    }
+  }
+
+  async jobs(): Promise<JobOverview[]> {
+    return (await this.json<{ jobs: JobOverview[] }>('GET', '/jobs/overview')).jobs;
+  }
+
+  /** The job an application cluster runs: the newest one (a restarted MiniCluster or HA may list old ones). */
+  async currentJob(): Promise<JobOverview | undefined> {
+    const jobs = await this.jobs();
+    return [...jobs].sort((a, b) => b['start-time'] - a['start-time'])[0];
+  }
+
+  /** The root exception and the newest entries of the exception history, as text. */
+  async exceptions(jobId: string): Promise<string> {
+    const r = await this.json<{
+      'root-exception'?: string;
+      exceptionHistory?: { entries?: { exceptionName?: string; stacktrace?: string }[] };
+    }>('GET', `/jobs/${jobId}/exceptions?maxExceptions=3`);
+    const parts = [
+      r['root-exception'],
+      ...(r.exceptionHistory?.entries ?? []).map((e) => e.stacktrace ?? e.exceptionName),
+    ].filter((s): s is string => !!s);
+    return parts.length ? [...new Set(parts)].join('\n---\n') : '(no exceptions)';
+  }
+
+  /** POST /jobs/:id/stop: stop with a savepoint; returns the trigger id to poll. */
+  async stopWithSavepoint(jobId: string, targetDirectory?: string): Promise<string> {
+    const r = await this.json<{ 'request-id': string }>('POST', `/jobs/${jobId}/stop`, {
+      drain: false,
+      ...(targetDirectory ? { targetDirectory } : {}),
+    });
+    return r['request-id'];
+  }
+
+  async savepointStatus(jobId: string, requestId: string): Promise<SavepointStatus> {
+    const r = await this.json<{
+      status: { id: string };
+      operation?: { location?: string; 'failure-cause'?: { 'stack-trace'?: string; class?: string } };
+    }>('GET', `/jobs/${jobId}/savepoints/${requestId}`);
+    if (r.status.id !== 'COMPLETED') return { done: false };
+    const failure = r.operation?.['failure-cause'];
+    if (failure) {
+      const first = (failure['stack-trace'] ?? failure.class ?? 'unknown failure').split('\n')[0]!;
+      return { done: true, failure: first };
+    }
+    if (!r.operation?.location) return { done: true, failure: 'the savepoint completed without a location' };
+    return { done: true, location: r.operation.location };
+  }
+}
+
+/** Polls `probe` every `intervalMs` until done or the deadline; prints progress like Kube.waitFor. */
+export async function pollUntil<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<{ done?: T; failed?: string; status: string }>,
+  report: (line: string) => void,
+  intervalMs = 1_000,
+  progressEveryMs = 10_000,
+): Promise<T> {
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  let last = 'nothing seen yet';
+  let printed = '';
+  let printedAt = -Infinity;
+  const secs = (ms: number) => `${Math.round(ms / 1000)}s`;
+  while (Date.now() < deadline) {
+    let r: { done?: T; failed?: string; status: string };
+    try {
+      r = await probe();
+    } catch (err) {
+      r = { status: describeError(err) };
+    }
+    last = r.status;
+    if (r.failed) throw new OperationError(`${what} cannot be reached: ${r.failed}`);
+    if (r.done !== undefined) return r.done;
+    const now = Date.now();
+    if (last !== printed || now - printedAt >= progressEveryMs) {
+      printed = last;
+      printedAt = now;
+      report(`waiting for ${what}: ${last}, ${secs(now - started)} of ${secs(timeoutMs)}`);
+    }
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, Math.min(intervalMs, deadline - Date.now()))),
+    );
+  }
+  throw new OperationError(`timed out after ${secs(timeoutMs)} waiting for ${what}; last seen: ${last}`);
+}

@@ -1,0 +1,432 @@
+// `flinkship deploy --env <name> --image <repository@sha256:...>`: submit the job in native
+// application mode with the real Flink client, with least-privilege RBAC, wait until it runs, and
+// record what was deployed on the JobManager Deployment.
+// Observe, decide, act: nothing is written before the input, the kubeconfig and the permissions
+// have been checked and the decision is made.
+import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
+import { dockerAuth, fromDockerConfig, readDockerConfig, registryHost } from '../build/credentials.js';
+import { readGitContext } from '../build/gitContext.js';
+import { COMMON_OPTIONS, optionLabel, originOf, type OptionDefs, type Origin } from '../cli/options.js';
+import { decideDeploy, deployPermissions, imageProblem } from '../deploy/decide.js';
+import { clientKubeconfig, deployerName, deployerObjects, type ClientCluster } from '../deploy/deployer.js';
+import { CLUSTER_OPTIONS, parseClusterOptions } from '../deploy/options.js';
+import { collectDiagnostics, deploymentAvailable, jobRunning } from '../deploy/readiness.js';
+import { makeRecord, provenance, readRecord, RECORD_ANNOTATION } from '../deploy/record.js';
+import { renderDeploySummary, renderDeployText, type DeployResult } from '../deploy/render.js';
+import { DockerEngine } from '../executors/docker.js';
+import {
+  FLINK_USER,
+  runClientFromHome,
+  runClientInImage,
+  type ClientResult,
+} from '../executors/flinkClient.js';
+import {
+  directTransport,
+  FlinkRest,
+  pollUntil,
+  serviceProxyTransport,
+  type JobOverview,
+} from '../executors/flinkRest.js';
+import { describePermission, Kube } from '../executors/kube.js';
+import { JOBMANAGER_RULES } from '../plan/kubernetes.js';
+import { DEFAULT_CLIENT_WORK_DIR, plan, resolveNamedEnvironment, type Plan } from '../plan/plan.js';
+import { isPreviewEnvironment } from '../spec/resolve.js';
+import { loadSpec } from '../spec/load.js';
+import type { LoadedSpec } from '../spec/types.js';
+import type { Ui } from '../ui/ui.js';
+import { InputError, OperationError, type InputIssue } from '../util/errors.js';
+import { defineVerb } from './verb.js';
+
+export type { DeployResult } from '../deploy/render.js';
+
+export const DEPLOY_OPTIONS = {
+  ...COMMON_OPTIONS,
+  ...CLUSTER_OPTIONS,
+  image: {
+    kind: 'string',
+    required: true,
+    description:
+      'The image to deploy, by digest (repository@sha256:...), as the build outputs it; a tag only in integration and preview.',
+    valueName: 'ref',
+  },
+  'flink-home': {
+    kind: 'string',
+    description: 'Run the Flink client from this FLINK_HOME instead of from the job image (docker run).',
+    valueName: 'dir',
+  },
+} as const satisfies OptionDefs;
+
+/** How long the REST API may stay unreachable through the service proxy before deploy stops asking. */
+export const PROXY_REACH_MS = 60_000;
+
+function issue(origin: Origin, name: string, message: string): InputIssue {
+  return { file: origin === 'flags' ? '<flags>' : '<inputs>', field: optionLabel(name, origin), message };
+}
+
+export const deployVerb = defineVerb({
+  name: 'deploy',
+  describe:
+    'Submit the job to an environment in native application mode with the real Flink client, wait until it runs, and record the deployment.',
+  options: DEPLOY_OPTIONS,
+  async run(options, ui): Promise<DeployResult> {
+    const origin = originOf(options);
+    const started = Date.now();
+
+    // 1. Input: the spec, the flags, the image. Nothing outside is contacted.
+    const loaded = loadSpec(options.config);
+    const env = resolveNamedEnvironment(loaded, options.env);
+    const issues: InputIssue[] = [];
+    const cluster = parseClusterOptions(options, origin, loaded, env);
+    issues.push(...cluster.issues);
+    const tagAllowed =
+      env.name === 'integration' ||
+      env.cluster !== undefined ||
+      isPreviewEnvironment(env.name, loaded.spec.environments?.[env.name] ?? {});
+    const badImage = imageProblem(options.image, tagAllowed);
+    if (badImage) issues.push(issue(origin, 'image', badImage));
+    const flinkHome = options['flink-home'];
+    if (flinkHome !== undefined && !existsSync(path.join(flinkHome, 'bin', 'flink'))) {
+      issues.push(
+        issue(
+          origin,
+          'flink-home',
+          `${flinkHome}/bin/flink does not exist; expected a Flink distribution (FLINK_HOME)`,
+        ),
+      );
+    }
+    if (issues.length) throw new InputError(issues);
+    const { target, timeoutMs, restUrl } = cluster.options!;
+    const desired = plan(loaded, env.name, { image: options.image });
+    const deadline = started + timeoutMs;
+    const remaining = (what: string) => {
+      const ms = deadline - Date.now();
+      if (ms <= 0) throw new OperationError(`the --timeout of ${options.timeout} passed before ${what}`);
+      return ms;
+    };
+
+    // 2. Preflight: the kubeconfig and context resolve, and the user may do everything deploy does.
+    const kube = Kube.load(target, { ui });
+    await ui.group(`Preflight: permissions in context ${kube.context} (${kube.server})`, async () => {
+      const needed = deployPermissions(desired, JOBMANAGER_RULES);
+      const missing = await kube.missingPermissions(needed);
+      if (missing.length) {
+        throw new InputError([
+          {
+            ...(target.labels?.context ?? { file: '<flags>', field: '--context' }),
+            message: `the user of context ${kube.context} lacks ${missing.length} of the ${needed.length} permissions deploy needs (nothing was changed): ${missing.map(describePermission).join('; ')}. Grant them with a Role in namespace ${desired.namespace} (and a ClusterRole for namespaces when createNamespace is set), or use another context`,
+          },
+        ]);
+      }
+      ui.info(`all ${needed.length} permissions granted (SelfSubjectAccessReview)`);
+    });
+
+    // 3. Observe and decide.
+    const deploymentRef = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: desired.clusterId,
+      namespace: desired.namespace,
+    };
+    const observed = await kube.get<V1Deployment>(deploymentRef);
+    const decision = decideDeploy(
+      {
+        clusterId: desired.clusterId,
+        namespace: desired.namespace,
+        environment: env.name,
+        image: options.image,
+        configHash: desired.configHash,
+        upgradeMode: desired.upgradeMode,
+      },
+      { exists: observed !== undefined, record: readRecord(observed?.metadata?.annotations) },
+    );
+    if (decision.action === 'refuse') throw new OperationError(decision.reason);
+
+    // 4. Act: RBAC (converges even when nothing else changes), then the submission.
+    await ui.group(`Apply the namespace and RBAC in ${desired.namespace}`, async () => {
+      for (const obj of [...desired.kubernetes, ...deployerObjects(desired)]) {
+        const stored = await kube.apply(obj as KubernetesObject);
+        ui.info(
+          `${obj.kind} ${obj.metadata.name}: applied (resourceVersion ${stored.metadata?.resourceVersion})`,
+        );
+      }
+    });
+
+    let record = decision.action === 'unchanged' ? decision.record : undefined;
+    if (decision.action === 'unchanged') {
+      ui.info(
+        `${desired.namespace}/${desired.clusterId} already runs ${options.image} with config ${desired.configHash}: nothing to change`,
+      );
+    } else {
+      if (decision.action === 'replace') {
+        await ui.group(`Replace ${desired.namespace}/${desired.clusterId} (stateless)`, async () => {
+          ui.info(decision.reason);
+          await removeCluster(kube, desired, remaining('deleting the old cluster'), ui);
+        });
+      }
+      await ui.group(`Submit ${desired.clusterId} with the Flink client`, async () => {
+        const result = await submit(
+          kube,
+          loaded,
+          desired,
+          options.image,
+          flinkHome,
+          remaining('submitting'),
+          ui,
+        );
+        if (result.exitCode !== 0) {
+          const tail = result.output
+            .filter((l) => l.trim() !== '')
+            .slice(-15)
+            .join('\n');
+          throw new OperationError(
+            `the Flink client (${result.how}) ${result.timedOut ? 'timed out' : `exited ${result.exitCode}`}; its last lines:\n${tail}`,
+          );
+        }
+      });
+      const git = await readGitContext(loaded.dir);
+      record = makeRecord({
+        environment: env.name,
+        clusterId: desired.clusterId,
+        image: options.image,
+        configHash: desired.configHash,
+        upgradeMode: desired.upgradeMode,
+        provenance: provenance(git),
+        time: new Date(),
+      });
+      await kube.apply({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: {
+          name: desired.clusterId,
+          namespace: desired.namespace,
+          annotations: { [RECORD_ANNOTATION]: JSON.stringify(record) },
+        },
+      });
+      ui.info(`recorded on Deployment ${desired.namespace}/${desired.clusterId} (${RECORD_ANNOTATION})`);
+    }
+
+    // 5. Readiness: the JobManager Deployment Available, then the job RUNNING.
+    const rest = new FlinkRest(
+      restUrl
+        ? directTransport(restUrl)
+        : serviceProxyTransport(kube, desired.namespace, `${desired.clusterId}-rest`),
+    );
+    let job: JobOverview | undefined;
+    try {
+      await ui.group(`Wait for ${desired.clusterId} to run`, async () => {
+        await kube.waitFor<V1Deployment>(
+          {
+            ...deploymentRef,
+            describe: `Deployment ${desired.namespace}/${desired.clusterId} Available`,
+            timeoutMs: remaining('the JobManager became Available'),
+            check: deploymentAvailable,
+          },
+          ui,
+        );
+        ui.info(`Deployment ${desired.namespace}/${desired.clusterId} is Available`);
+        job = await waitForJob(rest, restUrl !== undefined, remaining('the job ran'), ui);
+      });
+    } catch (err) {
+      if (!(err instanceof OperationError)) throw err;
+      await ui.group(`Diagnostics of ${desired.namespace}/${desired.clusterId}`, async () => {
+        const sections = await collectDiagnostics(kube, desired.namespace, desired.clusterId, rest, job?.jid);
+        for (const s of sections) {
+          ui.info(`# ${s.title}`);
+          for (const line of s.lines) ui.info(line);
+        }
+      });
+      throw new OperationError(`${err.message} (the diagnostics are above)`, { cause: err });
+    }
+
+    return {
+      environment: env.name,
+      clusterId: desired.clusterId,
+      namespace: desired.namespace,
+      context: kube.context,
+      image: options.image,
+      restUrl: rest.transport.url,
+      ...(job ? { jobId: job.jid, jobState: job.state } : {}),
+      action:
+        decision.action === 'create' ? 'created' : decision.action === 'replace' ? 'replaced' : 'unchanged',
+      record: record!,
+      apiRequests: kube.requests,
+    };
+  },
+  text: (r) => renderDeployText(r),
+  json: (r) => ({
+    clusterId: r.clusterId,
+    namespace: r.namespace,
+    image: r.image,
+    restUrl: r.restUrl,
+    jobId: r.jobId ?? null,
+    record: r.record,
+    action: r.action,
+    context: r.context,
+    environment: r.environment,
+    ...(r.githubDeployment ? { githubDeployment: r.githubDeployment } : {}),
+  }),
+  outputs: (r) => ({
+    'cluster-id': r.clusterId,
+    namespace: r.namespace,
+    image: r.image,
+    'rest-url': r.restUrl,
+    'job-id': r.jobId ?? '',
+    record: JSON.stringify(r.record),
+  }),
+  summary: (r) => renderDeploySummary(r),
+});
+
+/**
+ * Deletes the JobManager Deployment (Foreground: its ConfigMap, Services and pods go first) and waits
+ * until it is gone, then the HA ConfigMaps, which have no owner and would otherwise bring the old job
+ * graph back. Only for what may lose its state: the caller decides that.
+ */
+export async function removeCluster(kube: Kube, p: Plan, timeoutMs: number, ui: Ui): Promise<void> {
+  const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: p.clusterId, namespace: p.namespace };
+  if (await kube.delete(ref, { propagationPolicy: 'Foreground' })) {
+    await kube.waitFor(
+      {
+        ...ref,
+        describe: `Deployment ${p.namespace}/${p.clusterId} to be deleted`,
+        timeoutMs,
+        check: (d) => ({
+          done: d === undefined,
+          status: d
+            ? `still there${d.metadata?.deletionTimestamp ? ' (deleting its dependents)' : ''}`
+            : 'gone',
+        }),
+      },
+      ui,
+    );
+    ui.info(`Deployment ${p.namespace}/${p.clusterId} deleted`);
+  }
+  const ha = await kube.list('v1', 'ConfigMap', p.namespace, {
+    labelSelector: `app=${p.clusterId},configmap-type=high-availability`,
+  });
+  for (const cm of ha.items) {
+    await kube.delete({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: cm.metadata!.name!,
+      namespace: p.namespace,
+    });
+    ui.info(`HA ConfigMap ${p.namespace}/${cm.metadata!.name} deleted`);
+  }
+}
+
+/** The cluster as the Flink client must see it: server, CA as data (the file may not be in its container). */
+async function clientCluster(kube: Kube): Promise<ClientCluster> {
+  const c = kube.config.getCurrentCluster()!;
+  const caData = c.caData ?? (c.caFile ? (await readFile(c.caFile)).toString('base64') : undefined);
+  return {
+    server: c.server,
+    ...(caData ? { caData } : {}),
+    ...(c.skipTLSVerify ? { insecureSkipTlsVerify: true } : {}),
+    ...(c.tlsServerName ? { tlsServerName: c.tlsServerName } : {}),
+  };
+}
+
+/**
+ * Runs `flink run[-application] --target kubernetes-application` with the plan's -D options and a
+ * kubeconfig holding a short-lived token of the deployer ServiceAccount (see deploy/deployer.ts).
+ * The work directory (kubeconfig, pod template) exists only for the client's run.
+ */
+async function submit(
+  kube: Kube,
+  loaded: LoadedSpec,
+  desired: Plan,
+  image: string,
+  flinkHome: string | undefined,
+  timeoutMs: number,
+  ui: Ui,
+): Promise<ClientResult> {
+  const expirationSeconds = Math.max(600, Math.ceil(timeoutMs / 1000) + 60);
+  const token = await kube.serviceAccountToken(desired.namespace, deployerName(desired), expirationSeconds);
+  ui.secret(token);
+  const hostWorkDir = await mkdtemp(path.join(tmpdir(), 'flinkship-client-'));
+  try {
+    const clientWorkDir = flinkHome ? hostWorkDir : DEFAULT_CLIENT_WORK_DIR;
+    // The same plan, with the files where the client will see them.
+    const forClient = plan(loaded, desired.environment, { image, clientWorkDir });
+    const kubeconfigPath = path.join(hostWorkDir, 'kubeconfig');
+    await writeFile(kubeconfigPath, clientKubeconfig(await clientCluster(kube), token, desired.namespace), {
+      mode: 0o600,
+    });
+    if (forClient.podTemplate) {
+      await writeFile(path.join(hostWorkDir, 'pod-template.yaml'), forClient.podTemplate.content, {
+        mode: 0o600,
+      });
+    }
+    const argv = [...forClient.client.argv];
+    // Before the jar: what follows the jar is the job's own arguments.
+    argv.splice(3, 0, `-Dkubernetes.config.file=${clientWorkDir}/kubeconfig`);
+    ui.info(`flink ${argv.join(' ')}`);
+    const run = { argv, hostWorkDir, clientWorkDir, timeoutMs };
+    const onLine = (line: string) => ui.info(line);
+    if (flinkHome) return await runClientFromHome(flinkHome, run, onLine);
+
+    // The official images' flink user (9999) reads the work directory; as root we hand it over,
+    // otherwise the client runs as the current user, who owns it.
+    const uid = process.getuid?.();
+    let user = `${uid}:${process.getgid?.()}`;
+    if (uid === 0) {
+      await chown(hostWorkDir, 9999, 9999);
+      for (const f of ['kubeconfig', 'pod-template.yaml']) {
+        if (existsSync(path.join(hostWorkDir, f))) await chown(path.join(hostWorkDir, f), 9999, 9999);
+      }
+      user = FLINK_USER;
+    }
+    await chmod(hostWorkDir, 0o700);
+    const engine = new DockerEngine();
+    await engine.ping();
+    const host = registryHost(image);
+    const docker = await readDockerConfig();
+    const login = fromDockerConfig(docker.config, host, docker.file);
+    if (login) ui.secret(login.password);
+    return await runClientInImage(engine, image, run, user, onLine, login && dockerAuth(login, host));
+  } finally {
+    await rm(hostWorkDir, { recursive: true, force: true });
+  }
+}
+
+/** Waits for the job to be RUNNING through the REST API; unreachable through the proxy → a warning. */
+async function waitForJob(
+  rest: FlinkRest,
+  explicitUrl: boolean,
+  timeoutMs: number,
+  ui: Ui,
+): Promise<JobOverview | undefined> {
+  const where = rest.transport.url;
+  if (!explicitUrl) {
+    const reachMs = Math.min(timeoutMs, PROXY_REACH_MS);
+    try {
+      await pollUntil(
+        `Flink's REST API at ${where}`,
+        reachMs,
+        async () => {
+          await rest.jobs();
+          return { done: true, status: 'answering' };
+        },
+        (line) => ui.info(line),
+        2_000,
+      );
+    } catch (err) {
+      ui.warning(
+        `Flink's REST API did not answer through the API server's service proxy within ${Math.round(reachMs / 1000)}s (${(err as Error).message}); the job's state is not verified. Pass --rest-url when the proxy cannot reach the JobManager.`,
+      );
+      return undefined;
+    }
+  }
+  const job = await pollUntil(
+    `the job to be RUNNING (${where})`,
+    timeoutMs,
+    async () => jobRunning(await rest.currentJob()),
+    (line) => ui.info(line),
+  );
+  ui.info(`job ${job.jid} (${job.name}) is RUNNING`);
+  return job;
+}
