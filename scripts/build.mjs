@@ -10,6 +10,8 @@ export const ENTRY_POINTS = {
   'actions/deploy': 'src/action/deploy.ts',
   'actions/plan': 'src/action/plan.ts',
   'actions/validate': 'src/action/validate.ts',
+  'actions/integration-env': 'src/action/integration-env.ts',
+  'actions/integration-env-post': 'src/action/integration-env-post.ts',
 };
 
 export async function bundle(outdir) {

@@ -113,6 +113,7 @@ export function resolveEnvironment(spec: Spec, envName: string): ResolvedEnviron
     podTemplate: merged.podTemplate,
     kafka: env.kafka,
     fluentBit: env.fluentBit,
+    kind: env.kind,
     ttl: env.ttl,
     promoteFrom: env.promoteFrom,
   };

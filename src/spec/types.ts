@@ -53,10 +53,42 @@ export interface EnvironmentSpec extends Overridable {
   serviceAccount?: string;
   restServiceType?: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'Headless_ClusterIP';
   upgradeMode?: UpgradeMode;
-  kafka?: { cluster?: string; topics?: string[] };
-  fluentBit?: { match?: string; topic?: string };
+  kafka?: KafkaSpec;
+  fluentBit?: FluentBitSpec;
+  kind?: KindSpec;
   ttl?: string;
   promoteFrom?: string;
+}
+
+/** Kafka (Strimzi) of the integration environment. */
+export interface KafkaSpec {
+  cluster?: string;
+  namespace?: string;
+  topics?: string[];
+}
+
+/** Fluent Bit of the integration environment. */
+export interface FluentBitSpec {
+  match?: string;
+  topic?: string;
+  namespace?: string;
+}
+
+/** The kind cluster of an environment with `cluster: kind`. */
+export interface KindSpec {
+  /** The user's own kind config file, relative to the spec; Flinkship adds the registry wiring to it. */
+  config?: string;
+  nodeImage?: string;
+  workers?: number;
+  extraPortMappings?: {
+    containerPort: number;
+    hostPort: number;
+    protocol?: 'TCP' | 'UDP' | 'SCTP';
+    listenAddress?: string;
+  }[];
+  /** A local registry at localhost:<registryPort> that the nodes pull from (default on, port 5001). */
+  registry?: boolean;
+  registryPort?: number;
 }
 
 export interface Spec extends Overridable {
@@ -97,8 +129,9 @@ export interface ResolvedEnvironment {
   jobManager: { resource: Resource; replicas: number };
   taskManager: { resource: Resource; slots: number };
   podTemplate?: Record<string, unknown>;
-  kafka?: { cluster?: string; topics?: string[] };
-  fluentBit?: { match?: string; topic?: string };
+  kafka?: KafkaSpec;
+  fluentBit?: FluentBitSpec;
+  kind?: KindSpec;
   ttl?: string;
   promoteFrom?: string;
 }

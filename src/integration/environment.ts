@@ -1,0 +1,341 @@
+// The integration environment's lifecycle: up (cluster, then Strimzi and Fluent Bit in parallel),
+// down (diagnostics when asked, then delete), and the diagnostics of a failed run. Observe, act, wait;
+// every wait bounded by the run's --timeout.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { Kind, KindRegistry } from '../executors/kind.js';
+import { Kube } from '../executors/kube.js';
+import type { Ui } from '../ui/ui.js';
+import { InputError, OperationError } from '../util/errors.js';
+import { Deadline } from './deadline.js';
+import { collectDiagnostics, renderDiagnostics, type Diagnostics } from './diagnostics.js';
+import { LOG_PRODUCER } from './fixture.js';
+import { FLUENT_BIT_NAME, fluentBitObjects } from './fluentBit.js';
+import { installFluentBit, installStrimzi } from './install.js';
+import {
+  KindConfigError,
+  kindConfig,
+  localRegistryHostingConfigMap,
+  REGISTRY_NAME,
+  registryCertsFiles,
+} from './kindConfig.js';
+import type { EnvSettings } from './settings.js';
+import {
+  InvalidManifests,
+  bootstrapAddress,
+  kafka,
+  kafkaNodePool,
+  kafkaTopic,
+  loadStrimziManifests,
+  type K8sObject,
+} from './strimzi.js';
+import { StepTimer, renderTimings, type StepTiming } from './timings.js';
+import { optionLabel } from '../cli/options.js';
+
+export interface EnvUpResult {
+  env: string;
+  cluster: 'kind' | 'existing';
+  kindCluster?: string;
+  kubeconfig?: string;
+  context: string;
+  server: string;
+  registry?: string;
+  kafka: { namespace: string; cluster: string; bootstrap: string; topics: string[] };
+  fluentBit: { namespace: string; match: string; topic: string };
+  timings: StepTiming[];
+  totalSeconds: number;
+}
+
+/** Reads what the run needs from files and URLs, before anything is touched; bad content is an InputError. */
+export async function readInputs(
+  s: EnvSettings,
+): Promise<{ manifests: K8sObject[]; kindConfigText?: string }> {
+  let manifests: K8sObject[];
+  try {
+    manifests = await loadStrimziManifests(s.strimzi.source);
+  } catch (err) {
+    if (!(err instanceof InvalidManifests)) throw err;
+    throw new InputError([
+      {
+        file: s.origin === 'flags' ? '<flags>' : '<inputs>',
+        field: optionLabel('strimzi-manifests', s.origin),
+        message: err.message,
+      },
+    ]);
+  }
+  let kindConfigText: string | undefined;
+  if (s.kind) {
+    try {
+      kindConfigText = kindConfig(s.kind.settings);
+    } catch (err) {
+      if (!(err instanceof KindConfigError)) throw err;
+      throw new InputError([{ ...s.field(['kind', 'config']), message: err.message }]);
+    }
+  }
+  return { manifests, kindConfigText };
+}
+
+/** Masks every credential a kubeconfig holds, and the file as a whole. */
+export function maskKubeconfig(file: string, ui: Ui): void {
+  const text = readFileSync(file, 'utf8');
+  ui.secret(text.trim());
+  for (const m of text.matchAll(/(?:-data|token|password):\s*(\S+)/g)) ui.secret(m[1]!);
+}
+
+async function createKindCluster(
+  s: EnvSettings,
+  configText: string,
+  deadline: Deadline,
+  ui: Ui,
+): Promise<Kind> {
+  const plan = s.kind!;
+  const kind = await Kind.install(ui);
+  mkdirSync(plan.workDir, { recursive: true });
+  const registry = plan.settings.registry;
+  if (registry) {
+    for (const [rel, content] of Object.entries(registryCertsFiles(registry.port))) {
+      mkdirSync(path.dirname(path.join(registry.certsDir, rel)), { recursive: true });
+      writeFileSync(path.join(registry.certsDir, rel), content);
+    }
+    await new KindRegistry(REGISTRY_NAME, registry.port).ensureRunning(ui);
+  }
+  writeFileSync(plan.configFile, configText);
+  ui.info(`kind config ${plan.configFile}:\n${configText}`);
+  if ((await kind.clusters()).includes(plan.name)) {
+    ui.info(`kind cluster ${plan.name} exists already; exporting its kubeconfig`);
+    await kind.run(['export', 'kubeconfig', '--name', plan.name, '--kubeconfig', s.kubeconfig!]);
+  } else {
+    const waitSeconds = Math.max(
+      30,
+      Math.min(300, Math.floor(deadline.remainingMs('kind create cluster') / 1000)),
+    );
+    await kind.create({
+      name: plan.name,
+      configFile: plan.configFile,
+      kubeconfig: s.kubeconfig!,
+      waitSeconds,
+    });
+  }
+  if (registry) await new KindRegistry(REGISTRY_NAME, registry.port).connect();
+  return kind;
+}
+
+export async function envUp(s: EnvSettings, ui: Ui): Promise<EnvUpResult> {
+  const { manifests, kindConfigText } = await readInputs(s);
+  const deadline = new Deadline(s.timeoutMs);
+  const timer = new StepTimer();
+  let kube: Kube | undefined;
+  try {
+    if (s.kind) {
+      await ui.group(`kind cluster ${s.kind.name}`, () =>
+        timer.time('kind cluster', () => createKindCluster(s, kindConfigText!, deadline, ui)),
+      );
+      maskKubeconfig(s.kubeconfig!, ui);
+      // Later steps and commands (the deploy verb, kubectl) find the cluster the usual way.
+      process.env.KUBECONFIG = s.kubeconfig;
+    }
+    kube = Kube.load(
+      { kubeconfig: s.kubeconfig, context: s.context, labels: { context: { ...s.field(['context']) } } },
+      { ui },
+    );
+    const k = kube;
+    if (s.kind?.settings.registry) {
+      await k.apply(localRegistryHostingConfigMap(s.kind.settings.registry.port) as KubernetesObject);
+    }
+    // Strimzi and Fluent Bit do not depend on each other (Fluent Bit retries until Kafka answers).
+    await ui.group(
+      `Strimzi ${s.strimzi.namespace} and Fluent Bit ${s.fluentBit.namespace}, in parallel`,
+      () =>
+        Promise.all([
+          installStrimzi(k, { ...s.strimzi, manifests }, deadline, prefixed(ui, '[strimzi] '), (n, f) =>
+            timer.time(n, f),
+          ),
+          installFluentBit(k, s.fluentBit, deadline, prefixed(ui, '[fluent-bit] '), (n, f) =>
+            timer.time(n, f),
+          ),
+        ]),
+    );
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    await reportFailure(s, kube, err as Error, timer, ui);
+    throw err;
+  }
+  await ui.summary(
+    `## Flinkship integration environment: ${s.env.name}\n\n${renderTimings(timer.steps, timer.totalSeconds())}\n`,
+  );
+  return {
+    env: s.env.name,
+    cluster: s.mode,
+    ...(s.kind ? { kindCluster: s.kind.name } : {}),
+    ...(s.kubeconfig ? { kubeconfig: s.kubeconfig } : {}),
+    context: kube.context,
+    server: kube.server,
+    ...(s.kind?.settings.registry ? { registry: `localhost:${s.kind.settings.registry.port}` } : {}),
+    kafka: {
+      namespace: s.strimzi.namespace,
+      cluster: s.strimzi.cluster,
+      bootstrap: bootstrapAddress(s.strimzi.cluster, s.strimzi.namespace),
+      topics: s.strimzi.topics,
+    },
+    fluentBit: { namespace: s.fluentBit.namespace, match: s.fluentBit.match, topic: s.fluentBit.topic },
+    timings: timer.steps,
+    totalSeconds: timer.totalSeconds(),
+  };
+}
+
+/** After a failed step: the diagnostics, their summary and the timings so far. Never hides the first error. */
+export async function reportFailure(
+  s: EnvSettings,
+  kube: Kube | undefined,
+  err: Error,
+  timer: StepTimer | undefined,
+  ui: Ui,
+): Promise<Diagnostics | undefined> {
+  ui.error(err.message);
+  let diagnostics: Diagnostics | undefined;
+  try {
+    diagnostics = await ui.group(`Diagnostics → ${s.diagnosticsDir}`, () => diagnose(s, kube, ui));
+    for (const f of diagnostics.findings) ui.info(f);
+  } catch (e) {
+    ui.warning(`collecting diagnostics failed: ${(e as Error).message}`);
+  }
+  const parts = [
+    `## Flinkship integration environment: ${s.env.name} failed`,
+    '',
+    '```',
+    err.message,
+    '```',
+    '',
+  ];
+  if (timer) parts.push(renderTimings(timer.steps, timer.totalSeconds()), '');
+  if (diagnostics) parts.push(renderDiagnostics(diagnostics));
+  await ui.summary(parts.join('\n'));
+  return diagnostics;
+}
+
+export async function diagnose(s: EnvSettings, kube: Kube | undefined, ui: Ui): Promise<Diagnostics> {
+  let k = kube;
+  if (!k) {
+    try {
+      k = Kube.load({ kubeconfig: s.kubeconfig, context: s.context });
+    } catch (e) {
+      mkdirSync(s.diagnosticsDir, { recursive: true });
+      const line = `no cluster to collect from: ${(e as Error).message}`;
+      writeFileSync(path.join(s.diagnosticsDir, 'findings.txt'), line + '\n');
+      return { dir: s.diagnosticsDir, files: ['findings.txt'], findings: [line] };
+    }
+  }
+  const kindName = s.kind?.name;
+  return collectDiagnostics(
+    k,
+    {
+      dir: s.diagnosticsDir,
+      namespaces: [...new Set([s.strimzi.namespace, s.fluentBit.namespace, s.env.namespace])],
+      strimziNamespace: s.strimzi.namespace,
+      flink: { namespace: s.env.namespace, clusterId: s.env.clusterId },
+      ...(kindName
+        ? { exportKindLogs: async (dir: string) => (await Kind.install(ui)).exportLogs(kindName, dir) }
+        : {}),
+    },
+    ui,
+  );
+}
+
+export interface EnvDownResult {
+  env: string;
+  cluster: 'kind' | 'existing';
+  deleted: string[];
+  kept: boolean;
+  diagnostics?: Diagnostics;
+}
+
+/** Deletes what up made: the kind cluster (and its registry), or on an existing cluster the objects Flinkship applied. */
+export async function envDown(
+  s: EnvSettings,
+  options: { diagnose: boolean },
+  ui: Ui,
+): Promise<EnvDownResult> {
+  let diagnostics: Diagnostics | undefined;
+  if (options.diagnose) {
+    diagnostics = await ui.group(`Diagnostics → ${s.diagnosticsDir}`, () => diagnose(s, undefined, ui));
+    await ui.summary(renderDiagnostics(diagnostics));
+  }
+  const result: EnvDownResult = {
+    env: s.env.name,
+    cluster: s.mode,
+    deleted: [],
+    kept: s.keep,
+    ...(diagnostics ? { diagnostics } : {}),
+  };
+  if (s.keep) {
+    ui.info(
+      `keep: leaving the ${s.mode === 'kind' ? `kind cluster ${s.kind!.name}` : 'objects on the cluster'} in place`,
+    );
+    return result;
+  }
+  if (s.kind) {
+    const kind = await Kind.install(ui);
+    await ui.group(`Delete kind cluster ${s.kind.name}`, async () => {
+      await kind.delete(s.kind!.name);
+      result.deleted.push(`kind cluster ${s.kind!.name}`);
+      if (s.kind!.settings.registry) {
+        await new KindRegistry(REGISTRY_NAME, s.kind!.settings.registry.port).remove();
+        result.deleted.push(`registry container ${REGISTRY_NAME}`);
+      }
+    });
+    return result;
+  }
+  const kube = Kube.load({ kubeconfig: s.kubeconfig, context: s.context }, { ui });
+  const owned: K8sObject[] = [
+    ...s.strimzi.topics.map((t) => kafkaTopic(s.strimzi.cluster, s.strimzi.namespace, t)),
+    kafka(s.strimzi.cluster, s.strimzi.namespace),
+    kafkaNodePool(s.strimzi.cluster, s.strimzi.namespace),
+    ...fluentBitObjects(s.fluentBit).reverse(),
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: LOG_PRODUCER, namespace: s.env.namespace } },
+  ];
+  await ui.group('Delete what env up applied', async () => {
+    for (const o of owned) {
+      const ref = {
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        name: o.metadata.name,
+        namespace: o.metadata.namespace,
+      };
+      try {
+        if (await kube.delete(ref)) {
+          const what = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+          result.deleted.push(what);
+          ui.info(`deleted ${what}`);
+        }
+      } catch (err) {
+        // The Strimzi CRDs may be gone already (another env down): nothing of that kind is left.
+        if (!/no matches for kind|not found|404/i.test((err as Error).message)) throw err;
+      }
+    }
+  });
+  ui.info(
+    `the Strimzi operator in ${s.strimzi.namespace} and its CRDs stay: other Kafka clusters may use them (${FLUENT_BIT_NAME} and Kafka ${s.strimzi.cluster} are gone)`,
+  );
+  return result;
+}
+
+/** A Ui whose lines carry a prefix, for steps that run side by side. */
+export function prefixed(ui: Ui, prefix: string): Ui {
+  return {
+    ...ui,
+    group: (title, fn) => {
+      ui.info(`${prefix}${title}`);
+      return fn();
+    },
+    info: (m) => ui.info(prefix + m),
+    warning: (m, at) => ui.warning(prefix + m, at),
+    error: (m, at) => ui.error(prefix + m, at),
+    issues: (i) => ui.issues(i),
+    setOutput: (n, v) => ui.setOutput(n, v),
+    summary: (m) => ui.summary(m),
+    secret: (v) => ui.secret(v),
+  };
+}
+
+export { OperationError };

@@ -1,0 +1,246 @@
+// `flinkship env up|smoke|down`: the integration environment. up brings up the cluster (kind, or the
+// current kubeconfig's), Strimzi with Kafka and its topics, and Fluent Bit; smoke deploys the fixture job
+// through the deploy verb and checks its output end to end; down collects diagnostics when asked and
+// deletes what up made. The work is in src/integration; this file is the verbs' options and rendering.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { COMMON_OPTIONS, originOf, optionLabel, parseOptions, type OptionDefs } from '../cli/options.js';
+import { Kube } from '../executors/kube.js';
+import { Deadline } from '../integration/deadline.js';
+import {
+  envDown,
+  envUp,
+  reportFailure,
+  type EnvDownResult,
+  type EnvUpResult,
+} from '../integration/environment.js';
+import { fixtureSmoke, runSmokeCommand, type SmokeResult } from '../integration/smoke.js';
+import { resolveEnvSettings, type EnvSettings } from '../integration/settings.js';
+import { STRIMZI_DEFAULT_MANIFESTS } from '../integration/strimzi.js';
+import { renderTimings } from '../integration/timings.js';
+import type { Ui } from '../ui/ui.js';
+import { InputError, OperationError } from '../util/errors.js';
+import { defineVerb, type Verb } from './verb.js';
+
+export const ENV_COMMON_OPTIONS = {
+  ...COMMON_OPTIONS,
+  env: {
+    kind: 'string',
+    default: 'integration',
+    description: 'The environment of the spec that describes the integration environment.',
+    valueName: 'name',
+  },
+  cluster: {
+    kind: 'string',
+    description:
+      "kind (create a kind cluster) or existing (use the current kubeconfig); default: the environment's cluster, else kind.",
+    valueName: 'kind|existing',
+  },
+  kubeconfig: {
+    kind: 'string',
+    description:
+      "existing: the kubeconfig to use (default KUBECONFIG or ~/.kube/config); kind: where to write the cluster's.",
+    valueName: 'path',
+  },
+  timeout: {
+    kind: 'string',
+    default: '10m',
+    description: 'The bound of the whole run, every wait included (e.g. 90s, 10m).',
+    valueName: 'duration',
+  },
+  keep: {
+    kind: 'boolean',
+    default: false,
+    description:
+      'Leave the cluster (or, on an existing cluster, the objects) in place when the run ends or fails.',
+  },
+  diagnostics: {
+    kind: 'string',
+    default: 'flinkship-diagnostics',
+    description: 'The directory diagnostics are written to when a run fails (upload it as an artifact).',
+    valueName: 'dir',
+  },
+  'strimzi-manifests': {
+    kind: 'string',
+    default: STRIMZI_DEFAULT_MANIFESTS,
+    description: "The Strimzi 1.2.0 cluster operator's install manifests: a directory, a YAML file or a URL.",
+    valueName: 'dir|url',
+  },
+} as const satisfies OptionDefs;
+
+export const ENV_UP_OPTIONS = ENV_COMMON_OPTIONS;
+
+export const SMOKE_OPTIONS = {
+  ...ENV_COMMON_OPTIONS,
+  image: {
+    kind: 'string',
+    description:
+      'The job image to deploy and to run the log producer from (by digest); not needed with smoke-command.',
+    valueName: 'ref',
+  },
+  expected: {
+    kind: 'string',
+    description:
+      'The file of expected records of the output topic, one JSON per line (default: producer/expected-clean.jsonl beside the spec).',
+    valueName: 'file',
+  },
+  'smoke-command': {
+    kind: 'string',
+    description: 'Run this shell command as the smoke test instead of the fixture check (KUBECONFIG is set).',
+    valueName: 'command',
+  },
+} as const satisfies OptionDefs;
+
+export const ENV_DOWN_OPTIONS = {
+  ...ENV_COMMON_OPTIONS,
+  diagnose: {
+    kind: 'boolean',
+    default: false,
+    description: 'Collect diagnostics before deleting.',
+  },
+} as const satisfies OptionDefs;
+
+function renderUpText(r: EnvUpResult): string {
+  return [
+    `integration environment ${r.env} is up on ${r.cluster === 'kind' ? `kind cluster ${r.kindCluster}` : `context ${r.context}`} (${r.server})`,
+    ...(r.kubeconfig ? [`kubeconfig: ${r.kubeconfig}`] : []),
+    ...(r.registry ? [`registry: ${r.registry}`] : []),
+    `kafka: ${r.kafka.bootstrap} (topics: ${r.kafka.topics.join(', ') || 'none'})`,
+    `fluent-bit: ${r.fluentBit.namespace}, ${r.fluentBit.match} → ${r.fluentBit.topic}`,
+    `time: ${r.totalSeconds.toFixed(1)} s (${r.timings.map((t) => `${t.step} ${t.seconds.toFixed(1)} s`).join(', ')})`,
+    '',
+  ].join('\n');
+}
+
+function upOutputs(r: EnvUpResult): Record<string, string> {
+  return {
+    kubeconfig: r.kubeconfig ?? '',
+    context: r.context,
+    'kind-cluster': r.kindCluster ?? '',
+    registry: r.registry ?? '',
+    'kafka-bootstrap': r.kafka.bootstrap,
+    timings: JSON.stringify(r.timings),
+  };
+}
+
+export const envUpVerb = defineVerb({
+  name: 'env up',
+  describe:
+    'Bring up the integration environment: a kind cluster (or the current one), Strimzi Kafka with its topics, and Fluent Bit.',
+  options: ENV_UP_OPTIONS,
+  async run(options, ui): Promise<EnvUpResult> {
+    return envUp(resolveEnvSettings(options), ui);
+  },
+  text: renderUpText,
+  json: (r) => r,
+  outputs: upOutputs,
+  summary: () => '', // envUp writes its own summary (also when it fails)
+});
+
+/** The deploy verb, looked up at run time (it registers beside this one). */
+async function deployThroughVerb(s: EnvSettings, image: string, ui: Ui): Promise<unknown> {
+  const { VERBS } = await import('./index.js');
+  const deploy = VERBS.deploy as Verb | undefined;
+  if (!deploy) throw new OperationError('the deploy verb is not part of this build of flinkship');
+  const raw = {
+    config: s.loaded.file,
+    env: s.env.name,
+    image,
+    ...(s.kubeconfig ? { kubeconfig: s.kubeconfig } : {}),
+    ...(s.context ? { context: s.context } : {}),
+  };
+  const options = parseOptions(deploy.options as OptionDefs, raw, 'flags');
+  return ui.group(`Deploy ${s.env.clusterId} (${image}) with the deploy verb`, () => deploy.run(options, ui));
+}
+
+export function readExpected(file: string, issueAt: { file: string; field: string }): string[] {
+  if (!existsSync(file)) {
+    throw new InputError([
+      {
+        ...issueAt,
+        message: `no such file: ${file}; expected the records the output topic must hold, one JSON per line`,
+      },
+    ]);
+  }
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+}
+
+export const envSmokeVerb = defineVerb({
+  name: 'env smoke',
+  describe:
+    'Deploy the fixture job through the deploy verb and check the output topic end to end, or run your own smoke command.',
+  options: SMOKE_OPTIONS,
+  async run(options, ui): Promise<SmokeResult> {
+    const origin = originOf(options);
+    const at = (name: string) => ({
+      file: origin === 'flags' ? '<flags>' : '<inputs>',
+      field: optionLabel(name, origin),
+    });
+    const s = resolveEnvSettings(options);
+    const command = options['smoke-command'];
+    let expected: string[] = [];
+    if (command === undefined) {
+      if (options.image === undefined) {
+        throw new InputError([
+          {
+            ...at('image'),
+            message: 'required unless smoke-command is given: the job image to deploy, by digest',
+          },
+        ]);
+      }
+      expected = readExpected(
+        options.expected ?? path.join(s.loaded.dir, 'producer', 'expected-clean.jsonl'),
+        options.expected
+          ? at('expected')
+          : { file: s.loaded.file, field: `${optionLabel('expected', origin)} (not given)` },
+      );
+    }
+    const deadline = new Deadline(s.timeoutMs);
+    let kube: Kube | undefined;
+    try {
+      if (command !== undefined) {
+        await ui.group(`Smoke command: ${command}`, () => runSmokeCommand(command, s, deadline, ui));
+        return { mode: 'command', command };
+      }
+      await deployThroughVerb(s, options.image!, ui);
+      kube = Kube.load({ kubeconfig: s.kubeconfig, context: s.context }, { ui });
+      return await fixtureSmoke(kube, s, { image: options.image!, expected }, deadline, ui);
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      await reportFailure(s, kube, err as Error, undefined, ui);
+      throw err;
+    }
+  },
+  text: (r) =>
+    r.mode === 'command'
+      ? `smoke command passed: ${r.command}\n`
+      : `smoke test passed: ${r.records} records as expected (${r.attempts} attempts)\n`,
+  json: (r) => r,
+  outputs: (r) => ({ smoke: r.mode === 'command' ? 'command' : `${r.records} records` }),
+  summary: (r) =>
+    r.mode === 'command'
+      ? `Smoke command passed: \`${r.command}\`\n`
+      : `Smoke test passed: ${r.records} records of the output topic, as expected.\n`,
+});
+
+export const envDownVerb = defineVerb({
+  name: 'env down',
+  describe: 'Collect diagnostics (with --diagnose) and delete the integration environment, unless --keep.',
+  options: ENV_DOWN_OPTIONS,
+  async run(options, ui): Promise<EnvDownResult> {
+    const s = resolveEnvSettings(options);
+    return envDown(s, { diagnose: options.diagnose }, ui);
+  },
+  text: (r) =>
+    r.kept
+      ? `kept the integration environment ${r.env}\n`
+      : `deleted: ${r.deleted.join(', ') || 'nothing was left'}\n`,
+  json: (r) => r,
+  outputs: (r) => ({ diagnostics: r.diagnostics?.dir ?? '' }),
+  summary: (r) => (r.kept ? '' : `Deleted: ${r.deleted.join(', ') || 'nothing was left'}\n`),
+});
+
+export { renderTimings };

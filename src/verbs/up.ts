@@ -1,0 +1,138 @@
+// `flinkship up`: the whole integration path in one command. Build the job image, bring up the
+// environment, get the image into the cluster (the kind registry, kind load, or the job's registry),
+// deploy it and run the smoke test; then delete the environment unless --keep.
+import { optionLabel, parseOptions, originOf, type OptionDefs } from '../cli/options.js';
+import { DockerEngine } from '../executors/docker.js';
+import { Kind } from '../executors/kind.js';
+import { envDown, envUp, type EnvUpResult } from '../integration/environment.js';
+import { resolveEnvSettings } from '../integration/settings.js';
+import type { SmokeResult } from '../integration/smoke.js';
+import { renderTimings, StepTimer, type StepTiming } from '../integration/timings.js';
+import type { Ui } from '../ui/ui.js';
+import { InputError } from '../util/errors.js';
+import { buildVerb, type BuildResult } from './build.js';
+import { SMOKE_OPTIONS, envSmokeVerb, readExpected } from './env.js';
+import { defineVerb } from './verb.js';
+
+export const UP_OPTIONS = {
+  ...SMOKE_OPTIONS,
+  repository: {
+    kind: 'string',
+    description:
+      'Where the job image goes: default the kind registry (localhost:5001/<name>) on kind, image.repository on an existing cluster.',
+    valueName: 'host/path',
+  },
+} as const satisfies OptionDefs;
+
+export interface UpResult {
+  image: string;
+  env: EnvUpResult;
+  smoke: SmokeResult;
+  timings: StepTiming[];
+  totalSeconds: number;
+  deleted: string[];
+}
+
+export const upVerb = defineVerb({
+  name: 'up',
+  describe:
+    "Build the job image, bring up the integration environment, deploy the job and run the smoke test (the README's main job).",
+  options: UP_OPTIONS,
+  async run(options, ui: Ui): Promise<UpResult> {
+    const origin = originOf(options);
+    const s = resolveEnvSettings(options);
+    const registry = s.kind?.settings.registry;
+    const repository =
+      options.repository ?? (registry ? `localhost:${registry.port}/${s.loaded.spec.name}` : undefined);
+    const pushNow = s.mode === 'existing';
+    const buildOptions = parseOptions(
+      buildVerb.options as OptionDefs,
+      { config: options.config, env: s.env.name, ...(repository ? { repository } : {}), push: pushNow },
+      origin,
+    ) as Parameters<typeof buildVerb.run>[0];
+    if (options['smoke-command'] === undefined && options.expected !== undefined) {
+      // checked again by smoke; here so that a bad path stops the run before the build
+      readExpected(options.expected, {
+        file: origin === 'flags' ? '<flags>' : '<inputs>',
+        field: optionLabel('expected', origin),
+      });
+    }
+
+    const timer = new StepTimer();
+    const built: BuildResult = await timer.time('build image', () => buildVerb.run(buildOptions, ui));
+    let image = built.image;
+    let env: EnvUpResult;
+    let smoke: SmokeResult;
+    let deleted: string[] = [];
+    try {
+      env = await timer.time('env up', () => envUp(s, ui));
+      if (registry) {
+        image = await timer.time('push to the kind registry', () =>
+          ui.group(`Push ${built.tags[0]} to the kind registry`, async () => {
+            const [repo, tag] = splitTag(built.tags[0]!);
+            const pushed = await new DockerEngine().push(repo, tag, undefined, (l) => ui.info(l));
+            return `${repo}@${pushed.digest}`;
+          }),
+        );
+      } else if (s.kind) {
+        await timer.time('kind load docker-image', async () =>
+          (await Kind.install(ui)).loadImage(s.kind!.name, built.tags[0]!),
+        );
+        image = built.tags[0]!;
+      }
+      const smokeOptions = parseOptions(
+        envSmokeVerb.options as OptionDefs,
+        {
+          config: options.config,
+          env: s.env.name,
+          ...(options.cluster ? { cluster: options.cluster } : {}),
+          ...(s.kubeconfig ? { kubeconfig: s.kubeconfig } : {}),
+          timeout: options.timeout,
+          diagnostics: options.diagnostics,
+          'strimzi-manifests': options['strimzi-manifests'],
+          image,
+          ...(options.expected ? { expected: options.expected } : {}),
+          ...(options['smoke-command'] ? { 'smoke-command': options['smoke-command'] } : {}),
+        },
+        origin,
+      ) as Parameters<typeof envSmokeVerb.run>[0];
+      smoke = await timer.time('deploy and smoke test', () => envSmokeVerb.run(smokeOptions, ui));
+    } catch (err) {
+      if (!s.keep && !(err instanceof InputError)) {
+        await envDown(s, { diagnose: false }, ui).catch((e: Error) =>
+          ui.warning(`env down failed: ${e.message}`),
+        );
+      }
+      throw err;
+    }
+    if (!s.keep) deleted = (await timer.time('env down', () => envDown(s, { diagnose: false }, ui))).deleted;
+    await ui.summary(
+      `## flinkship up: ${s.loaded.spec.name}\n\n${renderTimings(timer.steps, timer.totalSeconds())}\n`,
+    );
+    return {
+      image,
+      env: env!,
+      smoke: smoke!,
+      timings: timer.steps,
+      totalSeconds: timer.totalSeconds(),
+      deleted,
+    };
+  },
+  text: (r) =>
+    [
+      `image: ${r.image}`,
+      `smoke: ${r.smoke.mode === 'command' ? `command passed` : `${r.smoke.records} records as expected`}`,
+      `time: ${r.totalSeconds.toFixed(1)} s (${r.timings.map((t) => `${t.step} ${t.seconds.toFixed(1)} s`).join(', ')})`,
+      ...(r.deleted.length ? [`deleted: ${r.deleted.join(', ')}`] : []),
+      '',
+    ].join('\n'),
+  json: (r) => r,
+  outputs: (r) => ({ image: r.image, timings: JSON.stringify(r.timings) }),
+  summary: () => '',
+});
+
+/** host:port/path:tag → [host:port/path, tag] */
+export function splitTag(ref: string): [string, string] {
+  const i = ref.lastIndexOf(':');
+  return [ref.slice(0, i), ref.slice(i + 1)];
+}
