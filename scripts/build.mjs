@@ -7,6 +7,7 @@ export const ENTRY_POINTS = {
   cli: 'src/cli/main.ts',
   action: 'src/action/main.ts',
   'actions/build-image': 'src/action/build-image.ts',
+  'actions/delete': 'src/action/delete.ts',
   'actions/deploy': 'src/action/deploy.ts',
   'actions/plan': 'src/action/plan.ts',
   'actions/validate': 'src/action/validate.ts',

@@ -18,6 +18,7 @@ import { collectDiagnostics, deploymentAvailable, jobRunning } from '../deploy/r
 import { makeRecord, provenance, readRecord, RECORD_ANNOTATION } from '../deploy/record.js';
 import { renderDeploySummary, renderDeployText, type DeployResult } from '../deploy/render.js';
 import { DockerEngine } from '../executors/docker.js';
+import { gitHubContextFromEnv, recordGitHubDeployment } from '../executors/github.js';
 import {
   FLINK_USER,
   runClientFromHome,
@@ -57,6 +58,12 @@ export const DEPLOY_OPTIONS = {
     kind: 'string',
     description: 'Run the Flink client from this FLINK_HOME instead of from the job image (docker run).',
     valueName: 'dir',
+  },
+  'github-token': {
+    kind: 'string',
+    only: 'inputs',
+    description:
+      'A token with deployments: write, to record a GitHub deployment and its status (masked); the action defaults it to github.token.',
   },
 } as const satisfies OptionDefs;
 
@@ -242,6 +249,34 @@ export const deployVerb = defineVerb({
       throw new OperationError(`${err.message} (the diagnostics are above)`, { cause: err });
     }
 
+    const github = gitHubContextFromEnv();
+    const token = options['github-token'];
+    let githubDeployment: DeployResult['githubDeployment'];
+    if (github && token) {
+      ui.secret(token);
+      githubDeployment = await ui.group(`Record a GitHub deployment to ${env.name}`, async () => {
+        const recorded = await recordGitHubDeployment(
+          token,
+          {
+            owner: github.owner,
+            repo: github.repo,
+            ref: github.sha,
+            environment: env.name,
+            description: `${desired.clusterId} ${options.image.split('@')[1] ?? options.image}`.slice(0, 140),
+            payload: { ...record! },
+            environmentUrl: rest.transport.url,
+            logUrl: github.runUrl,
+            state: 'success',
+            transientEnvironment: isPreviewEnvironment(env.name, loaded.spec.environments?.[env.name] ?? {}),
+            productionEnvironment: env.name === 'production',
+          },
+          { apiUrl: github.apiUrl },
+        );
+        ui.info(`GitHub deployment ${recorded.deploymentId}, status ${recorded.statusId}: ${recorded.url}`);
+        return { id: recorded.deploymentId, environmentUrl: rest.transport.url };
+      });
+    }
+
     return {
       environment: env.name,
       clusterId: desired.clusterId,
@@ -253,6 +288,7 @@ export const deployVerb = defineVerb({
       action:
         decision.action === 'create' ? 'created' : decision.action === 'replace' ? 'replaced' : 'unchanged',
       record: record!,
+      ...(githubDeployment ? { githubDeployment } : {}),
       apiRequests: kube.requests,
     };
   },

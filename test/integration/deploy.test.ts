@@ -17,6 +17,11 @@ import { runCli } from '../../src/cli/run.js';
 import { RECORD_ANNOTATION } from '../../src/deploy/record.js';
 import { DockerEngine } from '../../src/executors/docker.js';
 import { Kube } from '../../src/executors/kube.js';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
+import { startGitHubStandIn } from '../helpers/github-standin.js';
+import { deployVerb } from '../../src/verbs/deploy.js';
+import { parseOptions } from '../../src/cli/options.js';
+import { TerminalUi } from '../../src/ui/terminal.js';
 import { testbed } from './testbed.js';
 
 const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
@@ -314,5 +319,319 @@ describe('flinkship deploy refuses bad input and touches nothing', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain(`${file}:8:16: job.upgradeMode: found "savepiont" (did you mean "savepoint"?)`);
     expect(await footprint()).toBe(0);
+  });
+});
+
+/** A deploy of a fresh cluster id in a fresh namespace; returns the CLI run and the names. */
+async function deployFresh(
+  tag: string,
+  opts: { upgradeMode?: string; extra?: string; args?: string[]; kubeconfig?: string } = {},
+) {
+  const ns = `deploy-${tag}-${run}`;
+  const id = `${tag}-${run}`;
+  const file = await writeSpec(`${tag}.yaml`, spec(ns, id, opts.upgradeMode, opts.extra));
+  const r = await cli(
+    'deploy',
+    '--config',
+    file,
+    '--env',
+    'staging',
+    '--image',
+    image,
+    '--kubeconfig',
+    opts.kubeconfig ?? testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
+    '--rest-url',
+    testbed('FLINKSHIP_TESTBED_FLINK_REST_URL'),
+    ...(opts.args ?? []),
+  );
+  return { r, ns, id, file };
+}
+
+const cleanup: string[] = [];
+afterAll(async () => {
+  for (const ns of cleanup) await admin?.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
+});
+
+describe('flinkship deploy: upgrades', () => {
+  it('replaces a stateless job whose config changed (Foreground delete, then submit)', async () => {
+    const first = await deployFresh('sl');
+    cleanup.push(first.ns);
+    expect(first.r.code, first.r.err).toBe(0);
+    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: first.id, namespace: first.ns };
+    const uid = (await admin.get<V1Deployment>(ref))?.metadata?.uid;
+    await writeFile(
+      first.file,
+      spec(first.ns, first.id, 'stateless').replace('interval: 10s', 'interval: 20s'),
+    );
+    const again = await cli(
+      'deploy',
+      '--config',
+      first.file,
+      '--env',
+      'staging',
+      '--image',
+      image,
+      '--kubeconfig',
+      testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
+      '--rest-url',
+      testbed('FLINKSHIP_TESTBED_FLINK_REST_URL'),
+    );
+    expect(again.code, again.err).toBe(0);
+    expect(again.err).toContain(`Deployment ${first.ns}/${first.id} deleted`);
+    expect(again.out).toContain('replaced (stateless: deleted, then submitted again)');
+    const now = await admin.get<V1Deployment>(ref);
+    expect(now?.metadata?.uid).not.toBe(uid);
+    const cm = await admin.get<V1ConfigMap>({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: `flink-config-${first.id}`,
+      namespace: first.ns,
+    });
+    expect(cm?.data?.['config.yaml']).toContain('interval: 20s');
+  });
+
+  it('refuses to replace a savepoint job whose config changed, and changes nothing', async () => {
+    const first = await deployFresh('sp', { upgradeMode: 'savepoint' });
+    cleanup.push(first.ns);
+    expect(first.r.code, first.r.err).toBe(0);
+    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: first.id, namespace: first.ns };
+    const before = (await admin.get<V1Deployment>(ref))?.metadata?.resourceVersion;
+    await writeFile(
+      first.file,
+      spec(first.ns, first.id, 'savepoint').replace('interval: 10s', 'interval: 20s'),
+    );
+    const again = await cli(
+      'deploy',
+      '--config',
+      first.file,
+      '--env',
+      'staging',
+      '--image',
+      image,
+      '--kubeconfig',
+      testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
+    );
+    expect(again.code).toBe(1);
+    expect(again.err).toContain(`${first.ns}/${first.id} is already deployed and config`);
+    expect(again.err).toContain('Its upgradeMode is savepoint');
+    expect((await admin.get<V1Deployment>(ref))?.metadata?.resourceVersion).toBe(before);
+  });
+});
+
+describe('flinkship delete', () => {
+  it('stops a stateful job with a savepoint, then removes the cluster and its HA ConfigMaps', async () => {
+    const first = await deployFresh('del', { upgradeMode: 'savepoint' });
+    cleanup.push(first.ns);
+    expect(first.r.code, first.r.err).toBe(0);
+    // An HA ConfigMap as Flink's JobManager writes it: no owner, so it survives the Deployment.
+    await admin.apply({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: `${first.id}-cluster-config-map`,
+        namespace: first.ns,
+        labels: { app: first.id, 'configmap-type': 'high-availability', type: 'flink-native-kubernetes' },
+      },
+    });
+    const del = await cli(
+      'delete',
+      '--config',
+      first.file,
+      '--env',
+      'staging',
+      '--kubeconfig',
+      testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
+      '--rest-url',
+      testbed('FLINKSHIP_TESTBED_FLINK_REST_URL'),
+      '--output',
+      'json',
+    );
+    expect(del.code, del.err).toBe(0);
+    const result = JSON.parse(del.out);
+    expect(result).toMatchObject({ clusterId: first.id, namespace: first.ns, deleted: true });
+    expect(result.savepoint).toMatch(/^file:\/.*\/savepoints\/savepoint-[0-9a-f]{6}-[0-9a-f]{12}$/);
+    // The savepoint completed before anything was deleted.
+    expect(del.err.indexOf('savepoint completed')).toBeLessThan(del.err.indexOf('deleted'));
+    expect(
+      await admin.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: first.id, namespace: first.ns }),
+    ).toBeUndefined();
+    expect(
+      (await admin.list('v1', 'ConfigMap', first.ns, { labelSelector: `app=${first.id}` })).items,
+    ).toEqual([]);
+  });
+
+  it('refuses to delete a stateful job whose REST API does not answer, unless --force', async () => {
+    const first = await deployFresh('delf', { upgradeMode: 'savepoint' });
+    cleanup.push(first.ns);
+    expect(first.r.code, first.r.err).toBe(0);
+    const args = [
+      'delete',
+      '--config',
+      first.file,
+      '--env',
+      'staging',
+      '--kubeconfig',
+      testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
+      '--rest-url',
+      'http://127.0.0.1:9', // nothing listens on the discard port
+      '--timeout',
+      '60s',
+    ];
+    const refused = await cli(...args);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('is stateful (upgradeMode savepoint)');
+    expect(refused.err).toContain('nothing was deleted');
+    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: first.id, namespace: first.ns };
+    expect(await admin.get(ref)).toBeDefined();
+    const forced = await cli(...args, '--force');
+    expect(forced.code, forced.err).toBe(0);
+    expect(await admin.get(ref)).toBeUndefined();
+  });
+});
+
+describe('flinkship deploy: readiness failures', () => {
+  it('prints the events and the JobManager pod status and exits 1 when the pod cannot be scheduled', async () => {
+    const extra = `    podTemplate:
+      spec:
+        nodeSelector: { flinkship.dev/no-such-node: "true" }
+`;
+    const { r, ns, id } = await deployFresh('unsched', { extra, args: ['--timeout', '25s'] });
+    cleanup.push(ns);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`timed out after`);
+    expect(r.err).toContain(`waiting for Deployment ${ns}/${id} Available; last seen: 0/1 ready`);
+    expect(r.err).toContain(`# Events of ${id} in ${ns}`);
+    expect(r.err).toMatch(
+      /FailedScheduling Pod\/[\w-]+: .*node\(s\) didn't match Pod's node affinity\/selector/,
+    );
+    expect(r.err).toMatch(/pod [\w-]+: phase Pending/);
+    expect(r.err).toMatch(/condition PodScheduled=False Unschedulable/);
+  });
+});
+
+describe('flinkship deploy: the Flink client from --flink-home', () => {
+  it('deploys with the local FLINK_HOME', async () => {
+    const { r, ns, id } = await deployFresh('home', {
+      args: ['--flink-home', testbed('FLINKSHIP_TESTBED_FLINK_HOME')],
+    });
+    cleanup.push(ns);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/-Dkubernetes.config.file=\/tmp\/flinkship-client-\w+\/kubeconfig/);
+    const d = await admin.get<V1Deployment>({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: id,
+      namespace: ns,
+    });
+    expect(d?.spec?.template.spec?.containers[0]?.image).toBe(image);
+  });
+});
+
+describe('flinkship deploy through API faults', () => {
+  it('retries a 409 conflict, a 500 and a connection reset within bounds, and converges', async () => {
+    const proxy = await startFaultProxy({
+      kubeconfig: testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
+      faults: [
+        { kind: 'reset', match: { method: 'POST', pathPrefix: '/apis/authorization.k8s.io/' } },
+        { kind: 'status', code: 500, match: { method: 'GET', pathPrefix: '/apis/apps/v1/namespaces/' } },
+        { kind: 'status', code: 409, match: { method: 'PATCH' } },
+        { kind: 'status', code: 409, match: { method: 'PATCH', pathPrefix: '/apis/apps/v1/' } },
+      ],
+    });
+    try {
+      const { r, ns, id } = await deployFresh('faults', { kubeconfig: proxy.kubeconfigPath });
+      cleanup.push(ns);
+      expect(r.code, r.err).toBe(0);
+      expect(proxy.injected.map((f) => [f.kind, f.code ?? null])).toEqual(
+        expect.arrayContaining([
+          ['reset', null],
+          ['status', 500],
+          ['status', 409],
+          ['status', 409],
+        ]),
+      );
+      expect(proxy.injected).toHaveLength(4);
+      expect(r.err).toMatch(/attempt 1 failed \(HTTP 409 Conflict/);
+      expect(r.err).toMatch(/attempt 1 failed \(HTTP 500/);
+      const d = await admin.get<V1Deployment>({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: id,
+        namespace: ns,
+      });
+      expect(d?.metadata?.annotations?.[RECORD_ANNOTATION]).toContain(image);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe('flinkship deploy in GitHub Actions', () => {
+  it('records a GitHub deployment and a success status carrying the environment URL', async () => {
+    const token = 'ghs_deploytesttoken';
+    const github = await startGitHubStandIn({ owner: 'acme', repo: 'jobs', tokens: [token] });
+    const ns = `deploy-gh-${run}`;
+    const id = `gh-${run}`;
+    cleanup.push(ns);
+    const file = await writeSpec('gh.yaml', spec(ns, id));
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      GITHUB_ACTIONS: 'true',
+      GITHUB_REPOSITORY: 'acme/jobs',
+      GITHUB_SHA: 'a'.repeat(40),
+      GITHUB_RUN_ID: '42',
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_ACTOR: 'octocat',
+      GITHUB_API_URL: github.url,
+    });
+    try {
+      const options = parseOptions(
+        deployVerb.options,
+        {
+          config: file,
+          env: 'staging',
+          image,
+          kubeconfig: testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
+          'rest-url': testbed('FLINKSHIP_TESTBED_FLINK_REST_URL'),
+          'github-token': token,
+        },
+        'inputs',
+      );
+      const lines: string[] = [];
+      const ui = new TerminalUi(
+        new Writable({
+          write(chunk: Buffer, _e, done) {
+            lines.push(chunk.toString());
+            done();
+          },
+        }),
+      );
+      const result = await deployVerb.run(options, ui);
+      expect(result.githubDeployment?.environmentUrl).toBe(testbed('FLINKSHIP_TESTBED_FLINK_REST_URL'));
+      expect(result.record).toMatchObject({
+        commit: 'a'.repeat(40),
+        runUrl: 'https://github.com/acme/jobs/actions/runs/42',
+        actor: 'octocat',
+      });
+      expect(lines.join('')).not.toContain(token);
+      expect(github.requests.map((q) => [q.method, q.path, q.status])).toEqual([
+        ['POST', '/repos/acme/jobs/deployments', 201],
+        ['POST', `/repos/acme/jobs/deployments/${result.githubDeployment!.id}/statuses`, 201],
+      ]);
+      expect(github.requests[0]!.body).toMatchObject({
+        ref: 'a'.repeat(40),
+        environment: 'staging',
+        auto_merge: false,
+        payload: { image, configHash: result.record.configHash },
+      });
+      expect(github.requests[1]!.body).toMatchObject({
+        state: 'success',
+        environment_url: testbed('FLINKSHIP_TESTBED_FLINK_REST_URL'),
+        log_url: 'https://github.com/acme/jobs/actions/runs/42',
+      });
+    } finally {
+      process.env = saved;
+      await github.close();
+    }
   });
 });

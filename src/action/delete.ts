@@ -1,0 +1,3 @@
+import { runAction } from './run.js';
+
+process.exitCode = await runAction('delete');
