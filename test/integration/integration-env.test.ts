@@ -1,0 +1,276 @@
+// `env up` / `env down` with cluster: existing, against the staging testbed cluster (a real
+// kube-apiserver v1.34.4, kwok nodes that run Deployment and DaemonSet pods to Running/Ready). The
+// Strimzi objects are applied beside the upstream 1.2.0 CRDs, so the API server's structural-schema
+// validation checks them. A Strimzi operator STAND-IN (test/helpers/strimzi-standin.ts) sets the Kafka
+// and KafkaTopic conditions, because no Strimzi image can run here.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/run.js';
+import { Kube } from '../../src/executors/kube.js';
+import { readManifestDir } from '../../src/integration/strimzi.js';
+import { StrimziOperatorStandIn } from '../helpers/strimzi-standin.js';
+import { testbed } from './testbed.js';
+
+const STRIMZI_INSTALL = path.resolve('..', 'shared/upstream/strimzi-1.2.0/install');
+const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+const ns = { kafka: `kafka-${suffix}`, logging: `logging-${suffix}`, flink: `flink-${suffix}` };
+
+async function cli(...argv: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c) => (out += c));
+  stderr.on('data', (c) => (err += c));
+  const code = await runCli(argv, { stdout, stderr });
+  return { code, out, err };
+}
+
+/** The fixture spec with its integration environment moved to this test's namespaces. */
+function writeSpec(dir: string): string {
+  const spec = readFileSync('fixtures/log-cleaner/flinkship.yaml', 'utf8')
+    .replace('    cluster: kind\n', '    cluster: existing\n')
+    .replace('    namespace: flink-integration\n', `    namespace: ${ns.flink}\n`)
+    .replace(
+      '    kafka: { cluster: my-cluster, topics: [logs, logs-clean] }\n',
+      `    kafka: { cluster: my-cluster, namespace: ${ns.kafka}, topics: [logs, logs-clean] }\n`,
+    )
+    .replace(
+      "    fluentBit: { match: 'kube.var.log.containers.log-producer*', topic: logs }\n",
+      `    fluentBit: { match: 'kube.var.log.containers.log-producer*', topic: logs, namespace: ${ns.logging} }\n`,
+    );
+  expect(spec).toContain(`namespace: ${ns.logging}`);
+  const file = path.join(dir, 'flinkship.yaml');
+  writeFileSync(file, spec);
+  return file;
+}
+
+describe('env up / env down on an existing cluster (staging testbed)', () => {
+  const kubeconfig = testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG');
+  const dir = mkdtempSync(path.join(tmpdir(), 'flinkship-env-it-'));
+  let spec: string;
+  let kube: Kube;
+
+  beforeAll(() => {
+    spec = writeSpec(dir);
+    kube = Kube.load({ kubeconfig });
+  });
+
+  afterAll(async () => {
+    for (const n of Object.values(ns)) await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: n });
+  });
+
+  it('brings up Strimzi (CRDs Established, operator Available), Kafka and topics Ready, and Fluent Bit rolled out', async () => {
+    const operator = new StrimziOperatorStandIn(kubeconfig, ns.kafka, { readyAfterMs: 2_000 });
+    operator.start();
+    let r;
+    try {
+      r = await cli(
+        'env up',
+        '--config',
+        spec,
+        '--kubeconfig',
+        kubeconfig,
+        '--strimzi-manifests',
+        STRIMZI_INSTALL,
+        '--timeout',
+        '3m',
+        '--output',
+        'json',
+      );
+    } finally {
+      await operator.stop();
+    }
+    expect(r.err).not.toContain('error:');
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.out);
+    expect(result).toMatchObject({
+      env: 'integration',
+      cluster: 'existing',
+      context: 'staging',
+      kafka: {
+        namespace: ns.kafka,
+        cluster: 'my-cluster',
+        bootstrap: `my-cluster-kafka-bootstrap.${ns.kafka}.svc:9092`,
+        topics: ['logs', 'logs-clean'],
+      },
+      fluentBit: { namespace: ns.logging, match: 'kube.var.log.containers.log-producer*', topic: 'logs' },
+    });
+    expect(result.timings.map((t: { step: string }) => t.step).sort()).toEqual([
+      'Fluent Bit',
+      'Kafka my-cluster',
+      'KafkaTopics logs, logs-clean',
+      'Strimzi operator',
+    ]);
+    // The stand-in went through Strimzi's states, and each wait said what it saw.
+    expect(operator.log).toEqual(
+      expect.arrayContaining([
+        'Kafka/my-cluster NotReady',
+        'Kafka/my-cluster Ready',
+        'KafkaTopic/logs Ready',
+        'KafkaTopic/logs-clean Ready',
+      ]),
+    );
+    expect(r.err).toMatch(
+      new RegExp(
+        `waiting for Kafka ${ns.kafka}/my-cluster Ready: NotReady=True \\(Creating: Kafka cluster is being deployed\\), \\d+s of \\d+s`,
+      ),
+    );
+    expect(r.err).toMatch(/\[strimzi\] waiting for Deployment .*strimzi-cluster-operator Available/);
+
+    // What the API server holds: the namespace rewritten, the Kafka as planned, Fluent Bit on every node.
+    const binding = await kube.get<KubernetesObject & { subjects: { namespace: string }[] }>({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      name: 'strimzi-cluster-operator',
+    });
+    expect(binding!.subjects[0]!.namespace).toBe(ns.kafka);
+    const kafka = await kube.get<
+      KubernetesObject & {
+        spec: { kafka: { listeners: unknown[] } };
+        status: { conditions: { type: string }[] };
+      }
+    >({ apiVersion: 'kafka.strimzi.io/v1', kind: 'Kafka', namespace: ns.kafka, name: 'my-cluster' });
+    expect(kafka!.spec.kafka.listeners).toEqual([
+      { name: 'plain', port: 9092, type: 'internal', tls: false },
+    ]);
+    expect(kafka!.status.conditions[0]!.type).toBe('Ready');
+    const ds = await kube.get<
+      KubernetesObject & { status: { desiredNumberScheduled: number; numberAvailable: number } }
+    >({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      namespace: ns.logging,
+      name: 'fluent-bit',
+    });
+    expect(ds!.status.desiredNumberScheduled).toBeGreaterThan(0);
+    expect(ds!.status.numberAvailable).toBe(ds!.status.desiredNumberScheduled);
+
+    // A second up changes nothing and is quick: every object is applied again, every wait is met at once.
+    const again = new StrimziOperatorStandIn(kubeconfig, ns.kafka);
+    again.start();
+    try {
+      const r2 = await cli(
+        'env up',
+        '--config',
+        spec,
+        '--kubeconfig',
+        kubeconfig,
+        '--strimzi-manifests',
+        STRIMZI_INSTALL,
+        '--timeout',
+        '2m',
+      );
+      expect(r2.code).toBe(0);
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it("the API server's schema validation of the upstream CRDs is live: it refuses a Kafka Strimzi would refuse", async () => {
+    const bad = {
+      apiVersion: 'kafka.strimzi.io/v1',
+      kind: 'Kafka',
+      metadata: { name: 'bad', namespace: ns.kafka },
+      spec: { kafka: { listeners: [{ name: 'plain_listener', port: 9092, type: 'internal', tls: false }] } },
+    };
+    await expect(kube.apply(bad)).rejects.toThrow(/spec\.kafka\.listeners\[0\]\.name/);
+    // And the CRDs applied are the upstream ones, every one of them.
+    const crds = readManifestDir(STRIMZI_INSTALL).filter((o) => o.kind === 'CustomResourceDefinition');
+    for (const crd of crds) {
+      expect(
+        await kube.get({
+          apiVersion: 'apiextensions.k8s.io/v1',
+          kind: 'CustomResourceDefinition',
+          name: crd.metadata.name,
+        }),
+      ).toBeDefined();
+    }
+  });
+
+  it('times out saying what it waited for and what it last saw, writes the diagnostics, and exits 1', async () => {
+    const stuck = new StrimziOperatorStandIn(kubeconfig, ns.kafka, { stuck: true });
+    await kube.delete({
+      apiVersion: 'kafka.strimzi.io/v1',
+      kind: 'Kafka',
+      namespace: ns.kafka,
+      name: 'my-cluster',
+    });
+    const diagnostics = path.join(dir, 'diagnostics');
+    stuck.start();
+    let r;
+    try {
+      r = await cli(
+        'env up',
+        '--config',
+        spec,
+        '--kubeconfig',
+        kubeconfig,
+        '--strimzi-manifests',
+        STRIMZI_INSTALL,
+        '--timeout',
+        '30s',
+        '--diagnostics',
+        diagnostics,
+      );
+    } finally {
+      await stuck.stop();
+    }
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      new RegExp(
+        `error: timed out after \\d+s waiting for Kafka ${ns.kafka}/my-cluster Ready; last seen: NotReady=True \\(Creating: Kafka cluster is being deployed\\)`,
+      ),
+    );
+    expect(r.out).toBe('');
+    const findings = readFileSync(path.join(diagnostics, 'findings.txt'), 'utf8');
+    expect(findings).toContain(`no JobManager pod of log-cleaner in ${ns.flink}`);
+    expect(existsSync(path.join(diagnostics, 'events', `${ns.kafka}.tsv`))).toBe(true);
+    const operatorLogs = readdirSync(path.join(diagnostics, 'strimzi'));
+    expect(operatorLogs.length).toBe(1);
+    expect(operatorLogs[0]).toMatch(/^strimzi-cluster-operator-.*\.log$/);
+  });
+
+  it('env down deletes what env up applied, and only that', async () => {
+    const r = await cli(
+      'env down',
+      '--config',
+      spec,
+      '--kubeconfig',
+      kubeconfig,
+      '--strimzi-manifests',
+      STRIMZI_INSTALL,
+    );
+    expect(r.err).not.toContain('error:');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`KafkaTopic ${ns.kafka}/logs`);
+    expect(r.out).toContain(`DaemonSet ${ns.logging}/fluent-bit`);
+    expect(
+      await kube.get({
+        apiVersion: 'kafka.strimzi.io/v1',
+        kind: 'KafkaTopic',
+        namespace: ns.kafka,
+        name: 'logs',
+      }),
+    ).toBeUndefined();
+    expect(
+      await kube.get({ apiVersion: 'apps/v1', kind: 'DaemonSet', namespace: ns.logging, name: 'fluent-bit' }),
+    ).toBeUndefined();
+    expect(
+      await kube.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'fluent-bit' }),
+    ).toBeUndefined();
+    // The operator stays: other Kafka clusters may depend on it.
+    expect(
+      await kube.get({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        namespace: ns.kafka,
+        name: 'strimzi-cluster-operator',
+      }),
+    ).toBeDefined();
+  });
+});
