@@ -154,10 +154,16 @@ export const deployVerb = defineVerb({
 
     // 4. Act: RBAC (converges even when nothing else changes), then the submission.
     await ui.group(`Apply the namespace and RBAC in ${desired.namespace}`, async () => {
-      for (const obj of [...desired.kubernetes, ...deployerObjects(desired)]) {
-        const stored = await kube.apply(obj as KubernetesObject);
-        ui.info(
-          `${obj.kind} ${obj.metadata.name}: applied (resourceVersion ${stored.metadata?.resourceVersion})`,
+      // The namespace first; what lives in it does not depend on each other (a RoleBinding may name
+      // a Role that does not exist yet), so it is applied in parallel.
+      const objects = [...desired.kubernetes, ...deployerObjects(desired)];
+      const namespaced = objects.filter((o) => o.kind !== 'Namespace');
+      for (const batch of [objects.filter((o) => o.kind === 'Namespace'), namespaced]) {
+        const stored = await Promise.all(batch.map((obj) => kube.apply(obj as KubernetesObject)));
+        batch.forEach((obj, i) =>
+          ui.info(
+            `${obj.kind} ${obj.metadata.name}: applied (resourceVersion ${stored[i]!.metadata?.resourceVersion})`,
+          ),
         );
       }
     });

@@ -2,6 +2,7 @@
 // the Docker engine, and from FLINK_HOME) against the real staging API server, kwok running the pods,
 // the MiniCluster's REST API standing for the JobManager's.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { runCli } from '../../src/cli/run.js';
+import { clientKubeconfig } from '../../src/deploy/deployer.js';
 import { RECORD_ANNOTATION } from '../../src/deploy/record.js';
 import { DockerEngine } from '../../src/executors/docker.js';
 import { Kube } from '../../src/executors/kube.js';
@@ -301,6 +303,60 @@ describe('flinkship deploy refuses bad input and touches nothing', () => {
     expect(r.err).toContain(message);
     expect(await footprint()).toBe(before);
     expect(before).toBe(0);
+  });
+
+  it('a user without the permissions gets the missing ones listed, exit 2, and nothing is written', async () => {
+    // A ServiceAccount that may only read Deployments in default: a deployer with far too little.
+    const sa = `weak-${run}`;
+    await admin.apply({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: sa, namespace: 'default' },
+    });
+    try {
+      const token = await admin.serviceAccountToken('default', sa, 600);
+      const cluster = admin.config.getCurrentCluster()!;
+      const kc = path.join(dir, 'weak-kubeconfig');
+      await writeFile(
+        kc,
+        clientKubeconfig(
+          {
+            server: cluster.server,
+            caData: cluster.caData ?? readFileSync(cluster.caFile!).toString('base64'),
+          },
+          token,
+          'default',
+        ),
+        { mode: 0o600 },
+      );
+      const file = await writeSpec(
+        'weak.yaml',
+        spec(badNs, badId).replace('context: staging', 'context: flinkship'),
+      );
+      const r = await cli(
+        'deploy',
+        '--config',
+        file,
+        '--env',
+        'staging',
+        '--image',
+        image,
+        '--kubeconfig',
+        kc,
+      );
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(
+        new RegExp(
+          `the user of context flinkship lacks (\\d+) of the \\1 permissions deploy needs \\(nothing was changed\\)`,
+        ),
+      );
+      expect(r.err).toContain(`create serviceaccounts/token in namespace ${badNs}`);
+      expect(r.err).toContain('create namespaces (cluster-wide)');
+      expect(r.err).toContain(`create deployments.apps in namespace ${badNs}`);
+      expect(await footprint()).toBe(0);
+    } finally {
+      await admin.delete({ apiVersion: 'v1', kind: 'ServiceAccount', name: sa, namespace: 'default' });
+    }
   });
 
   it('a spec error is located at file:line and nothing is written', async () => {
