@@ -80,6 +80,23 @@ async function writeSpec(name: string, text: string): Promise<string> {
   return file;
 }
 
+/** `<verb> --config <file> --env staging --kubeconfig <staging>` plus `extra`. */
+function verbArgs(verb: 'deploy' | 'delete', file: string, ...extra: string[]): string[] {
+  return [
+    verb,
+    '--config',
+    file,
+    '--env',
+    'staging',
+    ...(verb === 'deploy' ? ['--image', image] : []),
+    '--kubeconfig',
+    testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
+    ...extra,
+  ];
+}
+
+const REST = () => ['--rest-url', testbed('FLINKSHIP_TESTBED_FLINK_REST_URL')];
+
 const deployment = () =>
   admin.get<V1Deployment>({ apiVersion: 'apps/v1', kind: 'Deployment', name: clusterId, namespace });
 
@@ -104,21 +121,7 @@ describe('flinkship deploy (client from the job image)', () => {
 
   beforeAll(async () => {
     const file = await writeSpec('flinkship.yaml', spec(namespace, clusterId));
-    first = await cli(
-      'deploy',
-      '--config',
-      file,
-      '--env',
-      'staging',
-      '--image',
-      image,
-      '--kubeconfig',
-      testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
-      '--rest-url',
-      testbed('FLINKSHIP_TESTBED_FLINK_REST_URL'),
-      '--output',
-      'json',
-    );
+    first = await cli(...verbArgs('deploy', file, ...REST(), '--output', 'json'));
   });
 
   it('exits 0 and prints the outputs as JSON', () => {
@@ -199,19 +202,7 @@ describe('flinkship deploy (client from the job image)', () => {
 
   it('a re-deploy is a no-op: it says so, and the resourceVersion does not change', async () => {
     const before = (await deployment())?.metadata?.resourceVersion;
-    const again = await cli(
-      'deploy',
-      '--config',
-      path.join(dir, 'flinkship.yaml'),
-      '--env',
-      'staging',
-      '--image',
-      image,
-      '--kubeconfig',
-      testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
-      '--rest-url',
-      testbed('FLINKSHIP_TESTBED_FLINK_REST_URL'),
-    );
+    const again = await cli(...verbArgs('deploy', path.join(dir, 'flinkship.yaml'), ...REST()));
     expect(again.code, again.err).toBe(0);
     expect(again.err).toContain(`${namespace}/${clusterId} already runs ${image} with config`);
     expect(again.out).toContain(`${clusterId} in ${namespace} (context staging): unchanged`);
@@ -386,20 +377,9 @@ async function deployFresh(
   const ns = `deploy-${tag}-${run}`;
   const id = `${tag}-${run}`;
   const file = await writeSpec(`${tag}.yaml`, spec(ns, id, opts.upgradeMode, opts.extra));
-  const r = await cli(
-    'deploy',
-    '--config',
-    file,
-    '--env',
-    'staging',
-    '--image',
-    image,
-    '--kubeconfig',
-    opts.kubeconfig ?? testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
-    '--rest-url',
-    testbed('FLINKSHIP_TESTBED_FLINK_REST_URL'),
-    ...(opts.args ?? []),
-  );
+  const argv = verbArgs('deploy', file, ...REST(), ...(opts.args ?? []));
+  if (opts.kubeconfig) argv[argv.indexOf('--kubeconfig') + 1] = opts.kubeconfig;
+  const r = await cli(...argv);
   return { r, ns, id, file };
 }
 
@@ -419,19 +399,7 @@ describe('flinkship deploy: upgrades', () => {
       first.file,
       spec(first.ns, first.id, 'stateless').replace('interval: 10s', 'interval: 20s'),
     );
-    const again = await cli(
-      'deploy',
-      '--config',
-      first.file,
-      '--env',
-      'staging',
-      '--image',
-      image,
-      '--kubeconfig',
-      testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
-      '--rest-url',
-      testbed('FLINKSHIP_TESTBED_FLINK_REST_URL'),
-    );
+    const again = await cli(...verbArgs('deploy', first.file, ...REST()));
     expect(again.code, again.err).toBe(0);
     expect(again.err).toContain(`Deployment ${first.ns}/${first.id} deleted`);
     expect(again.out).toContain('replaced (stateless: deleted, then submitted again)');
@@ -456,17 +424,7 @@ describe('flinkship deploy: upgrades', () => {
       first.file,
       spec(first.ns, first.id, 'savepoint').replace('interval: 10s', 'interval: 20s'),
     );
-    const again = await cli(
-      'deploy',
-      '--config',
-      first.file,
-      '--env',
-      'staging',
-      '--image',
-      image,
-      '--kubeconfig',
-      testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
-    );
+    const again = await cli(...verbArgs('deploy', first.file));
     expect(again.code).toBe(1);
     expect(again.err).toContain(`${first.ns}/${first.id} is already deployed and config`);
     expect(again.err).toContain('Its upgradeMode is savepoint');
@@ -489,19 +447,7 @@ describe('flinkship delete', () => {
         labels: { app: first.id, 'configmap-type': 'high-availability', type: 'flink-native-kubernetes' },
       },
     });
-    const del = await cli(
-      'delete',
-      '--config',
-      first.file,
-      '--env',
-      'staging',
-      '--kubeconfig',
-      testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
-      '--rest-url',
-      testbed('FLINKSHIP_TESTBED_FLINK_REST_URL'),
-      '--output',
-      'json',
-    );
+    const del = await cli(...verbArgs('delete', first.file, ...REST(), '--output', 'json'));
     expect(del.code, del.err).toBe(0);
     const result = JSON.parse(del.out);
     expect(result).toMatchObject({ clusterId: first.id, namespace: first.ns, deleted: true });
@@ -520,19 +466,8 @@ describe('flinkship delete', () => {
     const first = await deployFresh('delf', { upgradeMode: 'savepoint' });
     cleanup.push(first.ns);
     expect(first.r.code, first.r.err).toBe(0);
-    const args = [
-      'delete',
-      '--config',
-      first.file,
-      '--env',
-      'staging',
-      '--kubeconfig',
-      testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
-      '--rest-url',
-      'http://127.0.0.1:9', // nothing listens on the discard port
-      '--timeout',
-      '60s',
-    ];
+    // Nothing listens on the discard port.
+    const args = verbArgs('delete', first.file, '--rest-url', 'http://127.0.0.1:9', '--timeout', '60s');
     const refused = await cli(...args);
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('is stateful (upgradeMode savepoint)');
