@@ -160,6 +160,20 @@ export class Kube {
         },
       ]);
     }
+    // Credentials in the kubeconfig never reach a log, whichever context is used.
+    for (const user of kc.getUsers()) {
+      const provider = user.authProvider as { config?: Record<string, string> } | undefined;
+      for (const value of [
+        user.token,
+        user.password,
+        user.keyData,
+        provider?.config?.['access-token'],
+        provider?.config?.['id-token'],
+        provider?.config?.['refresh-token'],
+      ]) {
+        if (value) options.ui?.secret(value);
+      }
+    }
     const names = kc.getContexts().map((c) => c.name);
     const wanted = target.context ?? kc.getCurrentContext();
     if (!wanted || !names.includes(wanted)) {

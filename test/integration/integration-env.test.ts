@@ -3,6 +3,7 @@
 // Strimzi objects are applied beside the upstream 1.2.0 CRDs, so the API server's structural-schema
 // validation checks them. A Strimzi operator STAND-IN (test/helpers/strimzi-standin.ts) sets the Kafka
 // and KafkaTopic conditions, because no Strimzi image can run here.
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
 import { Kube } from '../../src/executors/kube.js';
 import { readManifestDir } from '../../src/integration/strimzi.js';
+import { parseOutputFile, readActionYml, runAction } from '../helpers/runner.js';
 import { StrimziOperatorStandIn } from '../helpers/strimzi-standin.js';
 import { testbed } from './testbed.js';
 
@@ -272,5 +274,77 @@ describe('env up / env down on an existing cluster (staging testbed)', () => {
         name: 'strimzi-cluster-operator',
       }),
     ).toBeDefined();
+  });
+
+  it('actions/integration-env: the main step brings it up and writes the timings to the job summary; the post step takes it down', async () => {
+    const inputs = {
+      config: spec,
+      kubeconfig,
+      cluster: 'existing',
+      'strimzi-manifests': STRIMZI_INSTALL,
+      timeout: '3m',
+    };
+    const operator = new StrimziOperatorStandIn(kubeconfig, ns.kafka);
+    operator.start();
+    let main;
+    try {
+      main = await runAction('actions/integration-env', inputs);
+    } finally {
+      await operator.stop();
+    }
+    expect(main.stdout).not.toContain('::error');
+    expect(main.code).toBe(0);
+    expect(main.outputs).toMatchObject({
+      context: 'staging',
+      'kind-cluster': '',
+      registry: '',
+      'kafka-bootstrap': `my-cluster-kafka-bootstrap.${ns.kafka}.svc:9092`,
+    });
+    expect(
+      JSON.parse(main.outputs.timings!)
+        .map((t: { step: string }) => t.step)
+        .sort(),
+    ).toEqual(['Fluent Bit', 'Kafka my-cluster', 'KafkaTopics logs, logs-clean', 'Strimzi operator']);
+    expect(main.summary).toMatch(
+      /## Flinkship integration environment: integration\n\n\| Step \| Time \| \|\n\|---\|---\|---\|\n/,
+    );
+    expect(main.summary).toMatch(/\| \*\*total\*\* \| \*\*[\d.]+ s\*\* \| \|/);
+    expect(main.stdout).toContain(`::group::Strimzi ${ns.kafka} and Fluent Bit ${ns.logging}, in parallel`);
+
+    // The post step, as the runner starts it: the same inputs, runs.post.
+    const yml = readActionYml('actions/integration-env') as ReturnType<typeof readActionYml> & {
+      runs: { post: string; 'post-if': string };
+    };
+    expect(yml.runs['post-if']).toBe('always()');
+    const out = path.join(dir, 'post-output');
+    writeFileSync(out, '');
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      GITHUB_ACTIONS: 'true',
+      GITHUB_OUTPUT: out,
+      RUNNER_TEMP: dir,
+    };
+    for (const [name, def] of Object.entries(yml.inputs ?? {})) {
+      const value = (inputs as Record<string, string>)[name] ?? def.default;
+      if (value !== undefined) env[`INPUT_${name.toUpperCase()}`] = value;
+    }
+    const post = await new Promise<{ code: number; stdout: string }>((resolve) =>
+      execFile('node', [path.resolve('actions/integration-env', yml.runs.post)], { env }, (err, stdout) =>
+        resolve({ code: err ? 1 : 0, stdout }),
+      ),
+    );
+    expect(post.stdout).not.toContain('::error');
+    expect(post.code).toBe(0);
+    expect(post.stdout).toContain(`deleted Kafka ${ns.kafka}/my-cluster`);
+    expect(parseOutputFile(readFileSync(out, 'utf8'))).toEqual({ diagnostics: '' });
+    expect(
+      await kube.get({
+        apiVersion: 'kafka.strimzi.io/v1',
+        kind: 'Kafka',
+        namespace: ns.kafka,
+        name: 'my-cluster',
+      }),
+    ).toBeUndefined();
   });
 });
