@@ -1,6 +1,8 @@
 // The options deploy and delete share: which cluster, how long to wait, where Flink's REST API is.
 // Parsed once here into types; below this nothing sees the raw strings.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { optionLabel, type OptionDefs, type Origin } from '../cli/options.js';
 import { locateSpecField } from '../build/locate.js';
 import type { KubeTarget } from '../executors/kube.js';
@@ -17,7 +19,8 @@ export const CLUSTER_OPTIONS = {
   },
   kubeconfig: {
     kind: 'string',
-    description: 'The kubeconfig file; without it, KUBECONFIG or ~/.kube/config.',
+    description:
+      'The kubeconfig file (as an action input, also its content, e.g. from a secret); without it, KUBECONFIG or ~/.kube/config.',
     valueName: 'file',
   },
   context: {
@@ -79,16 +82,24 @@ export function parseClusterOptions(
       );
     }
   }
-  if (raw.kubeconfig !== undefined && (!existsSync(raw.kubeconfig) || !statSync(raw.kubeconfig).isFile())) {
+  let kubeconfig = raw.kubeconfig;
+  if (kubeconfig !== undefined && origin === 'inputs' && isKubeconfigContent(kubeconfig)) {
+    kubeconfig = writeKubeconfigContent(kubeconfig);
+  }
+  if (kubeconfig !== undefined && (!existsSync(kubeconfig) || !statSync(kubeconfig).isFile())) {
     issues.push(
-      issue(origin, 'kubeconfig', `no such file: ${raw.kubeconfig}; expected the path of a kubeconfig file`),
+      issue(
+        origin,
+        'kubeconfig',
+        `no such file: ${kubeconfig}; expected the path of a kubeconfig file${origin === 'inputs' ? ' or its content' : ''}`,
+      ),
     );
   }
   // The context comes from the flag, else from the spec (whose line is then the place to fix).
   const contextFromSpec = raw.context === undefined && env.context !== undefined;
   const specContext = locateSpecField(loaded, env.name, ['context']);
   const target: KubeTarget = {
-    ...(raw.kubeconfig !== undefined ? { kubeconfig: raw.kubeconfig } : {}),
+    ...(kubeconfig !== undefined ? { kubeconfig } : {}),
     ...((raw.context ?? env.context) !== undefined ? { context: raw.context ?? env.context } : {}),
     labels: {
       kubeconfig: issueLabel(issue(origin, 'kubeconfig', '')),
@@ -99,6 +110,22 @@ export function parseClusterOptions(
   };
   if (issues.length) return { issues };
   return { options: { target, timeoutMs: timeoutMs!, ...(restUrl ? { restUrl } : {}) }, issues };
+}
+
+/** An action input holding a kubeconfig itself (YAML or JSON), as a secret would, rather than a path. */
+export function isKubeconfigContent(value: string): boolean {
+  return value.includes('\n') && /^\s*(\{|apiVersion\s*:|clusters\s*:|kind\s*:)/m.test(value);
+}
+
+/**
+ * Writes kubeconfig content to a file only this user can read, in the runner's temporary directory
+ * (emptied after the job). Its credentials are masked when the kubeconfig is loaded (Kube.load).
+ */
+function writeKubeconfigContent(content: string): string {
+  const dir = mkdtempSync(path.join(process.env.RUNNER_TEMP || tmpdir(), 'flinkship-kubeconfig-'));
+  const file = path.join(dir, 'kubeconfig');
+  writeFileSync(file, content, { mode: 0o600 });
+  return file;
 }
 
 function issueLabel(i: InputIssue): Omit<InputIssue, 'message'> {

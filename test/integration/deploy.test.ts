@@ -24,6 +24,8 @@ import { startGitHubStandIn } from '../helpers/github-standin.js';
 import { deployVerb } from '../../src/verbs/deploy.js';
 import { parseOptions } from '../../src/cli/options.js';
 import { TerminalUi } from '../../src/ui/terminal.js';
+import { parse } from 'yaml';
+import { runAction } from '../helpers/runner.js';
 import { testbed } from './testbed.js';
 
 const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
@@ -624,5 +626,32 @@ describe('flinkship deploy in GitHub Actions', () => {
       process.env = saved;
       await github.close();
     }
+  });
+});
+
+describe('actions/deploy with the kubeconfig content in its input', () => {
+  it('writes it to a private file, masks its credentials, and refuses an unknown context with exit 2', async () => {
+    const content = readFileSync(testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'), 'utf8');
+    const keyData = (parse(content) as { users: { user: Record<string, string> }[] }).users[0]!.user[
+      'client-key-data'
+    ]!;
+    expect(keyData.length).toBeGreaterThan(40);
+    const file = await writeSpec('content.yaml', spec(`deploy-content-${run}`, `ct-${run}`));
+    const before = (await admin.list('v1', 'Namespace', undefined)).items;
+    const result = await runAction('actions/deploy', {
+      config: file,
+      env: 'staging',
+      image,
+      kubeconfig: content,
+      context: 'no-such-context',
+    });
+    expect(result.code).toBe(2);
+    const lines = result.stdout.split('\n');
+    expect(lines).toContain(`::add-mask::${keyData}`);
+    expect(lines.filter((l) => l.includes(keyData))).toEqual([`::add-mask::${keyData}`]);
+    expect(result.stdout).toContain('context "no-such-context" is not in');
+    expect(result.stdout).toContain('valid: staging');
+    const after = (await admin.list('v1', 'Namespace', undefined)).items;
+    expect(after.map((n) => n.metadata?.name).sort()).toEqual(before.map((n) => n.metadata?.name).sort());
   });
 });
