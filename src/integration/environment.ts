@@ -123,6 +123,8 @@ async function createKindCluster(
 
 export async function envUp(s: EnvSettings, ui: Ui): Promise<EnvUpResult> {
   const { manifests, kindConfigText } = await readInputs(s);
+  // From here on something may be created: the action's post step has something to take down.
+  process.env.FLINKSHIP_ENV_UP_STARTED = 'true';
   const deadline = new Deadline(s.timeoutMs);
   const timer = new StepTimer();
   let kube: Kube | undefined;

@@ -311,7 +311,10 @@ describe('env up / env down on an existing cluster (staging testbed)', () => {
     expect(main.summary).toMatch(/\| \*\*total\*\* \| \*\*[\d.]+ s\*\* \| \|/);
     expect(main.stdout).toContain(`::group::Strimzi ${ns.kafka} and Fluent Bit ${ns.logging}, in parallel`);
 
-    // The post step, as the runner starts it: the same inputs, runs.post.
+    // The main step tells the post step there is something to take down.
+    expect(main.stdout).toContain('::save-state name=started::true');
+
+    // The post step, as the runner starts it: the same inputs and the main step's state, runs.post.
     const yml = readActionYml('actions/integration-env') as ReturnType<typeof readActionYml> & {
       runs: { post: string; 'post-if': string };
     };
@@ -324,6 +327,7 @@ describe('env up / env down on an existing cluster (staging testbed)', () => {
       GITHUB_ACTIONS: 'true',
       GITHUB_OUTPUT: out,
       RUNNER_TEMP: dir,
+      STATE_started: 'true',
     };
     for (const [name, def] of Object.entries(yml.inputs ?? {})) {
       const value = (inputs as Record<string, string>)[name] ?? def.default;
@@ -346,5 +350,27 @@ describe('env up / env down on an existing cluster (staging testbed)', () => {
         name: 'my-cluster',
       }),
     ).toBeUndefined();
+  });
+
+  it('actions/integration-env: a main step refused at its input checks leaves the post step nothing to do', async () => {
+    const main = await runAction('actions/integration-env', { config: spec, cluster: 'kindd' });
+    expect(main.code).toBe(2);
+    expect(main.stdout).toContain('<inputs>: cluster: found "kindd"; valid: kind or existing');
+    expect(main.stdout).not.toContain('save-state');
+    const yml = readActionYml('actions/integration-env') as ReturnType<typeof readActionYml> & {
+      runs: { post: string };
+    };
+    const post = await new Promise<{ code: number; stdout: string }>((resolve) =>
+      execFile(
+        'node',
+        [path.resolve('actions/integration-env', yml.runs.post)],
+        { env: { PATH: process.env.PATH, GITHUB_ACTIONS: 'true' } },
+        (err, stdout) => resolve({ code: err ? 1 : 0, stdout }),
+      ),
+    );
+    expect(post.code).toBe(0);
+    expect(post.stdout).toBe(
+      'flinkship: env up created nothing (it stopped before touching anything), so there is nothing to take down\n',
+    );
   });
 });

@@ -454,4 +454,23 @@ describe('env verbs refuse bad input before touching anything', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain('error: <flags>: --image: required unless smoke-command is given');
   });
+
+  it('up checks the expected-records file before building anything', async () => {
+    const r = await cli(
+      'up',
+      '--config',
+      FIXTURE,
+      '--cluster',
+      'existing',
+      '--strimzi-manifests',
+      STRIMZI_INSTALL,
+      '--expected',
+      '/nonexistent/expected.jsonl',
+    );
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n').filter((l) => l.startsWith('error: '))).toEqual([
+      'error: <flags>: --expected: no such file: /nonexistent/expected.jsonl; expected the records the output topic must hold, one JSON per line',
+    ]);
+    expect(r.err).not.toContain('Check the job jar');
+  });
 });
