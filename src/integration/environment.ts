@@ -1,17 +1,16 @@
-// The integration environment's lifecycle: up (cluster, then Strimzi and Fluent Bit in parallel),
-// down (diagnostics when asked, then delete), and the diagnostics of a failed run. Observe, act, wait;
-// every wait bounded by the run's --timeout.
+// `env up`: the cluster (kind, or the current one), then Strimzi and Fluent Bit in parallel; and the
+// diagnostics of a failed run. Observe, act, wait; every wait bounded by the run's --timeout.
+// (`env down` is in teardown.ts.)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { optionLabel } from '../cli/options.js';
 import { Kind, KindRegistry } from '../executors/kind.js';
 import { Kube } from '../executors/kube.js';
 import type { Ui } from '../ui/ui.js';
-import { InputError, OperationError } from '../util/errors.js';
+import { InputError } from '../util/errors.js';
 import { Deadline } from './deadline.js';
 import { collectDiagnostics, renderDiagnostics, type Diagnostics } from './diagnostics.js';
-import { LOG_PRODUCER } from './fixture.js';
-import { FLUENT_BIT_NAME, fluentBitObjects } from './fluentBit.js';
 import { installFluentBit, installStrimzi } from './install.js';
 import {
   KindConfigError,
@@ -21,17 +20,8 @@ import {
   registryCertsFiles,
 } from './kindConfig.js';
 import type { EnvSettings } from './settings.js';
-import {
-  InvalidManifests,
-  bootstrapAddress,
-  kafka,
-  kafkaNodePool,
-  kafkaTopic,
-  loadStrimziManifests,
-  type K8sObject,
-} from './strimzi.js';
+import { InvalidManifests, bootstrapAddress, loadStrimziManifests, type K8sObject } from './strimzi.js';
 import { StepTimer, renderTimings, type StepTiming } from './timings.js';
-import { optionLabel } from '../cli/options.js';
 
 export interface EnvUpResult {
   env: string;
@@ -244,84 +234,6 @@ export async function diagnose(s: EnvSettings, kube: Kube | undefined, ui: Ui): 
   );
 }
 
-export interface EnvDownResult {
-  env: string;
-  cluster: 'kind' | 'existing';
-  deleted: string[];
-  kept: boolean;
-  diagnostics?: Diagnostics;
-}
-
-/** Deletes what up made: the kind cluster (and its registry), or on an existing cluster the objects Flinkship applied. */
-export async function envDown(
-  s: EnvSettings,
-  options: { diagnose: boolean },
-  ui: Ui,
-): Promise<EnvDownResult> {
-  let diagnostics: Diagnostics | undefined;
-  if (options.diagnose) {
-    diagnostics = await ui.group(`Diagnostics → ${s.diagnosticsDir}`, () => diagnose(s, undefined, ui));
-    await ui.summary(renderDiagnostics(diagnostics));
-  }
-  const result: EnvDownResult = {
-    env: s.env.name,
-    cluster: s.mode,
-    deleted: [],
-    kept: s.keep,
-    ...(diagnostics ? { diagnostics } : {}),
-  };
-  if (s.keep) {
-    ui.info(
-      `keep: leaving the ${s.mode === 'kind' ? `kind cluster ${s.kind!.name}` : 'objects on the cluster'} in place`,
-    );
-    return result;
-  }
-  if (s.kind) {
-    const kind = await Kind.install(ui);
-    await ui.group(`Delete kind cluster ${s.kind.name}`, async () => {
-      await kind.delete(s.kind!.name);
-      result.deleted.push(`kind cluster ${s.kind!.name}`);
-      if (s.kind!.settings.registry) {
-        await new KindRegistry(REGISTRY_NAME, s.kind!.settings.registry.port).remove();
-        result.deleted.push(`registry container ${REGISTRY_NAME}`);
-      }
-    });
-    return result;
-  }
-  const kube = Kube.load({ kubeconfig: s.kubeconfig, context: s.context }, { ui });
-  const owned: K8sObject[] = [
-    ...s.strimzi.topics.map((t) => kafkaTopic(s.strimzi.cluster, s.strimzi.namespace, t)),
-    kafka(s.strimzi.cluster, s.strimzi.namespace),
-    kafkaNodePool(s.strimzi.cluster, s.strimzi.namespace),
-    ...fluentBitObjects(s.fluentBit).reverse(),
-    { apiVersion: 'v1', kind: 'Pod', metadata: { name: LOG_PRODUCER, namespace: s.env.namespace } },
-  ];
-  await ui.group('Delete what env up applied', async () => {
-    for (const o of owned) {
-      const ref = {
-        apiVersion: o.apiVersion,
-        kind: o.kind,
-        name: o.metadata.name,
-        namespace: o.metadata.namespace,
-      };
-      try {
-        if (await kube.delete(ref)) {
-          const what = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
-          result.deleted.push(what);
-          ui.info(`deleted ${what}`);
-        }
-      } catch (err) {
-        // The Strimzi CRDs may be gone already (another env down): nothing of that kind is left.
-        if (!/no matches for kind|not found|404/i.test((err as Error).message)) throw err;
-      }
-    }
-  });
-  ui.info(
-    `the Strimzi operator in ${s.strimzi.namespace} and its CRDs stay: other Kafka clusters may use them (${FLUENT_BIT_NAME} and Kafka ${s.strimzi.cluster} are gone)`,
-  );
-  return result;
-}
-
 /** A Ui whose lines carry a prefix, for steps that run side by side. */
 export function prefixed(ui: Ui, prefix: string): Ui {
   return {
@@ -339,5 +251,3 @@ export function prefixed(ui: Ui, prefix: string): Ui {
     secret: (v) => ui.secret(v),
   };
 }
-
-export { OperationError };

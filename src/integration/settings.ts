@@ -13,7 +13,7 @@ import { InputError, type InputIssue } from '../util/errors.js';
 import { parseDuration } from './deadline.js';
 import { DEFAULT_LOG_TOPIC, DEFAULT_MATCH, type FluentBitSettings } from './fluentBit.js';
 import { KIND_NODE_IMAGE, REGISTRY_PORT, type KindSettings } from './kindConfig.js';
-import { STRIMZI_DEFAULT_MANIFESTS, bootstrapAddress, isUrl } from './strimzi.js';
+import { bootstrapAddress, isUrl } from './strimzi.js';
 
 export const CLUSTER_MODES = ['kind', 'existing'] as const;
 export type ClusterMode = (typeof CLUSTER_MODES)[number];
@@ -176,5 +176,3 @@ export function resolveEnvSettings(options: EnvOptionValues): EnvSettings {
     field,
   };
 }
-
-export { STRIMZI_DEFAULT_MANIFESTS };

@@ -7,17 +7,11 @@ import path from 'node:path';
 import { COMMON_OPTIONS, originOf, optionLabel, parseOptions, type OptionDefs } from '../cli/options.js';
 import { Kube } from '../executors/kube.js';
 import { Deadline } from '../integration/deadline.js';
-import {
-  envDown,
-  envUp,
-  reportFailure,
-  type EnvDownResult,
-  type EnvUpResult,
-} from '../integration/environment.js';
+import { envUp, reportFailure, type EnvUpResult } from '../integration/environment.js';
+import { envDown, type EnvDownResult } from '../integration/teardown.js';
 import { fixtureSmoke, runSmokeCommand, type SmokeResult } from '../integration/smoke.js';
 import { resolveEnvSettings, type EnvSettings } from '../integration/settings.js';
 import { STRIMZI_DEFAULT_MANIFESTS } from '../integration/strimzi.js';
-import { renderTimings } from '../integration/timings.js';
 import type { Ui } from '../ui/ui.js';
 import { InputError, OperationError } from '../util/errors.js';
 import { defineVerb, type Verb } from './verb.js';
@@ -242,5 +236,3 @@ export const envDownVerb = defineVerb({
   outputs: (r) => ({ diagnostics: r.diagnostics?.dir ?? '' }),
   summary: (r) => (r.kept ? '' : `Deleted: ${r.deleted.join(', ') || 'nothing was left'}\n`),
 });
-
-export { renderTimings };

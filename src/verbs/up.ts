@@ -4,7 +4,8 @@
 import { optionLabel, parseOptions, originOf, type OptionDefs } from '../cli/options.js';
 import { DockerEngine } from '../executors/docker.js';
 import { Kind } from '../executors/kind.js';
-import { envDown, envUp, type EnvUpResult } from '../integration/environment.js';
+import { envUp, type EnvUpResult } from '../integration/environment.js';
+import { envDown } from '../integration/teardown.js';
 import { resolveEnvSettings } from '../integration/settings.js';
 import type { SmokeResult } from '../integration/smoke.js';
 import { renderTimings, StepTimer, type StepTiming } from '../integration/timings.js';

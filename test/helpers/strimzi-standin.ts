@@ -53,6 +53,16 @@ export class StrimziOperatorStandIn {
     tick();
   }
 
+  /** Runs `fn` with the stand-in started, and stops it afterwards, also when `fn` throws. */
+  async whileRunning<T>(fn: () => Promise<T>): Promise<T> {
+    this.start();
+    try {
+      return await fn();
+    } finally {
+      await this.stop();
+    }
+  }
+
   /** Stops, after the reconcile in flight has finished (so `log` is complete). */
   async stop(): Promise<void> {
     this.stopped = true;

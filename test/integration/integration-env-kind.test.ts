@@ -101,10 +101,8 @@ describe('env up / env down with cluster: kind (kind stand-in, staging testbed a
 
   it('runs kind with the pinned node image, workers, port mappings and the registry wired through certs.d, and masks the kubeconfig', async () => {
     const operator = new StrimziOperatorStandIn(stagingKubeconfig, ns.kafka);
-    operator.start();
-    let r;
-    try {
-      r = await cli(
+    const r = await operator.whileRunning(() =>
+      cli(
         'env up',
         '--config',
         spec,
@@ -114,10 +112,8 @@ describe('env up / env down with cluster: kind (kind stand-in, staging testbed a
         '3m',
         '--output',
         'json',
-      );
-    } finally {
-      await operator.stop();
-    }
+      ),
+    );
     expect(r.err).not.toContain('error:');
     expect(r.code).toBe(0);
     const calls = kind.calls();
@@ -188,10 +184,8 @@ describe('env up / env down with cluster: kind (kind stand-in, staging testbed a
   it('on failure runs kind export logs into the diagnostics, reusing the existing cluster', async () => {
     const stuck = new StrimziOperatorStandIn(stagingKubeconfig, ns.kafka, { stuck: true });
     const diagnostics = path.join(dir, 'diagnostics');
-    stuck.start();
-    let r;
-    try {
-      r = await cli(
+    const r = await stuck.whileRunning(() =>
+      cli(
         'env up',
         '--config',
         spec,
@@ -201,10 +195,8 @@ describe('env up / env down with cluster: kind (kind stand-in, staging testbed a
         '20s',
         '--diagnostics',
         diagnostics,
-      );
-    } finally {
-      await stuck.stop();
-    }
+      ),
+    );
     expect(r.code).toBe(1);
     expect(r.err).toMatch(
       /timed out after \d+s waiting for Kafka .*\/my-cluster Ready; last seen: NotReady=True \(Creating/,

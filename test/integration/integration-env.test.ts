@@ -68,10 +68,8 @@ describe('env up / env down on an existing cluster (staging testbed)', () => {
 
   it('brings up Strimzi (CRDs Established, operator Available), Kafka and topics Ready, and Fluent Bit rolled out', async () => {
     const operator = new StrimziOperatorStandIn(kubeconfig, ns.kafka, { readyAfterMs: 2_000 });
-    operator.start();
-    let r;
-    try {
-      r = await cli(
+    const r = await operator.whileRunning(() =>
+      cli(
         'env up',
         '--config',
         spec,
@@ -83,10 +81,8 @@ describe('env up / env down on an existing cluster (staging testbed)', () => {
         '3m',
         '--output',
         'json',
-      );
-    } finally {
-      await operator.stop();
-    }
+      ),
+    );
     expect(r.err).not.toContain('error:');
     expect(r.code).toBe(0);
     const result = JSON.parse(r.out);
@@ -154,9 +150,8 @@ describe('env up / env down on an existing cluster (staging testbed)', () => {
 
     // A second up changes nothing and is quick: every object is applied again, every wait is met at once.
     const again = new StrimziOperatorStandIn(kubeconfig, ns.kafka);
-    again.start();
-    try {
-      const r2 = await cli(
+    const r2 = await again.whileRunning(() =>
+      cli(
         'env up',
         '--config',
         spec,
@@ -166,11 +161,9 @@ describe('env up / env down on an existing cluster (staging testbed)', () => {
         STRIMZI_INSTALL,
         '--timeout',
         '2m',
-      );
-      expect(r2.code).toBe(0);
-    } finally {
-      await again.stop();
-    }
+      ),
+    );
+    expect(r2.code).toBe(0);
   });
 
   it("the API server's schema validation of the upstream CRDs is live: it refuses a Kafka Strimzi would refuse", async () => {
@@ -203,10 +196,8 @@ describe('env up / env down on an existing cluster (staging testbed)', () => {
       name: 'my-cluster',
     });
     const diagnostics = path.join(dir, 'diagnostics');
-    stuck.start();
-    let r;
-    try {
-      r = await cli(
+    const r = await stuck.whileRunning(() =>
+      cli(
         'env up',
         '--config',
         spec,
@@ -218,10 +209,8 @@ describe('env up / env down on an existing cluster (staging testbed)', () => {
         '30s',
         '--diagnostics',
         diagnostics,
-      );
-    } finally {
-      await stuck.stop();
-    }
+      ),
+    );
     expect(r.code).toBe(1);
     expect(r.err).toMatch(
       new RegExp(
@@ -285,13 +274,7 @@ describe('env up / env down on an existing cluster (staging testbed)', () => {
       timeout: '3m',
     };
     const operator = new StrimziOperatorStandIn(kubeconfig, ns.kafka);
-    operator.start();
-    let main;
-    try {
-      main = await runAction('actions/integration-env', inputs);
-    } finally {
-      await operator.stop();
-    }
+    const main = await operator.whileRunning(() => runAction('actions/integration-env', inputs));
     expect(main.stdout).not.toContain('::error');
     expect(main.code).toBe(0);
     expect(main.outputs).toMatchObject({
