@@ -67,7 +67,12 @@ export async function runCli(
   argv: string[],
   io: CliIo = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
-  const [verbName, ...rest] = argv;
+  let [verbName, ...rest] = argv;
+  // Two-word verbs (`env up`, `env smoke`, `env down`) are looked up as one name.
+  if (verbName !== undefined && rest[0] !== undefined && VERBS[`${verbName} ${rest[0]}`]) {
+    verbName = `${verbName} ${rest[0]}`;
+    rest = rest.slice(1);
+  }
   if (verbName === undefined || verbName === '--help' || verbName === '-h' || verbName === 'help') {
     io.stdout.write(usage());
     return verbName === undefined ? 2 : 0;
@@ -77,6 +82,23 @@ export async function runCli(
     return 0;
   }
   const verb = VERBS[verbName];
+  const group = Object.keys(VERBS).filter((name) => name.startsWith(`${verbName} `));
+  if (!verb && group.length > 0) {
+    // `flinkship env` alone, `env --help`, or `env <unknown>`: say which subcommands there are.
+    const sub = rest[0];
+    if (sub === '--help' || sub === '-h') {
+      io.stdout.write(
+        `Usage: flinkship ${verbName} <${group.map((g) => g.split(' ')[1]).join('|')}> [flags]\n\n${group
+          .map((g) => `  ${g.padEnd(10)} ${VERBS[g]!.describe}`)
+          .join('\n')}\n`,
+      );
+      return 0;
+    }
+    const found = sub === undefined || sub.startsWith('-') ? 'no subcommand' : `"${verbName} ${sub}"`;
+    const hint = sub && !sub.startsWith('-') ? didYouMean(`${verbName} ${sub}`, group) : '';
+    io.stderr.write(`error: <flags>: command: found ${found}${hint}; valid: ${group.join(', ')}\n`);
+    return 2;
+  }
   if (!verb) {
     const known = Object.keys(VERBS);
     io.stderr.write(

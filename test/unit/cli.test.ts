@@ -199,3 +199,27 @@ describe('the flinkship binary', () => {
     expect(none.stdout).toContain('Usage: flinkship <command> [flags]');
   });
 });
+
+describe('two-word commands', () => {
+  it('runs env up as two words, as its help shows', async () => {
+    const r = await cli('env', 'up', '--help');
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n')[0]).toBe('Usage: flinkship env up [flags]');
+  });
+
+  it('lists the subcommands of env', async () => {
+    const help = await cli('env', '--help');
+    expect(help.code).toBe(0);
+    expect(help.out.split('\n')[0]).toBe('Usage: flinkship env <up|smoke|down> [flags]');
+    const none = await cli('env');
+    expect(none.code).toBe(2);
+    expect(none.err).toBe(
+      'error: <flags>: command: found no subcommand; valid: env up, env smoke, env down\n',
+    );
+    const typo = await cli('env', 'upp');
+    expect(typo.code).toBe(2);
+    expect(typo.err).toBe(
+      'error: <flags>: command: found "env upp" (did you mean "env up"?); valid: env up, env smoke, env down\n',
+    );
+  });
+});
