@@ -38,6 +38,7 @@ interface JobOverview {
   jid: string;
   name: string;
   state: string;
+  tasks: { total: number; running: number };
 }
 
 interface CheckpointStats {
@@ -62,11 +63,19 @@ async function runningJobs(): Promise<JobOverview[]> {
   return jobs.filter((j) => j.state === 'RUNNING');
 }
 
-/** The one RUNNING job; waits (bounded) while the MiniCluster resubmits after a stop. */
+/**
+ * The one RUNNING job with every task running; waits (bounded) while the MiniCluster resubmits after a
+ * stop (another suite's delete stops it with a savepoint). A job turns RUNNING before its tasks do, and
+ * Flink refuses a savepoint until they all run.
+ */
 async function theRunningJob(): Promise<JobOverview> {
-  return pollUntil('exactly one RUNNING job', 60_000, 500, async () => {
+  return pollUntil('exactly one RUNNING job with all its tasks running', 60_000, 500, async () => {
     const jobs = await runningJobs();
-    return { done: jobs.length === 1 ? jobs[0] : undefined, seen: JSON.stringify(jobs) };
+    const job = jobs.length === 1 ? jobs[0] : undefined;
+    return {
+      done: job && job.tasks.running === job.tasks.total ? job : undefined,
+      seen: JSON.stringify(jobs),
+    };
   });
 }
 
