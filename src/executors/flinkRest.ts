@@ -60,7 +60,11 @@ export interface SavepointStatus {
   done: boolean;
   location?: string;
   failure?: string;
+  /** Flink refused for now, the job running on: a task was not running yet (just started or restarting). */
+  tasksNotRunning?: boolean;
 }
+
+const TASKS_NOT_RUNNING = /Not all required tasks are currently running|is not being executed at the moment/;
 
 export class FlinkRest {
   constructor(readonly transport: RestTransport) {}
@@ -121,7 +125,11 @@ export class FlinkRest {
     const failure = r.operation?.['failure-cause'];
     if (failure) {
       const first = (failure['stack-trace'] ?? failure.class ?? 'unknown failure').split('\n')[0]!;
-      return { done: true, failure: first };
+      return {
+        done: true,
+        failure: first,
+        tasksNotRunning: TASKS_NOT_RUNNING.test(failure['stack-trace'] ?? ''),
+      };
     }
     if (!r.operation?.location) return { done: true, failure: 'the savepoint completed without a location' };
     return { done: true, location: r.operation.location };

@@ -11,6 +11,7 @@ import {
   pollUntil,
   serviceProxyTransport,
   type JobOverview,
+  type SavepointStatus,
 } from '../executors/flinkRest.js';
 import { describePermission, Kube, type Permission } from '../executors/kube.js';
 import { withRetry } from '../executors/retry.js';
@@ -104,19 +105,30 @@ export const deleteVerb = defineVerb({
           throw refuse(job ? `its job ${job.jid} is ${job.state}, not RUNNING` : 'it runs no job');
         }
         const jid = job.jid;
-        const requestId = await withRetry(`stop job ${jid} with a savepoint`, () =>
-          rest.stopWithSavepoint(jid),
-        );
-        ui.info(`stop-with-savepoint of job ${jid} triggered (${requestId})`);
-        const status = await pollUntil(
-          `the savepoint of job ${jid}`,
-          remaining(),
-          async () => {
-            const s = await rest.savepointStatus(jid, requestId);
-            return s.done ? { done: s, status: 'completed' } : { status: 'in progress' };
-          },
-          (line) => ui.info(line),
-        );
+        // A stop-with-savepoint that Flink refuses because a task is not running yet leaves the job
+        // running; it is asked again, a bounded number of times within --timeout.
+        const attempts = 5;
+        let status: SavepointStatus = { done: false };
+        for (let attempt = 1; attempt <= attempts; attempt++) {
+          const requestId = await withRetry(`stop job ${jid} with a savepoint`, () =>
+            rest.stopWithSavepoint(jid),
+          );
+          ui.info(`stop-with-savepoint of job ${jid} triggered (${requestId})`);
+          status = await pollUntil(
+            `the savepoint of job ${jid}`,
+            remaining(),
+            async () => {
+              const s = await rest.savepointStatus(jid, requestId);
+              return s.done ? { done: s, status: 'completed' } : { status: 'in progress' };
+            },
+            (line) => ui.info(line),
+          );
+          if (!status.tasksNotRunning || attempt === attempts) break;
+          ui.info(
+            `Flink refused the savepoint for now, the job running on (${status.failure}); asking again in 2s (${attempt}/${attempts})`,
+          );
+          await new Promise((r) => setTimeout(r, Math.min(2_000, remaining())));
+        }
         if (status.failure || !status.location) {
           throw new OperationError(
             `the savepoint of job ${jid} failed (${status.failure ?? 'no location'}); nothing was deleted`,
