@@ -1,11 +1,17 @@
 # shellcheck shell=bash
-# Testbed component 'flink': Flink 1.20.3 from Maven Central jars (no binary distribution can be
-# downloaded here). Sourced by scripts/testbed; sources in scripts/testbed.d/flink/.
+# Testbed component 'flink': Flink 1.20.3, and a Flink 2.2.0 client, from Maven Central jars (no Flink
+# binary distribution can be downloaded here). Sourced by scripts/testbed; sources in
+# scripts/testbed.d/flink/.
 #
 #   FLINK_HOME   $TB_HOME/flink/1.20.3/home: bin/flink (a launcher for the real CliFrontend), conf/,
 #                lib/ (flink-clients, flink-kubernetes, flink-runtime, flink-streaming-java, log4j...),
 #                opt/flink-metrics-prometheus-1.20.3.jar, plugins/, usrlib/, log/.
 #                Rebuilt only when pom.xml, bin/ or conf/ change (a hash of them is kept in the home).
+#   FLINK2_HOME  $TB_HOME/flink/2.2.0/home: the same layout for Flink 2.2.0 (flink2/pom.xml; every
+#                module, flink-kubernetes included, at 2.2.0), the same bin/flink launcher, the same
+#                log4j files, and flink2/conf/config.yaml (2.x reads only config.yaml, nested YAML).
+#                Rebuilt only when flink2/, bin/ or those log4j files change. Client only: no image
+#                and no REST endpoint are made from it.
 #   base image   flinkship-testbed/flink:1.20.3-java17: Debian bookworm + openjdk-17-jre-headless +
 #                that FLINK_HOME as /opt/flink, user flink 9999:9999. Built only when its label
 #                dev.flinkship.testbed.inputs differs from the hash of its inputs. Needs the docker component.
@@ -40,6 +46,9 @@ FLINK_TB_KUBE_NAMESPACE=flinkship-testbed
 FLINK_TB_SERVICE=minicluster-rest
 FLINK_TB_PROXY_PATH=/api/v1/namespaces/$FLINK_TB_KUBE_NAMESPACE/services/$FLINK_TB_SERVICE:rest/proxy
 FLINK_TB_MVN=(mvn -B -q -Dstyle.color=never)
+FLINK2_TB_VERSION=2.2.0
+FLINK2_TB_DIR=$TB_HOME/flink/$FLINK2_TB_VERSION
+FLINK2_TB_HOME=$FLINK2_TB_DIR/home
 
 # _flink_hash PATH...: one hash over the names (relative to the sources) and contents of all files.
 _flink_hash() {
@@ -69,6 +78,33 @@ _flink_home() {
   mv "$tmp" "$FLINK_TB_HOME" || tb_fail flink "cannot move $tmp to $FLINK_TB_HOME"
   [ "$("$FLINK_TB_HOME/bin/flink" --version 2>/dev/null | grep -o 'Version: [^,]*')" = "Version: $FLINK_TB_VERSION" ] ||
     tb_fail flink "the new FLINK_HOME does not report Version: $FLINK_TB_VERSION" "$FLINK_TB_HOME/log"
+}
+
+# The Flink 2.2.0 FLINK_HOME: same recipe as _flink_home, from flink2/pom.xml and flink2/conf, with
+# the shared launcher and log4j files.
+_flink2_home() {
+  local key tmp log=$TB_RUN/flink2-build.log
+  key=$(_flink_hash flink2 bin conf/log4j-cli.properties conf/log4j-console.properties)
+  if [ "$(cat "$FLINK2_TB_HOME/.testbed-inputs" 2>/dev/null)" = "$key" ] && [ -x "$FLINK2_TB_HOME/bin/flink" ]; then
+    return 0
+  fi
+  tb_log "flink: resolving FLINK_HOME $FLINK2_TB_VERSION from Maven Central into $FLINK2_TB_HOME"
+  command -v mvn >/dev/null || tb_apt_install maven
+  mkdir -p "$FLINK2_TB_DIR" || tb_fail flink "cannot create $FLINK2_TB_DIR"
+  tmp=$FLINK2_TB_DIR/home.tmp.$$
+  rm -rf "$tmp"
+  mkdir -p "$tmp"/{bin,conf,lib,opt,plugins,usrlib,log} || tb_fail flink "cannot create $tmp"
+  "${FLINK_TB_MVN[@]}" -f "$FLINK_TB_SRC/flink2/pom.xml" package -Dflink.home.dir="$tmp" \
+    -Dbuild.dir="$FLINK2_TB_DIR/.maven-home" >"$log" 2>&1 || { rm -rf "$tmp"; tb_fail flink "mvn could not resolve the Flink $FLINK2_TB_VERSION jars" "$log"; }
+  { cp "$FLINK_TB_SRC/bin/flink" "$tmp/bin/flink" && chmod 755 "$tmp/bin/flink" &&
+    cp "$FLINK_TB_SRC"/conf/log4j-cli.properties "$FLINK_TB_SRC"/conf/log4j-console.properties "$tmp/conf/" &&
+    cp "$FLINK_TB_SRC"/flink2/conf/* "$tmp/conf/"; } ||
+    tb_fail flink "cannot copy bin/ and conf/ into $tmp"
+  echo "$key" >"$tmp/.testbed-inputs"
+  rm -rf "$FLINK2_TB_HOME"
+  mv "$tmp" "$FLINK2_TB_HOME" || tb_fail flink "cannot move $tmp to $FLINK2_TB_HOME"
+  [ "$("$FLINK2_TB_HOME/bin/flink" --version 2>/dev/null | grep -o 'Version: [^,]*')" = "Version: $FLINK2_TB_VERSION" ] ||
+    tb_fail flink "the new FLINK_HOME does not report Version: $FLINK2_TB_VERSION" "$FLINK2_TB_HOME/log"
 }
 
 # The MiniCluster program, compiled once per hash of its sources, into $FLINK_TB_MC.
@@ -273,6 +309,7 @@ flink_up() {
   command -v java >/dev/null || tb_fail flink "Java 17 is needed (java not on PATH)"
   command -v curl >/dev/null || tb_apt_install curl
   _flink_home
+  _flink2_home
   _flink_rest_up
 
   if ! docker_status >/dev/null 2>&1; then
@@ -299,6 +336,7 @@ flink_down() {
 flink_status() {
   local parts=() rc=0
   if [ -x "$FLINK_TB_HOME/bin/flink" ]; then parts+=("home $FLINK_TB_HOME"); else parts+=("no FLINK_HOME"); rc=1; fi
+  if [ -x "$FLINK2_TB_HOME/bin/flink" ]; then parts+=("2.x home $FLINK2_TB_HOME"); else parts+=("no Flink 2.x FLINK_HOME"); rc=1; fi
   if tb_running flink-minicluster && _flink_rest_running; then parts+=("REST $FLINK_TB_REST_URL (job RUNNING)"); else parts+=("REST down"); rc=1; fi
   if tb_running flink-fwd-host && tb_running flink-fwd-ns && kube_status >/dev/null 2>&1 &&
     (eval "$(kube_env)" && _flink_kubectl get --raw "$FLINK_TB_PROXY_PATH/overview" >/dev/null 2>&1); then
@@ -314,6 +352,7 @@ flink_status() {
 
 flink_env() {
   echo "export FLINKSHIP_TESTBED_FLINK_HOME=$FLINK_TB_HOME"
+  echo "export FLINKSHIP_TESTBED_FLINK2_HOME=$FLINK2_TB_HOME"
   echo "export FLINKSHIP_TESTBED_FLINK_BASE_IMAGE=$FLINK_TB_IMAGE"
   echo "export FLINKSHIP_TESTBED_FLINK_REST_URL=$FLINK_TB_REST_URL"
   echo "export FLINKSHIP_TESTBED_FLINK_PROXY_PATH=$FLINK_TB_PROXY_PATH"

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { RequestOptions } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppsV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { ok as okCommand } from '../helpers/run.js';
+import { ok as okCommand, run as runCommand } from '../helpers/run.js';
 import { testbed } from './testbed.js';
 
 const ok = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) => okCommand(cmd, args, { env });
@@ -411,5 +411,44 @@ describe("testbed flink: the REST API through the staging API server's service p
     });
     expect(done?.location).toMatch(/^file:\/.*\/savepoints\/savepoint-[0-9a-f]{6}-[0-9a-f]{12}$/);
     expect((await getJson<{ state: string }>(`/jobs/${job.jid}`)).state).toBe('RUNNING');
+  });
+});
+
+describe('testbed flink: FLINK2_HOME (the real Flink 2.2.0 client from Maven Central jars)', () => {
+  const flink = () => `${testbed('FLINKSHIP_TESTBED_FLINK2_HOME')}/bin/flink`;
+
+  it('flink --version reports 2.2.0', async () => {
+    const out = await ok(flink(), ['--version']);
+    expect(out).toMatch(/^Version: 2\.2\.0, Commit ID: [0-9a-f]{7}$/m);
+  });
+
+  it('reads conf/config.yaml, the only file 2.x reads', async () => {
+    const out = await ok('ls', [`${testbed('FLINKSHIP_TESTBED_FLINK2_HOME')}/conf`]);
+    expect(out.trim().split('\n')).toEqual([
+      'config.yaml',
+      'log4j-cli.properties',
+      'log4j-console.properties',
+    ]);
+  });
+
+  it('`run` knows the kubernetes-application target, so flink-kubernetes is loaded through ServiceLoader', async () => {
+    // In 2.x application mode is a target of `run`; without flink-kubernetes on the classpath the
+    // list is only "remote", "local".
+    const help = (await ok(flink(), ['run', '--help'])).replace(/\s+/g, ' ');
+    expect(help).toContain('Action "run" compiles and runs a program.');
+    expect(help).toContain(
+      'For the "run" action the currently available targets are: "remote", "local", "kubernetes-session", "kubernetes-application".',
+    );
+    expect(help).not.toContain('run-application');
+  });
+
+  it('has no `run-application` action any more', async () => {
+    const r = await runCommand(flink(), ['run-application', '--target', 'kubernetes-application', '--help']);
+    expect(r.code).toBe(1);
+    expect(r.stdout.split('\n').slice(0, 3)).toEqual([
+      '"run-application" is not a valid action.',
+      '',
+      'Valid actions are "run", "list", "info", "savepoint", "stop", or "cancel".',
+    ]);
   });
 });
