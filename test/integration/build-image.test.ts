@@ -477,3 +477,136 @@ describe('failures leave the registries as they were', () => {
     );
   });
 });
+
+describe('credentials from a Docker credential helper', () => {
+  let helperDir: string;
+  let asked: string;
+
+  /** A DOCKER_CONFIG whose config.json is `config`, and the env a user's shell would give with it. */
+  async function dockerConfig(
+    name: string,
+    config: object,
+  ): Promise<{ env: NodeJS.ProcessEnv; file: string }> {
+    const configDir = path.join(helperDir, name);
+    await mkdir(configDir, { recursive: true });
+    const file = path.join(configDir, 'config.json');
+    await writeFile(file, JSON.stringify(config));
+    return {
+      file,
+      env: { PATH: `${path.join(helperDir, 'bin')}:${process.env.PATH}`, DOCKER_CONFIG: configDir },
+    };
+  }
+
+  async function servers(): Promise<string[]> {
+    const text = existsSync(asked) ? await readFile(asked, 'utf8') : '';
+    await writeFile(asked, '');
+    return text.split('\n').filter(Boolean);
+  }
+
+  beforeAll(async () => {
+    await writeSpec();
+    helperDir = await mkdtemp(path.join(tmpdir(), 'flinkship-credhelper-'));
+    asked = path.join(helperDir, 'asked');
+    await mkdir(path.join(helperDir, 'bin'));
+    // Docker's credential-helper protocol, `get`: the server on stdin, the login as JSON on stdout.
+    const answer = JSON.stringify({ ServerURL: production, Username: prodUser, Secret: prodPassword });
+    const helper = path.join(helperDir, 'bin/docker-credential-flinkshiptest');
+    await writeFile(
+      helper,
+      [
+        '#!/bin/sh',
+        '[ "$1" = get ] || { echo "unsupported: $1" >&2; exit 2; }',
+        'read -r server',
+        `printf '%s\\n' "$server" >> '${asked}'`,
+        `if [ "$server" = '${production}' ]; then`,
+        "  cat <<'JSON'",
+        answer,
+        'JSON',
+        'else',
+        '  echo "credentials not found in native keychain"',
+        '  exit 1',
+        'fi',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+  });
+
+  afterAll(async () => {
+    if (helperDir) await rm(helperDir, { recursive: true, force: true });
+  });
+
+  it('credHelpers[registry]: pushes to the production registry with no --registry-username', async () => {
+    const { env, file } = await dockerConfig('cred-helpers', {
+      credHelpers: { [production]: 'flinkshiptest' },
+    });
+    const run = await cli(['--repository', productionRepo, '--tag', 'helper-1', '--output', 'json'], { env });
+    const result = json<BuildJson>(run);
+    builtImages.push(...result.tags);
+    expect(await servers()).toEqual([production]);
+    expect(run.stderr).toContain(
+      `${production}: logged in as ${prodUser} (docker-credential-flinkshiptest, credHelpers["${production}"] in ${file})`,
+    );
+    expect(run.stdout + run.stderr).not.toContain(prodPassword);
+    expect(await remoteTags(productionRepo, production)).toContain('helper-1');
+    expect((await skopeoInspect(`${productionRepo}:helper-1`, production)).Digest).toBe(result.digest);
+  });
+
+  it('credsStore: the same, and as an action the password only in ::add-mask::', async () => {
+    const { env, file } = await dockerConfig('creds-store', {
+      credsStore: 'flinkshiptest',
+      auths: { [production]: {} },
+    });
+    const work = await mkdtemp(path.join(tmpdir(), 'flinkship-action-helper-'));
+    const outputFile = path.join(work, 'output');
+    await writeFile(outputFile, '');
+    const run = await runProcess([ACTION], {
+      env: {
+        ...env,
+        GITHUB_ACTIONS: 'true',
+        GITHUB_OUTPUT: outputFile,
+        INPUT_CONFIG: path.join(dir, 'flinkship.yaml'),
+        INPUT_REPOSITORY: productionRepo,
+        INPUT_TAG: 'helper-2',
+        INPUT_PUSH: 'true',
+        INPUT_OUTPUT: 'text',
+      },
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const outputs = parseOutputFile(await readFile(outputFile, 'utf8'));
+    builtImages.push(...outputs.tags!.split('\n'));
+    expect(await servers()).toEqual([production]);
+    expect(run.stdout).toContain(
+      `logged in as ${prodUser} (docker-credential-flinkshiptest, credsStore in ${file})`,
+    );
+    const lines = (run.stdout + run.stderr).split('\n').filter((l) => l.includes(prodPassword));
+    expect(lines).toEqual([`::add-mask::${prodPassword}`]);
+    expect(outputs.tags!.split('\n')).toContain(`${productionRepo}:helper-2`);
+    expect((await skopeoInspect(`${productionRepo}:helper-2`, production)).Digest).toBe(outputs.digest);
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('credsStore without a login for the registry: "not found" is no login, and the open registry takes the push', async () => {
+    const { env } = await dockerConfig('creds-store-staging', { credsStore: 'flinkshiptest' });
+    const run = await cli(['--tag', 'helper-anon', '--output', 'json'], { env });
+    const result = json<BuildJson>(run);
+    builtImages.push(...result.tags);
+    expect(await servers()).toEqual([staging]);
+    expect(run.stderr).toContain(`${staging}: no login needed`);
+    expect((await skopeoInspect(`${stagingRepo}:helper-anon`, staging)).Digest).toBe(result.digest);
+  });
+
+  it('a helper that is not on PATH: exit 1 naming it and the registry, the registry untouched', async () => {
+    const before = await remoteTags(productionRepo, production);
+    const { env, file } = await dockerConfig('missing-helper', {
+      credHelpers: { [production]: 'flinkshipmissing' },
+    });
+    const run = await cli(['--repository', productionRepo, '--tag', 'helper-fail'], { env });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `error: the Docker credential helper docker-credential-flinkshipmissing (credHelpers["${production}"] in ${file}), which holds the login for registry ${production}, is not on PATH; install docker-credential-flinkshipmissing on PATH, remove credHelpers["${production}"] from ${file}, or give --registry-username with the password on stdin (--registry-password-stdin)`,
+    );
+    expect(run.stderr).not.toContain('── Build');
+    expect(await remoteTags(productionRepo, production)).toEqual(before);
+  });
+});

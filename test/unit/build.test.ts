@@ -1,7 +1,7 @@
 // The build's decisions, without Docker or a registry: tags and labels from the git context, which
 // credentials a push uses, the entry class a jar runs, build args, the exact tar context, and the
 // list and --no-push options.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -10,10 +10,21 @@ import { describe, expect, it } from 'vitest';
 import { parseBuildArgs } from '../../src/build/buildArgs.js';
 import { contextEntries, tarContext } from '../../src/build/context.js';
 import {
+  askHelper,
+  helperFor,
+  readHelperRun,
+  type HelperContext,
+  type HelperRun,
+} from '../../src/build/credentialHelper.js';
+import {
+  askHelpers,
   chooseCredentials,
+  dockerAuth,
   fromDockerConfig,
+  fromDockerConfigWithHelpers,
   registryHost,
   repositoryPath,
+  resolveCredentials,
 } from '../../src/build/credentials.js';
 import { gitContextFromActions, sourceUrlOfRemote } from '../../src/build/gitContext.js';
 import { checkEntryClass, isJarProblem, manifestMainClass, readJar } from '../../src/build/jar.js';
@@ -338,5 +349,239 @@ describe('actions/build-image refuses bad input before touching Docker', () => {
       `::error title=flinkship%3A job.jar,file=${spec},line=6,col=8::${spec}:6:8: job.jar: ${path.join(dir, 'target/job.jar')} does not exist`,
     );
     expect(run.outputs).toEqual({});
+  });
+});
+
+describe('Docker credential helpers', () => {
+  const file = '/home/u/.docker/config.json';
+  const basic = (user: string, password: string) => ({
+    auth: Buffer.from(`${user}:${password}`).toString('base64'),
+  });
+  const found = (Username: string, Secret: string): HelperRun => ({
+    kind: 'exited',
+    code: 0,
+    stdout: JSON.stringify({ ServerURL: 'x', Username, Secret }),
+    stderr: '',
+  });
+  const notFound: HelperRun = {
+    kind: 'exited',
+    code: 1,
+    stdout: 'credentials not found in native keychain\n',
+    stderr: '',
+  };
+  const ctx: HelperContext = {
+    helper: 'pass',
+    setting: 'credsStore',
+    host: 'ghcr.io',
+    file,
+    loginHint: 'give --registry-username with the password on stdin (--registry-password-stdin)',
+  };
+  function operationError(fn: () => unknown): string {
+    try {
+      fn();
+    } catch (err) {
+      if (err instanceof Error && err.name === 'OperationError') return err.message;
+      throw err;
+    }
+    throw new Error('expected an OperationError');
+  }
+
+  it('takes credHelpers[host] first, then credsStore, then auths', () => {
+    const config = {
+      credHelpers: { 'ghcr.io': 'gh', '127.0.0.1:5002': 'local' },
+      credsStore: 'desktop',
+      auths: { 'ghcr.io': basic('a', 'b'), 'quay.io': basic('q', 'r') },
+    };
+    expect(helperFor(config, 'ghcr.io')).toEqual({
+      helper: 'gh',
+      setting: 'credHelpers["ghcr.io"]',
+      addresses: ['ghcr.io'],
+    });
+    expect(helperFor(config, '127.0.0.1:5002')?.helper).toBe('local');
+    expect(helperFor(config, 'quay.io')).toEqual({
+      helper: 'desktop',
+      setting: 'credsStore',
+      addresses: ['quay.io'],
+    });
+    expect(helperFor({ credHelpers: { 'ghcr.io': 'gh' }, auths: config.auths }, 'quay.io')).toBeUndefined();
+    expect(helperFor(undefined, 'quay.io')).toBeUndefined();
+  });
+
+  it("asks for Docker Hub by its index URL, and also for an auths key's other spelling of the host", () => {
+    expect(helperFor({ credHelpers: { 'https://index.docker.io/v1/': 'hub' } }, 'docker.io')).toEqual({
+      helper: 'hub',
+      setting: 'credHelpers["https://index.docker.io/v1/"]',
+      addresses: ['https://index.docker.io/v1/'],
+    });
+    // The Docker CLI looks credHelpers up by that key only: "docker.io" names no helper for Docker Hub.
+    expect(helperFor({ credHelpers: { 'docker.io': 'x' } }, 'docker.io')).toBeUndefined();
+    expect(
+      helperFor({ credsStore: 'desktop', auths: { 'https://ghcr.io': {}, 'quay.io': {} } }, 'ghcr.io')
+        ?.addresses,
+    ).toEqual(['ghcr.io', 'https://ghcr.io']);
+  });
+
+  it("uses the helper's answer over auths, and no login when it has none, whatever auths says", () => {
+    const config = { credsStore: 'desktop', auths: { 'ghcr.io': basic('file-user', 'file-pw') } };
+    const dockerConfig = { config, file };
+    const answer = readHelperRun(found('bot', 's3cret'), ctx);
+    expect(chooseCredentials({}, dockerConfig, 'ghcr.io', 'flags', [answer])).toEqual({
+      username: 'bot',
+      password: 's3cret',
+      from: `docker-credential-desktop, credsStore in ${file}`,
+    });
+    expect(chooseCredentials({}, dockerConfig, 'ghcr.io', 'flags', [{ kind: 'not-found' }])).toBeUndefined();
+    // Without a helper for the host, the auths entry as before.
+    expect(chooseCredentials({}, { config: { auths: config.auths }, file }, 'ghcr.io', 'flags')).toEqual({
+      username: 'file-user',
+      password: 'file-pw',
+      from: file,
+    });
+  });
+
+  it('lets the given user and password win over every helper, and runs none', async () => {
+    const dockerConfig = { config: { credHelpers: { 'ghcr.io': 'no-such-helper-flinkship' } }, file };
+    expect(
+      chooseCredentials({ username: 'u', password: 'p' }, dockerConfig, 'ghcr.io', 'inputs', [
+        readHelperRun(found('bot', 'x'), ctx),
+      ]),
+    ).toEqual({ username: 'u', password: 'p', from: 'registry-username' });
+    const masked: string[] = [];
+    const login = await resolveCredentials(
+      { 'registry-username': 'u', 'registry-password': 'p', 'registry-password-stdin': false },
+      'inputs',
+      'ghcr.io',
+      dockerConfig,
+      { secret: (s) => masked.push(s) },
+    );
+    expect(login).toEqual({ username: 'u', password: 'p', from: 'registry-username' });
+    expect(masked).toEqual(['p']);
+  });
+
+  it('reads "credentials not found" (stdout or stderr, exit 1) as no login', () => {
+    expect(readHelperRun(notFound, ctx)).toEqual({ kind: 'not-found' });
+    expect(
+      readHelperRun(
+        { kind: 'exited', code: 1, stdout: '', stderr: 'credentials not found in native keychain\n' },
+        ctx,
+      ),
+    ).toEqual({ kind: 'not-found' });
+    expect(readHelperRun(found('bot', ''), ctx)).toEqual({ kind: 'not-found' });
+  });
+
+  it('takes a <token> user as an identity token, which the engine gets as identitytoken', () => {
+    const answer = readHelperRun(found('<token>', 'refresh-123'), ctx);
+    expect(answer).toEqual({
+      kind: 'found',
+      username: '<token>',
+      secret: 'refresh-123',
+      identityToken: true,
+    });
+    const login = chooseCredentials({}, { config: { credsStore: 'pass' }, file }, 'docker.io', 'flags', [
+      answer,
+    ])!;
+    expect(login.identityToken).toBe('refresh-123');
+    expect(dockerAuth(login, 'docker.io')).toEqual({
+      username: '',
+      password: '',
+      identitytoken: 'refresh-123',
+      serveraddress: 'https://index.docker.io/v1/',
+    });
+    expect(dockerAuth({ username: 'u', password: 'p', from: 'f' }, '127.0.0.1:5002')).toEqual({
+      username: 'u',
+      password: 'p',
+      serveraddress: '127.0.0.1:5002',
+    });
+  });
+
+  it('names the helper, the registry and what to do when the helper fails', () => {
+    const fix = `install docker-credential-pass on PATH, remove credsStore from ${file}, or give --registry-username with the password on stdin (--registry-password-stdin)`;
+    expect(operationError(() => readHelperRun({ kind: 'not-on-path' }, ctx))).toBe(
+      `the Docker credential helper docker-credential-pass (credsStore in ${file}), which holds the login for registry ghcr.io, is not on PATH; ${fix}`,
+    );
+    expect(operationError(() => readHelperRun({ kind: 'timed-out' }, ctx))).toBe(
+      `the Docker credential helper docker-credential-pass (credsStore in ${file}) did not answer for registry ghcr.io within 10 s; check that it works (echo ghcr.io | docker-credential-pass get), or give --registry-username with the password on stdin (--registry-password-stdin)`,
+    );
+    expect(
+      operationError(() =>
+        readHelperRun({ kind: 'exited', code: 2, stdout: '', stderr: 'gpg: decryption failed\n' }, ctx),
+      ),
+    ).toBe(
+      `the Docker credential helper docker-credential-pass (credsStore in ${file}) failed for registry ghcr.io (exit 2: gpg: decryption failed); log in again with it (docker login ghcr.io), or give --registry-username with the password on stdin (--registry-password-stdin)`,
+    );
+    const bad = operationError(() =>
+      readHelperRun({ kind: 'exited', code: 0, stdout: '{"Username":"u","Secret":', stderr: '' }, ctx),
+    );
+    expect(bad).toBe(
+      `the Docker credential helper docker-credential-pass (credsStore in ${file}) answered for registry ghcr.io with something other than {"ServerURL","Username","Secret"} JSON; check docker-credential-pass (echo ghcr.io | docker-credential-pass get), or give --registry-username with the password on stdin (--registry-password-stdin)`,
+    );
+  });
+
+  it('refuses a helper name that is no program name, before running anything', async () => {
+    let asked = 0;
+    const dockerConfig = { config: { credHelpers: { 'ghcr.io': '../bin/evil' } }, file };
+    await expect(
+      askHelpers(dockerConfig, 'ghcr.io', 'flags', { secret: () => undefined }, async () => {
+        asked++;
+        return notFound;
+      }),
+    ).rejects.toThrow(
+      `${file}: credHelpers["ghcr.io"]: found "../bin/evil"; expected the name of a credential helper, docker-credential-<name> on PATH (e.g. "pass", "ecr-login")`,
+    );
+    expect(asked).toBe(0);
+  });
+
+  it('asks each address in order until one has a login, masking the secret as it is read', async () => {
+    const asked: string[] = [];
+    const masked: string[] = [];
+    const dockerConfig = { config: { credsStore: 'desktop', auths: { 'https://ghcr.io': {} } }, file };
+    const login = await fromDockerConfigWithHelpers(
+      dockerConfig,
+      'ghcr.io',
+      'flags',
+      { secret: (s) => masked.push(s) },
+      async (helper, address) => {
+        asked.push(`${helper} ${address}`);
+        return address === 'ghcr.io' ? notFound : found('bot', 'tok-1');
+      },
+    );
+    expect(asked).toEqual(['desktop ghcr.io', 'desktop https://ghcr.io']);
+    expect(masked).toEqual(['tok-1']);
+    expect(login?.username).toBe('bot');
+    // An auths-only config is read without any helper, and masked too.
+    masked.length = 0;
+    const fromFile = await fromDockerConfigWithHelpers(
+      { config: { auths: { 'ghcr.io': basic('a', 'pw-2') } }, file },
+      'ghcr.io',
+      'flags',
+      { secret: (s) => masked.push(s) },
+      async () => {
+        throw new Error('no helper may run');
+      },
+    );
+    expect(fromFile?.password).toBe('pw-2');
+    expect(masked).toEqual(['pw-2']);
+  });
+
+  it('runs the real program with the address on stdin, bounded by the timeout', async () => {
+    const bin = await mkdtemp(path.join(tmpdir(), 'flinkship-helper-'));
+    await writeFile(
+      path.join(bin, 'docker-credential-unit'),
+      '#!/bin/sh\nread server\nif [ "$server" = slow ]; then sleep 5; fi\nprintf \'{"ServerURL":"%s","Username":"u","Secret":"s"}\' "$server"\n',
+    );
+    await chmod(path.join(bin, 'docker-credential-unit'), 0o755);
+    const env = { PATH: `${bin}:${process.env.PATH}` };
+    expect(await askHelper('unit', 'ghcr.io', 5000, env)).toEqual({
+      kind: 'exited',
+      code: 0,
+      stdout: '{"ServerURL":"ghcr.io","Username":"u","Secret":"s"}',
+      stderr: '',
+    });
+    const started = Date.now();
+    expect(await askHelper('unit', 'slow', 300, env)).toEqual({ kind: 'timed-out' });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(await askHelper('no-such-helper-flinkship', 'ghcr.io', 5000, env)).toEqual({
+      kind: 'not-on-path',
+    });
   });
 });
