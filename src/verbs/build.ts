@@ -6,7 +6,7 @@ import { parseBuildArgs } from '../build/buildArgs.js';
 import { contextEntries, tarContext } from '../build/context.js';
 import {
   dockerAuth,
-  fromDockerConfig,
+  fromDockerConfigWithHelpers,
   PASSWORD_ENV,
   readDockerConfig,
   registryHost,
@@ -121,7 +121,15 @@ export const buildVerb = defineVerb({
 
     const host = registryHost(repository);
     const dockerConfig = await readDockerConfig();
-    const credentials = await resolveCredentials(options, origin, host, dockerConfig, ui);
+    // Push credentials are needed to push; a local (--no-push) build asks for none unless some were given.
+    const loginGiven =
+      options['registry-username'] !== undefined ||
+      options['registry-password'] !== undefined ||
+      options['registry-password-stdin'];
+    const credentials =
+      options.push || loginGiven
+        ? await resolveCredentials(options, origin, host, dockerConfig, ui)
+        : undefined;
     const git = await readGitContext(loaded.dir);
     const tags = tagsFor(git, options.tag, origin);
     if (tags.length === 0) {
@@ -158,11 +166,11 @@ export const buildVerb = defineVerb({
       try {
         // A private base image: the same login when it lives on the same registry, else the Docker config's.
         const baseHost = registryHost(image.from);
+        // (credential helpers included, as Docker resolves them; the login is masked as it is read).
         const baseLogin =
-          baseHost === host
+          baseHost === host && credentials
             ? credentials
-            : fromDockerConfig(dockerConfig.config, baseHost, dockerConfig.file);
-        if (baseLogin) ui.secret(baseLogin.password);
+            : await fromDockerConfigWithHelpers(dockerConfig, baseHost, origin, ui);
         await engine.pull(image.from, baseLogin && dockerAuth(baseLogin, baseHost), (line) => ui.info(line));
       } catch (err) {
         const message = (err as Error).message;
