@@ -7,14 +7,7 @@ import type { LoadedSpec, ResolvedEnvironment, UpgradeMode } from '../spec/types
 import { InputError } from '../util/errors.js';
 import { IMAGE_REF_HINT, parseImageRef } from '../util/imageRef.js';
 import { didYouMean } from '../util/suggest.js';
-import { formatPath } from '../spec/document.js';
-import {
-  effectiveConfiguration,
-  isFlink2,
-  prefixConflicts,
-  renderConfigFile,
-  type ConfigFile,
-} from './flinkConfig.js';
+import { effectiveConfiguration, isFlink2, renderConfigFile, type ConfigFile } from './flinkConfig.js';
 import { planImage, type ImagePlan } from './image.js';
 import { planKubernetesObjects, type KubeObject } from './kubernetes.js';
 
@@ -101,7 +94,6 @@ export function plan(loaded: LoadedSpec, envName: string, options: PlanOptions =
       }
     : undefined;
   const entries = effectiveConfiguration(env, imageRef, podTemplate?.path);
-  refusePrefixConflicts(loaded, env.name, entries);
   const image = planImage(env, loaded.file);
   const argv = clientArgv(entries, env, image.jarPath);
 
@@ -128,21 +120,6 @@ export function plan(loaded: LoadedSpec, envName: string, options: PlanOptions =
     client: { argv, workDir },
     configHash: configHash(entries, podTemplate?.content, argv),
   };
-}
-
-/** An InputError at each flinkConfiguration key that the Flink client would drop (see prefixConflicts). */
-function refusePrefixConflicts(loaded: LoadedSpec, envName: string, entries: Record<string, string>): void {
-  const conflicts = prefixConflicts(entries);
-  if (conflicts.length === 0) return;
-  throw new InputError(
-    conflicts.map((c) => {
-      const inEnv = loaded.spec.environments?.[envName]?.flinkConfiguration?.[c.key] !== undefined;
-      const path = inEnv
-        ? ['environments', envName, 'flinkConfiguration', c.key]
-        : ['flinkConfiguration', c.key];
-      return { file: loaded.file, ...loaded.locate(path), field: formatPath(path), message: c.message };
-    }),
-  );
 }
 
 /**

@@ -1,6 +1,7 @@
 // Checks beyond what a JSON Schema can say: names Kubernetes and Flink will accept, supported versions,
 // quantities that parse, and configuration that only makes sense together. Each check runs on every
 // environment's merged view, and points at the line where the offending value was written.
+import { prefixConflicts } from './configKeys.js';
 import { MANAGED_KEYS } from './managedKeys.js';
 import type { InputIssue } from '../util/errors.js';
 import { MEMORY_FORMAT_HINT, parseCpu, parseMemory } from '../util/quantity.js';
@@ -144,6 +145,9 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
 
     const conf = resolved.flinkConfiguration;
     const confPath = (key: string) => where(at('flinkConfiguration', key), ['flinkConfiguration', key]);
+    for (const conflict of prefixConflicts(conf)) {
+      report(confPath(conflict.key), conflict.message, envName, true);
+    }
     const ha = haEnabled(conf);
     if (ha && conf['high-availability.storageDir'] === undefined) {
       const typeKey =

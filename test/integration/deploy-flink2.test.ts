@@ -262,7 +262,7 @@ describe("the plan's rendered config.yaml for 2.x, read by the real 2.2.0 client
 
 describe('a key that is both a value and a prefix (state.backend and state.backend.*)', () => {
   it('the real 2.2.0 client keeps only the value in the ConfigMap, dropping the keys under it', async () => {
-    // Why the plan refuses such configurations: the JobManager would run without state.backend.type
+    // Why the validator refuses such configurations: the JobManager would run without state.backend.type
     // and state.backend.incremental. Should a later Flink keep them, this test says so.
     const id = `${clusterId}-prefix`;
     await client2([
@@ -300,7 +300,7 @@ describe('a key that is both a value and a prefix (state.backend and state.backe
     );
     expect(r.code, r.err).toBe(2);
     expect(r.err).toContain(
-      `${file}:14:18: flinkConfiguration["state.backend"]: "state.backend" has a value and is also the prefix of "state.backend.type", "state.backend.incremental";`,
+      `${file}:14:3: flinkConfiguration["state.backend"]: "state.backend" has a value and is also the prefix of "state.backend.type", "state.backend.incremental";`,
     );
     expect(await get<V1Deployment>('Deployment', 'apps/v1', id)).toBeUndefined();
   });

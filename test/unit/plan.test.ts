@@ -7,23 +7,11 @@ import { nest } from '../../src/plan/flinkConfig.js';
 import { plan } from '../../src/plan/plan.js';
 import { renderPlanMarkdown } from '../../src/plan/render.js';
 import { loadSpec } from '../../src/spec/load.js';
-import type { LoadedSpec } from '../../src/spec/types.js';
 import { InputError } from '../../src/util/errors.js';
 
 const FIXTURE = 'fixtures/log-cleaner/flinkship.yaml';
 const FLINK2 = 'test/fixtures/specs/good/flink-2.yaml';
 
-/**
- * The 2.x fixture as a deployable spec: without its `state.backend`, the old name of
- * `state.backend.type`, which is also the prefix of state.backend.type/incremental and which the plan
- * therefore refuses (see 'plan input errors').
- */
-function loadFlink2(): LoadedSpec {
-  const loaded = loadSpec(FLINK2);
-  delete loaded.spec.flinkConfiguration?.['state.backend'];
-  return loaded;
-}
-const load = (file: string) => (file === FLINK2 ? loadFlink2() : loadSpec(file));
 const DIGEST = 'sha256:' + 'ab'.repeat(32);
 
 function golden(name: string, actual: string): void {
@@ -47,7 +35,7 @@ const cases = [
 describe('golden plans', () => {
   for (const [job, file, env] of cases) {
     it(`matches the golden plan of ${job} in ${env}`, () => {
-      const p = plan(load(file), env, { image: `${load(file).spec.image.repository}@${DIGEST}` });
+      const p = plan(loadSpec(file), env, { image: `${loadSpec(file).spec.image.repository}@${DIGEST}` });
       golden(`${job}.${env}.plan.json`, JSON.stringify(p, null, 2) + '\n');
       golden(`${job}.${env}.plan.md`, renderPlanMarkdown(p));
     });
@@ -128,7 +116,7 @@ describe('plan for Flink 1.20', () => {
 });
 
 describe('plan for Flink 2.x', () => {
-  const p = plan(loadFlink2(), 'production', {
+  const p = plan(loadSpec(FLINK2), 'production', {
     image: `registry.example.com/data/orders-enricher@${DIGEST}`,
   });
 
@@ -169,7 +157,7 @@ describe('plan for Flink 2.x', () => {
     expect(p.flinkConfiguration.entries['jobmanager.memory.process.size']).toBe('2048m');
     expect(p.flinkConfiguration.entries['kubernetes.taskmanager.cpu.amount']).toBe('1.5');
     expect(p.flinkConfiguration.entries['kubernetes.jobmanager.replicas']).toBe('2');
-    const staging = plan(loadFlink2(), 'staging');
+    const staging = plan(loadSpec(FLINK2), 'staging');
     expect(staging.clusterId).toBe('orders-staging');
     expect(staging.flinkConfiguration.entries['kubernetes.jobmanager.replicas']).toBe('1');
     expect(staging.flinkConfiguration.entries['restart-strategy.type']).toBe('exponential-delay');
@@ -204,48 +192,6 @@ describe('plan input errors', () => {
     })();
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).issues[0]!.field).toBe('--image');
-  });
-});
-
-describe('plan input errors: keys Flink would drop', () => {
-  // Seen with the real Flink 1.20.3 and 2.2.0 clients (test/integration/deploy-flink2.test.ts): given
-  // state.backend and state.backend.type, the ConfigMap the JobManager reads holds state.backend only.
-  function issues(loaded: LoadedSpec, env: string): string[] {
-    try {
-      plan(loaded, env);
-    } catch (e) {
-      expect(e).toBeInstanceOf(InputError);
-      return (e as InputError).issues.map((i) => `${i.file}:${i.line}:${i.col}: ${i.field}: ${i.message}`);
-    }
-    throw new Error('plan did not refuse the configuration');
-  }
-
-  it('refuses a key that is also the prefix of other keys, where it is written, saying what to do', () => {
-    expect(issues(loadSpec(FLINK2), 'production')).toEqual([
-      `${FLINK2}:24:18: flinkConfiguration["state.backend"]: "state.backend" has a value and is also the prefix of "state.backend.type", "state.backend.incremental"; the Flink client writes the configuration into the JobManager's ConfigMap as nested YAML (config.yaml), where a key cannot be both, and keeps only "state.backend", silently dropping "state.backend.type", "state.backend.incremental". "state.backend" is the old name of "state.backend.type" (Flink 2.x reads only the new one): remove "state.backend"`,
-    ]);
-  });
-
-  it('names the environment that wrote the key, and the new name of an old one', () => {
-    const loaded = loadSpec(FIXTURE);
-    const production = loaded.spec.environments!['production']!;
-    production.flinkConfiguration = { ...production.flinkConfiguration, 'high-availability': 'kubernetes' };
-    const [issue] = issues(loaded, 'production');
-    expect(issue).toContain(
-      `${FIXTURE}:62:7: environments.production.flinkConfiguration.high-availability: "high-availability" has a value and is also the prefix of "high-availability.type", "high-availability.storageDir";`,
-    );
-    expect(issue).toContain(
-      '"high-availability" is the old name of "high-availability.type" (Flink 2.x reads only the new one): remove "high-availability"',
-    );
-  });
-
-  it('suggests removing one side for any other key (located at flinkConfiguration when not written in the file)', () => {
-    const loaded = loadFlink2();
-    loaded.spec.flinkConfiguration = { ...loaded.spec.flinkConfiguration, 'metrics.reporter.prom': 'x' };
-    loaded.spec.flinkConfiguration['metrics.reporter.prom.port'] = '9249';
-    expect(issues(loaded, 'staging')).toEqual([
-      `${FLINK2}:22:3: flinkConfiguration["metrics.reporter.prom"]: "metrics.reporter.prom" has a value and is also the prefix of "metrics.reporter.prom.port"; the Flink client writes the configuration into the JobManager's ConfigMap as nested YAML (config.yaml), where a key cannot be both, and keeps only "metrics.reporter.prom", silently dropping "metrics.reporter.prom.port". Remove "metrics.reporter.prom" or the keys under it`,
-    ]);
   });
 });
 
