@@ -86,6 +86,12 @@ export const CLIENT_RULES = [
   { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
 ];
 
+/**
+ * What holding the deploy lease needs (deploy/lease.ts): create it, read it, take over an expired one
+ * (update), wait for another holder's (list and watch), release it (delete).
+ */
+export const LEASE_VERBS = ['get', 'list', 'watch', 'create', 'update', 'delete'];
+
 function expand(
   rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[],
   namespace: string,
@@ -117,6 +123,7 @@ export function deployPermissions(plan: Plan, jobManagerRules: Parameters<typeof
     { verb: 'get', group: '', resource: 'services', subresource: 'proxy', namespace: ns },
     { verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: ns },
     { verb: 'list', group: '', resource: 'events', namespace: ns },
+    ...LEASE_VERBS.map((verb) => ({ verb, group: 'coordination.k8s.io', resource: 'leases', namespace: ns })),
   );
   return dedupe([...own, ...expand(CLIENT_RULES, ns), ...expand(jobManagerRules, ns)]);
 }

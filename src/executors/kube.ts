@@ -18,7 +18,7 @@ import { FIELD_MANAGER } from '../plan/kubernetes.js';
 import type { Ui } from '../ui/ui.js';
 import { InputError, OperationError, type InputIssue } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
-import { describeError, httpFailureOf, withRetry, type RetryPolicy } from './retry.js';
+import { describeError, httpFailureOf, isRetryable, withRetry, type RetryPolicy } from './retry.js';
 
 export interface KubeTarget {
   /** A kubeconfig file; without it, KUBECONFIG or ~/.kube/config (client-node's default loading). */
@@ -506,6 +506,74 @@ export class Kube {
   private waitFailed(spec: WaitSpec<KubernetesObject>, why: string, started: number): OperationError {
     return new OperationError(
       `${spec.describe} cannot be reached (after ${seconds(Date.now() - started)}): ${why}`,
+    );
+  }
+
+  /**
+   * Creates the object (POST): for objects whose existence is the point, such as a Lease. An existing
+   * object is an HTTP 409 AlreadyExists, which is not retried: the caller reads it and decides.
+   */
+  async create<T extends KubernetesObject>(obj: T): Promise<T> {
+    return this.call(`create ${describeRef(refOf(obj))}`, () =>
+      this.objects.create<T>(obj, undefined, undefined, FIELD_MANAGER),
+    );
+  }
+
+  /**
+   * Replaces the object (PUT) at the metadata.resourceVersion it carries: optimistic concurrency. A 409
+   * Conflict (someone wrote it since it was read) is thrown at once, not retried: sending the same stale
+   * version again cannot succeed, so the caller reads the object again and decides again.
+   */
+  async replace<T extends KubernetesObject>(obj: T): Promise<T> {
+    return this.callUnlessConflict(`replace ${describeRef(refOf(obj))}`, () =>
+      this.objects.replace<T>(obj, undefined, undefined, FIELD_MANAGER),
+    );
+  }
+
+  /**
+   * Deletes the object only while it is still at `resourceVersion` (a delete precondition): 'deleted',
+   * 'gone' when it no longer exists, 'changed' when someone wrote it since it was read.
+   */
+  async deleteUnchanged(ref: ObjectRef, resourceVersion: string): Promise<'deleted' | 'gone' | 'changed'> {
+    try {
+      await this.callUnlessConflict(`delete ${describeRef(ref)} at resourceVersion ${resourceVersion}`, () =>
+        this.objects.delete(
+          {
+            apiVersion: ref.apiVersion,
+            kind: ref.kind,
+            metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
+          },
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          { preconditions: { resourceVersion } },
+        ),
+      );
+      return 'deleted';
+    } catch (err) {
+      if (isNotFound(err)) return 'gone';
+      if (httpFailureOf(err)?.status === 409) return 'changed';
+      throw err;
+    }
+  }
+
+  private async callUnlessConflict<T>(what: string, op: () => Promise<T>): Promise<T> {
+    return withRetry(
+      what,
+      () => {
+        this.requests++;
+        return op();
+      },
+      {
+        policy: this.retryPolicy,
+        retryable: (err) => httpFailureOf(err)?.status !== 409 && isRetryable(err),
+        onRetry: (attempt, err, delayMs) =>
+          this.ui?.info(
+            `${what}: attempt ${attempt} failed (${describeError(err)}); retrying in ${delayMs} ms`,
+          ),
+      },
     );
   }
 }

@@ -2,7 +2,8 @@
 // application mode with the real Flink client, with least-privilege RBAC, wait until it runs, and
 // record what was deployed on the JobManager Deployment.
 // Observe, decide, act: nothing is written before the input, the kubeconfig and the permissions
-// have been checked and the decision is made.
+// have been checked; then the deploy lease is taken (one deployer per cluster-id), and only while it is
+// held is the cluster observed, the decision made and anything but the namespace written.
 import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,14 +12,27 @@ import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { dockerAuth, fromDockerConfig, readDockerConfig, registryHost } from '../build/credentials.js';
 import { readGitContext } from '../build/gitContext.js';
 import { COMMON_OPTIONS, optionLabel, originOf, type OptionDefs, type Origin } from '../cli/options.js';
-import { decideDeploy, deployPermissions, imageProblem } from '../deploy/decide.js';
+import { decideDeploy, deployPermissions, imageProblem, type DeployDecision } from '../deploy/decide.js';
 import { clientKubeconfig, deployerName, deployerObjects, type ClientCluster } from '../deploy/deployer.js';
 import { CLUSTER_OPTIONS, parseClusterOptions } from '../deploy/options.js';
 import { collectDiagnostics, deploymentAvailable, jobRunning } from '../deploy/readiness.js';
-import { makeRecord, provenance, readRecord, RECORD_ANNOTATION } from '../deploy/record.js';
+import {
+  acquireLease,
+  leaseDurationSeconds,
+  leaseLabels,
+  localHolderIdentity,
+  releaseLease,
+} from '../deploy/lease.js';
+import {
+  makeRecord,
+  provenance,
+  readRecord,
+  RECORD_ANNOTATION,
+  type DeploymentRecord,
+} from '../deploy/record.js';
 import { renderDeploySummary, renderDeployText, type DeployResult } from '../deploy/render.js';
 import { DockerEngine } from '../executors/docker.js';
-import { gitHubContextFromEnv, recordGitHubDeployment } from '../executors/github.js';
+import { gitHubContextFromEnv, recordGitHubDeployment, type GitHubRunContext } from '../executors/github.js';
 import {
   FLINK_USER,
   runClientFromHome,
@@ -131,135 +145,195 @@ export const deployVerb = defineVerb({
       ui.info(`all ${needed.length} permissions granted (SelfSubjectAccessReview)`);
     });
 
-    // 3. Observe and decide.
-    const deploymentRef = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      name: desired.clusterId,
-      namespace: desired.namespace,
-    };
-    const observed = await kube.get<V1Deployment>(deploymentRef);
-    const decision = decideDeploy(
-      {
-        clusterId: desired.clusterId,
-        namespace: desired.namespace,
-        environment: env.name,
-        image: options.image,
-        configHash: desired.configHash,
-        upgradeMode: desired.upgradeMode,
-      },
-      { exists: observed !== undefined, record: readRecord(observed?.metadata?.annotations) },
-    );
-    if (decision.action === 'refuse') throw new OperationError(decision.reason);
+    // 3. The deploy lease: one deployer at a time per cluster-id. The Lease lives in the namespace, so
+    // the namespace (when the spec creates it) is the only write before it is held.
+    const github = gitHubContextFromEnv();
+    const token = options['github-token'];
+    if (token) ui.secret(token);
+    const transientEnvironment = isPreviewEnvironment(env.name, loaded.spec.environments?.[env.name] ?? {});
+    let outcome: { decision: DeployDecision; record: DeploymentRecord; job?: JobOverview; rest: FlinkRest };
+    try {
+      const lease = await ui.group(`Take the deploy lease of ${desired.clusterId}`, async () => {
+        for (const ns of desired.kubernetes.filter((o) => o.kind === 'Namespace')) {
+          const stored = await kube.apply(ns as KubernetesObject);
+          ui.info(
+            `Namespace ${ns.metadata.name}: applied (resourceVersion ${stored.metadata?.resourceVersion})`,
+          );
+        }
+        const held = await acquireLease(
+          kube,
+          {
+            clusterId: desired.clusterId,
+            namespace: desired.namespace,
+            labels: leaseLabels(desired),
+            identity: localHolderIdentity('deploy', github?.runUrl),
+            durationSeconds: leaseDurationSeconds(timeoutMs),
+          },
+          deadline,
+          options.timeout,
+          ui,
+        );
+        if (!held) {
+          throw new OperationError(
+            `namespace ${desired.namespace} does not exist and environment ${env.name} does not create it: create it, or set createNamespace: true for ${env.name} in ${loaded.file}`,
+          );
+        }
+        return held;
+      });
+      try {
+        outcome = await deployHoldingLease();
+      } finally {
+        await releaseLease(kube, lease, ui);
+      }
+    } catch (err) {
+      if (github && token) {
+        await recordFailureOnGitHub(token, github, err, ui, {
+          environment: env.name,
+          clusterId: desired.clusterId,
+          image: options.image,
+          configHash: desired.configHash,
+          transientEnvironment,
+        });
+      }
+      throw err;
+    }
+    const { decision, record, job, rest } = outcome;
 
-    // 4. Act: RBAC (converges even when nothing else changes), then the submission.
-    await ui.group(`Apply the namespace and RBAC in ${desired.namespace}`, async () => {
-      // The namespace first; what lives in it does not depend on each other (a RoleBinding may name
-      // a Role that does not exist yet), so it is applied in parallel.
-      const objects = [...desired.kubernetes, ...deployerObjects(desired)];
-      const namespaced = objects.filter((o) => o.kind !== 'Namespace');
-      for (const batch of [objects.filter((o) => o.kind === 'Namespace'), namespaced]) {
-        const stored = await Promise.all(batch.map((obj) => kube.apply(obj as KubernetesObject)));
-        batch.forEach((obj, i) =>
+    // 4. While the lease is held: observe and decide, act (RBAC, the submission), wait until it runs.
+    async function deployHoldingLease(): Promise<typeof outcome> {
+      const deploymentRef = {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: desired.clusterId,
+        namespace: desired.namespace,
+      };
+      const observed = await kube.get<V1Deployment>(deploymentRef);
+      const decision = decideDeploy(
+        {
+          clusterId: desired.clusterId,
+          namespace: desired.namespace,
+          environment: env.name,
+          image: options.image,
+          configHash: desired.configHash,
+          upgradeMode: desired.upgradeMode,
+        },
+        { exists: observed !== undefined, record: readRecord(observed?.metadata?.annotations) },
+      );
+      if (decision.action === 'refuse') throw new OperationError(decision.reason);
+
+      // RBAC converges even when nothing else changes; then the submission.
+      await ui.group(`Apply the RBAC objects in ${desired.namespace}`, async () => {
+        // They do not depend on each other (a RoleBinding may name a Role that does not exist yet), so
+        // they are applied in parallel.
+        const objects = [...desired.kubernetes, ...deployerObjects(desired)].filter(
+          (o) => o.kind !== 'Namespace',
+        );
+        const stored = await Promise.all(objects.map((obj) => kube.apply(obj as KubernetesObject)));
+        objects.forEach((obj, i) =>
           ui.info(
             `${obj.kind} ${obj.metadata.name}: applied (resourceVersion ${stored[i]!.metadata?.resourceVersion})`,
           ),
         );
-      }
-    });
+      });
 
-    let record = decision.action === 'unchanged' ? decision.record : undefined;
-    if (decision.action === 'unchanged') {
-      ui.info(
-        `${desired.namespace}/${desired.clusterId} already runs ${options.image} with config ${desired.configHash}: nothing to change`,
-      );
-    } else {
-      if (decision.action === 'replace') {
-        await ui.group(`Replace ${desired.namespace}/${desired.clusterId} (stateless)`, async () => {
-          ui.info(decision.reason);
-          await removeCluster(kube, desired, remaining('deleting the old cluster'), ui);
-        });
-      }
-      await ui.group(`Submit ${desired.clusterId} with the Flink client`, async () => {
-        const result = await submit(
-          kube,
-          loaded,
-          desired,
-          options.image,
-          flinkHome,
-          remaining('submitting'),
-          ui,
+      let record: DeploymentRecord;
+      if (decision.action === 'unchanged') {
+        record = decision.record;
+        ui.info(
+          `${desired.namespace}/${desired.clusterId} already runs ${options.image} with config ${desired.configHash}: nothing to change`,
         );
-        if (result.exitCode !== 0) {
-          const tail = result.output
-            .filter((l) => l.trim() !== '')
-            .slice(-15)
-            .join('\n');
-          throw new OperationError(
-            `the Flink client (${result.how}) ${result.timedOut ? 'timed out' : `exited ${result.exitCode}`}; its last lines:\n${tail}`,
+      } else {
+        if (decision.action === 'replace') {
+          await ui.group(`Replace ${desired.namespace}/${desired.clusterId} (stateless)`, async () => {
+            ui.info(decision.reason);
+            await removeCluster(kube, desired, remaining('deleting the old cluster'), ui);
+          });
+        }
+        await ui.group(`Submit ${desired.clusterId} with the Flink client`, async () => {
+          const result = await submit(
+            kube,
+            loaded,
+            desired,
+            options.image,
+            flinkHome,
+            remaining('submitting'),
+            ui,
           );
-        }
-      });
-      const git = await readGitContext(loaded.dir);
-      record = makeRecord({
-        environment: env.name,
-        clusterId: desired.clusterId,
-        image: options.image,
-        configHash: desired.configHash,
-        upgradeMode: desired.upgradeMode,
-        provenance: provenance(git),
-        time: new Date(),
-      });
-      await kube.apply({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: {
-          name: desired.clusterId,
-          namespace: desired.namespace,
-          annotations: { [RECORD_ANNOTATION]: JSON.stringify(record) },
-        },
-      });
-      ui.info(`recorded on Deployment ${desired.namespace}/${desired.clusterId} (${RECORD_ANNOTATION})`);
-    }
-
-    // 5. Readiness: the JobManager Deployment Available, then the job RUNNING.
-    const rest = new FlinkRest(
-      restUrl
-        ? directTransport(restUrl)
-        : serviceProxyTransport(kube, desired.namespace, `${desired.clusterId}-rest`),
-    );
-    let job: JobOverview | undefined;
-    try {
-      await ui.group(`Wait for ${desired.clusterId} to run`, async () => {
-        await kube.waitFor<V1Deployment>(
-          {
-            ...deploymentRef,
-            describe: `Deployment ${desired.namespace}/${desired.clusterId} Available`,
-            timeoutMs: remaining('the JobManager became Available'),
-            check: deploymentAvailable,
+          if (result.exitCode !== 0) {
+            const tail = result.output
+              .filter((l) => l.trim() !== '')
+              .slice(-15)
+              .join('\n');
+            throw new OperationError(
+              `the Flink client (${result.how}) ${result.timedOut ? 'timed out' : `exited ${result.exitCode}`}; its last lines:\n${tail}`,
+            );
+          }
+        });
+        const git = await readGitContext(loaded.dir);
+        record = makeRecord({
+          environment: env.name,
+          clusterId: desired.clusterId,
+          image: options.image,
+          configHash: desired.configHash,
+          upgradeMode: desired.upgradeMode,
+          provenance: provenance(git),
+          time: new Date(),
+        });
+        await kube.apply({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: {
+            name: desired.clusterId,
+            namespace: desired.namespace,
+            annotations: { [RECORD_ANNOTATION]: JSON.stringify(record) },
           },
-          ui,
-        );
-        ui.info(`Deployment ${desired.namespace}/${desired.clusterId} is Available`);
-        job = await waitForJob(rest, restUrl !== undefined, remaining('the job ran'), ui);
-      });
-    } catch (err) {
-      if (!(err instanceof OperationError)) throw err;
-      await ui.group(`Diagnostics of ${desired.namespace}/${desired.clusterId}`, async () => {
-        const sections = await collectDiagnostics(kube, desired.namespace, desired.clusterId, rest, job?.jid);
-        for (const s of sections) {
-          ui.info(`# ${s.title}`);
-          for (const line of s.lines) ui.info(line);
-        }
-      });
-      throw new OperationError(`${err.message} (the diagnostics are above)`, { cause: err });
+        });
+        ui.info(`recorded on Deployment ${desired.namespace}/${desired.clusterId} (${RECORD_ANNOTATION})`);
+      }
+
+      // Readiness: the JobManager Deployment Available, then the job RUNNING.
+      const rest = new FlinkRest(
+        restUrl
+          ? directTransport(restUrl)
+          : serviceProxyTransport(kube, desired.namespace, `${desired.clusterId}-rest`),
+      );
+      let job: JobOverview | undefined;
+      try {
+        await ui.group(`Wait for ${desired.clusterId} to run`, async () => {
+          await kube.waitFor<V1Deployment>(
+            {
+              ...deploymentRef,
+              describe: `Deployment ${desired.namespace}/${desired.clusterId} Available`,
+              timeoutMs: remaining('the JobManager became Available'),
+              check: deploymentAvailable,
+            },
+            ui,
+          );
+          ui.info(`Deployment ${desired.namespace}/${desired.clusterId} is Available`);
+          job = await waitForJob(rest, restUrl !== undefined, remaining('the job ran'), ui);
+        });
+      } catch (err) {
+        if (!(err instanceof OperationError)) throw err;
+        await ui.group(`Diagnostics of ${desired.namespace}/${desired.clusterId}`, async () => {
+          const sections = await collectDiagnostics(
+            kube,
+            desired.namespace,
+            desired.clusterId,
+            rest,
+            job?.jid,
+          );
+          for (const s of sections) {
+            ui.info(`# ${s.title}`);
+            for (const line of s.lines) ui.info(line);
+          }
+        });
+        throw new OperationError(`${err.message} (the diagnostics are above)`, { cause: err });
+      }
+      return { decision, record, rest, ...(job ? { job } : {}) };
     }
 
-    const github = gitHubContextFromEnv();
-    const token = options['github-token'];
     let githubDeployment: DeployResult['githubDeployment'];
     if (github && token) {
-      ui.secret(token);
       githubDeployment = await ui.group(`Record a GitHub deployment to ${env.name}`, async () => {
         const recorded = await recordGitHubDeployment(
           token,
@@ -269,11 +343,11 @@ export const deployVerb = defineVerb({
             ref: github.sha,
             environment: env.name,
             description: `${desired.clusterId} ${options.image.split('@')[1] ?? options.image}`.slice(0, 140),
-            payload: { ...record! },
+            payload: { ...record },
             environmentUrl: rest.transport.url,
             logUrl: github.runUrl,
             state: 'success',
-            transientEnvironment: isPreviewEnvironment(env.name, loaded.spec.environments?.[env.name] ?? {}),
+            transientEnvironment,
             productionEnvironment: env.name === 'production',
           },
           { apiUrl: github.apiUrl },
@@ -293,7 +367,7 @@ export const deployVerb = defineVerb({
       ...(job ? { jobId: job.jid, jobState: job.state } : {}),
       action:
         decision.action === 'create' ? 'created' : decision.action === 'replace' ? 'replaced' : 'unchanged',
-      record: record!,
+      record,
       ...(githubDeployment ? { githubDeployment } : {}),
       apiRequests: kube.requests,
     };
@@ -321,6 +395,60 @@ export const deployVerb = defineVerb({
   }),
   summary: (r) => renderDeploySummary(r),
 });
+
+/**
+ * Records a deploy that failed after its preflight as a GitHub deployment with state `failure`, so the
+ * environment's page shows it and links the run. A GitHub error is only a warning: the deploy's own
+ * error is what the caller rethrows.
+ */
+async function recordFailureOnGitHub(
+  token: string,
+  github: GitHubRunContext,
+  failure: unknown,
+  ui: Ui,
+  what: {
+    environment: string;
+    clusterId: string;
+    image: string;
+    configHash: string;
+    transientEnvironment: boolean;
+  },
+): Promise<void> {
+  const reason = (failure instanceof Error ? failure.message : String(failure)).split('\n')[0]!;
+  const description = `${what.clusterId} failed: ${reason}`;
+  try {
+    await ui.group(`Record the failed deployment to ${what.environment} on GitHub`, async () => {
+      const recorded = await recordGitHubDeployment(
+        token,
+        {
+          owner: github.owner,
+          repo: github.repo,
+          ref: github.sha,
+          environment: what.environment,
+          description: description.length <= 140 ? description : `${description.slice(0, 139)}…`,
+          payload: {
+            clusterId: what.clusterId,
+            image: what.image,
+            configHash: what.configHash,
+            failure: reason,
+          },
+          logUrl: github.runUrl,
+          state: 'failure',
+          transientEnvironment: what.transientEnvironment,
+          productionEnvironment: what.environment === 'production',
+        },
+        { apiUrl: github.apiUrl },
+      );
+      ui.info(
+        `GitHub deployment ${recorded.deploymentId}, status ${recorded.statusId} (failure): ${recorded.url}`,
+      );
+    });
+  } catch (err) {
+    ui.warning(
+      `the failed deploy could not be recorded as a GitHub deployment (${(err as Error).message}); the deploy's own error follows`,
+    );
+  }
+}
 
 /**
  * Deletes the JobManager Deployment (Foreground: its ConfigMap, Services and pods go first) and waits
