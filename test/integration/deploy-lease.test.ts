@@ -171,7 +171,7 @@ describe('flinkship deploy holds a Lease per cluster-id', () => {
   it("waits for another holder's live Lease, then fails with exit 1 naming the holder, having written nothing but the namespace", async () => {
     const { ns, id, file } = await fresh('live');
     const theirs = await otherHoldsLease(ns, id, 5, 600);
-    const r = await cli(deployArgs(file, '--timeout', '12s'));
+    const r = await cli(deployArgs(file, '--timeout', '20s'));
     expect(r.code, r.err).toBe(1);
     expect(r.err).toMatch(
       new RegExp(
@@ -181,13 +181,37 @@ describe('flinkship deploy holds a Lease per cluster-id', () => {
     expect(r.err).toContain(
       `error: the deploy lease of ${id} (Lease ${ns}/${id}-flinkship) is held by ${OTHER} since`,
     );
-    expect(r.err).toContain('it was not released within the --timeout of 12s, so nothing was deployed');
+    expect(r.err).toContain('it was not released within the --timeout of 20s, so nothing was deployed');
     expect(r.err).toContain(`kubectl delete lease -n ${ns} ${id}-flinkship`);
     expect(r.err).not.toContain('Submit ');
     const after = await admin.get<LeaseObject>(leaseRef(ns, id));
     expect(after?.metadata?.resourceVersion).toBe(theirs.metadata?.resourceVersion);
     expect(after?.spec?.holderIdentity).toBe(OTHER);
     expect(await writtenIn(ns, id, `${id}-flinkship`)).toEqual([]);
+  });
+
+  it("delete holds the same Lease: it waits for a deployer's live one and fails naming it", async () => {
+    const { ns, id, file } = await fresh('del');
+    const theirs = await otherHoldsLease(ns, id, 5, 600);
+    const r = await cli([
+      'delete',
+      '--config',
+      file,
+      '--env',
+      'staging',
+      '--kubeconfig',
+      testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
+      '--timeout',
+      '15s',
+    ]);
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toContain(`waiting for the deploy lease of ${id}: held by ${OTHER} since`);
+    expect(r.err).toContain(
+      `error: the deploy lease of ${id} (Lease ${ns}/${id}-flinkship) is held by ${OTHER}`,
+    );
+    expect((await admin.get<LeaseObject>(leaseRef(ns, id)))?.metadata?.resourceVersion).toBe(
+      theirs.metadata?.resourceVersion,
+    );
   });
 
   it('takes over an expired Lease, deploys, and leaves no Lease behind', async () => {
