@@ -4,7 +4,8 @@ import type { CoreV1Event, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { JobOverview } from '../executors/flinkRest.js';
 import type { Kube, WaitCheck } from '../executors/kube.js';
 import { describeError } from '../executors/retry.js';
-import type { FlinkRest } from '../executors/flinkRest.js';
+import { pollUntil, type FlinkRest } from '../executors/flinkRest.js';
+import type { Ui } from '../ui/ui.js';
 
 /** The labels Flink's native Kubernetes integration puts on the JobManager Deployment and its pods. */
 export function jobManagerSelector(clusterId: string): string {
@@ -107,4 +108,45 @@ export async function collectDiagnostics(
     await guard(`Flink's exceptions of job ${jobId}`, async () => (await rest.exceptions(jobId)).split('\n'));
   }
   return sections;
+}
+
+/** How long deploy tries to reach the REST API through the API server's service proxy. */
+export const PROXY_REACH_MS = 60_000;
+
+/** Waits for the job to be RUNNING through the REST API; unreachable through the proxy → a warning. */
+export async function waitForJob(
+  rest: FlinkRest,
+  explicitUrl: boolean,
+  timeoutMs: number,
+  ui: Ui,
+): Promise<JobOverview | undefined> {
+  const where = rest.transport.url;
+  if (!explicitUrl) {
+    const reachMs = Math.min(timeoutMs, PROXY_REACH_MS);
+    try {
+      await pollUntil(
+        `Flink's REST API at ${where}`,
+        reachMs,
+        async () => {
+          await rest.jobs();
+          return { done: true, status: 'answering' };
+        },
+        (line) => ui.info(line),
+        2_000,
+      );
+    } catch (err) {
+      ui.warning(
+        `Flink's REST API did not answer through the API server's service proxy within ${Math.round(reachMs / 1000)}s (${(err as Error).message}); the job's state is not verified. Pass --rest-url when the proxy cannot reach the JobManager.`,
+      );
+      return undefined;
+    }
+  }
+  const job = await pollUntil(
+    `the job to be RUNNING (${where})`,
+    timeoutMs,
+    async () => jobRunning(await rest.currentJob()),
+    (line) => ui.info(line),
+  );
+  ui.info(`job ${job.jid} (${job.name}) is RUNNING`);
+  return job;
 }

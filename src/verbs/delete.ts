@@ -27,7 +27,7 @@ import { withRetry } from '../executors/retry.js';
 import { plan, resolveNamedEnvironment } from '../plan/plan.js';
 import { loadSpec } from '../spec/load.js';
 import { InputError, OperationError } from '../util/errors.js';
-import { removeCluster } from './deploy.js';
+import { removeCluster } from '../deploy/teardown.js';
 import { defineVerb } from './verb.js';
 
 export const DELETE_OPTIONS = {

@@ -4,18 +4,18 @@
 // Observe, decide, act: nothing is written before the input, the kubeconfig and the permissions
 // have been checked; then the deploy lease is taken (one deployer per cluster-id), and only while it is
 // held is the cluster observed, the decision made and anything but the namespace written.
-import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
-import { dockerAuth, fromDockerConfig, readDockerConfig, registryHost } from '../build/credentials.js';
 import { readGitContext } from '../build/gitContext.js';
 import { COMMON_OPTIONS, optionLabel, originOf, type OptionDefs, type Origin } from '../cli/options.js';
 import { decideDeploy, deployPermissions, imageProblem, type DeployDecision } from '../deploy/decide.js';
-import { clientKubeconfig, deployerName, deployerObjects, type ClientCluster } from '../deploy/deployer.js';
+import { deployerObjects } from '../deploy/deployer.js';
 import { CLUSTER_OPTIONS, parseClusterOptions } from '../deploy/options.js';
-import { collectDiagnostics, deploymentAvailable, jobRunning } from '../deploy/readiness.js';
+import { collectDiagnostics, deploymentAvailable, waitForJob } from '../deploy/readiness.js';
+import { recordFailureOnGitHub, recordSuccessOnGitHub } from '../deploy/github.js';
+import { submit } from '../deploy/submit.js';
+import { removeCluster } from '../deploy/teardown.js';
 import {
   acquireLease,
   leaseDurationSeconds,
@@ -31,28 +31,18 @@ import {
   type DeploymentRecord,
 } from '../deploy/record.js';
 import { renderDeploySummary, renderDeployText, type DeployResult } from '../deploy/render.js';
-import { DockerEngine } from '../executors/docker.js';
-import { gitHubContextFromEnv, recordGitHubDeployment, type GitHubRunContext } from '../executors/github.js';
-import {
-  FLINK_USER,
-  runClientFromHome,
-  runClientInImage,
-  type ClientResult,
-} from '../executors/flinkClient.js';
+import { gitHubContextFromEnv } from '../executors/github.js';
 import {
   directTransport,
   FlinkRest,
-  pollUntil,
   serviceProxyTransport,
   type JobOverview,
 } from '../executors/flinkRest.js';
 import { describePermission, Kube } from '../executors/kube.js';
 import { JOBMANAGER_RULES } from '../plan/kubernetes.js';
-import { DEFAULT_CLIENT_WORK_DIR, plan, resolveNamedEnvironment, type Plan } from '../plan/plan.js';
+import { plan, resolveNamedEnvironment } from '../plan/plan.js';
 import { isPreviewEnvironment } from '../spec/resolve.js';
 import { loadSpec } from '../spec/load.js';
-import type { LoadedSpec } from '../spec/types.js';
-import type { Ui } from '../ui/ui.js';
 import { InputError, OperationError, type InputIssue } from '../util/errors.js';
 import { defineVerb } from './verb.js';
 
@@ -80,9 +70,6 @@ export const DEPLOY_OPTIONS = {
       'A token with deployments: write, to record a GitHub deployment and its status (masked); the action defaults it to github.token.',
   },
 } as const satisfies OptionDefs;
-
-/** How long the REST API may stay unreachable through the service proxy before deploy stops asking. */
-export const PROXY_REACH_MS = 60_000;
 
 function issue(origin: Origin, name: string, message: string): InputIssue {
   return { file: origin === 'flags' ? '<flags>' : '<inputs>', field: optionLabel(name, origin), message };
@@ -258,6 +245,7 @@ export const deployVerb = defineVerb({
             flinkHome,
             remaining('submitting'),
             ui,
+            origin,
           );
           if (result.exitCode !== 0) {
             const tail = result.output
@@ -332,30 +320,17 @@ export const deployVerb = defineVerb({
       return { decision, record, rest, ...(job ? { job } : {}) };
     }
 
-    let githubDeployment: DeployResult['githubDeployment'];
-    if (github && token) {
-      githubDeployment = await ui.group(`Record a GitHub deployment to ${env.name}`, async () => {
-        const recorded = await recordGitHubDeployment(
-          token,
-          {
-            owner: github.owner,
-            repo: github.repo,
-            ref: github.sha,
+    const githubDeployment =
+      github && token
+        ? await recordSuccessOnGitHub(token, github, ui, {
             environment: env.name,
-            description: `${desired.clusterId} ${options.image.split('@')[1] ?? options.image}`.slice(0, 140),
-            payload: { ...record },
+            clusterId: desired.clusterId,
+            image: options.image,
+            record,
             environmentUrl: rest.transport.url,
-            logUrl: github.runUrl,
-            state: 'success',
             transientEnvironment,
-            productionEnvironment: env.name === 'production',
-          },
-          { apiUrl: github.apiUrl },
-        );
-        ui.info(`GitHub deployment ${recorded.deploymentId}, status ${recorded.statusId}: ${recorded.url}`);
-        return { id: recorded.deploymentId, environmentUrl: rest.transport.url };
-      });
-    }
+          })
+        : undefined;
 
     return {
       environment: env.name,
@@ -395,208 +370,3 @@ export const deployVerb = defineVerb({
   }),
   summary: (r) => renderDeploySummary(r),
 });
-
-/**
- * Records a deploy that failed after its preflight as a GitHub deployment with state `failure`, so the
- * environment's page shows it and links the run. A GitHub error is only a warning: the deploy's own
- * error is what the caller rethrows.
- */
-async function recordFailureOnGitHub(
-  token: string,
-  github: GitHubRunContext,
-  failure: unknown,
-  ui: Ui,
-  what: {
-    environment: string;
-    clusterId: string;
-    image: string;
-    configHash: string;
-    transientEnvironment: boolean;
-  },
-): Promise<void> {
-  const reason = (failure instanceof Error ? failure.message : String(failure)).split('\n')[0]!;
-  const description = `${what.clusterId} failed: ${reason}`;
-  try {
-    await ui.group(`Record the failed deployment to ${what.environment} on GitHub`, async () => {
-      const recorded = await recordGitHubDeployment(
-        token,
-        {
-          owner: github.owner,
-          repo: github.repo,
-          ref: github.sha,
-          environment: what.environment,
-          description: description.length <= 140 ? description : `${description.slice(0, 139)}…`,
-          payload: {
-            clusterId: what.clusterId,
-            image: what.image,
-            configHash: what.configHash,
-            failure: reason,
-          },
-          logUrl: github.runUrl,
-          state: 'failure',
-          transientEnvironment: what.transientEnvironment,
-          productionEnvironment: what.environment === 'production',
-        },
-        { apiUrl: github.apiUrl },
-      );
-      ui.info(
-        `GitHub deployment ${recorded.deploymentId}, status ${recorded.statusId} (failure): ${recorded.url}`,
-      );
-    });
-  } catch (err) {
-    ui.warning(
-      `the failed deploy could not be recorded as a GitHub deployment (${(err as Error).message}); the deploy's own error follows`,
-    );
-  }
-}
-
-/**
- * Deletes the JobManager Deployment (Foreground: its ConfigMap, Services and pods go first) and waits
- * until it is gone, then the HA ConfigMaps, which have no owner and would otherwise bring the old job
- * graph back. Only for what may lose its state: the caller decides that.
- */
-export async function removeCluster(kube: Kube, p: Plan, timeoutMs: number, ui: Ui): Promise<void> {
-  const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: p.clusterId, namespace: p.namespace };
-  if (await kube.delete(ref, { propagationPolicy: 'Foreground' })) {
-    await kube.waitFor(
-      {
-        ...ref,
-        describe: `Deployment ${p.namespace}/${p.clusterId} to be deleted`,
-        timeoutMs,
-        check: (d) => ({
-          done: d === undefined,
-          status: d
-            ? `still there${d.metadata?.deletionTimestamp ? ' (deleting its dependents)' : ''}`
-            : 'gone',
-        }),
-      },
-      ui,
-    );
-    ui.info(`Deployment ${p.namespace}/${p.clusterId} deleted`);
-  }
-  const ha = await kube.list('v1', 'ConfigMap', p.namespace, {
-    labelSelector: `app=${p.clusterId},configmap-type=high-availability`,
-  });
-  for (const cm of ha.items) {
-    await kube.delete({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      name: cm.metadata!.name!,
-      namespace: p.namespace,
-    });
-    ui.info(`HA ConfigMap ${p.namespace}/${cm.metadata!.name} deleted`);
-  }
-}
-
-/** The cluster as the Flink client must see it: server, CA as data (the file may not be in its container). */
-async function clientCluster(kube: Kube): Promise<ClientCluster> {
-  const c = kube.config.getCurrentCluster()!;
-  const caData = c.caData ?? (c.caFile ? (await readFile(c.caFile)).toString('base64') : undefined);
-  return {
-    server: c.server,
-    ...(caData ? { caData } : {}),
-    ...(c.skipTLSVerify ? { insecureSkipTlsVerify: true } : {}),
-    ...(c.tlsServerName ? { tlsServerName: c.tlsServerName } : {}),
-  };
-}
-
-/**
- * Runs `flink run[-application] --target kubernetes-application` with the plan's -D options and a
- * kubeconfig holding a short-lived token of the deployer ServiceAccount (see deploy/deployer.ts).
- * The work directory (kubeconfig, pod template) exists only for the client's run.
- */
-async function submit(
-  kube: Kube,
-  loaded: LoadedSpec,
-  desired: Plan,
-  image: string,
-  flinkHome: string | undefined,
-  timeoutMs: number,
-  ui: Ui,
-): Promise<ClientResult> {
-  const expirationSeconds = Math.max(600, Math.ceil(timeoutMs / 1000) + 60);
-  const token = await kube.serviceAccountToken(desired.namespace, deployerName(desired), expirationSeconds);
-  ui.secret(token);
-  const hostWorkDir = await mkdtemp(path.join(tmpdir(), 'flinkship-client-'));
-  try {
-    const clientWorkDir = flinkHome ? hostWorkDir : DEFAULT_CLIENT_WORK_DIR;
-    // The same plan, with the files where the client will see them.
-    const forClient = plan(loaded, desired.environment, { image, clientWorkDir });
-    const kubeconfigPath = path.join(hostWorkDir, 'kubeconfig');
-    await writeFile(kubeconfigPath, clientKubeconfig(await clientCluster(kube), token, desired.namespace), {
-      mode: 0o600,
-    });
-    if (forClient.podTemplate) {
-      await writeFile(path.join(hostWorkDir, 'pod-template.yaml'), forClient.podTemplate.content, {
-        mode: 0o600,
-      });
-    }
-    const argv = [...forClient.client.argv];
-    // Before the jar: what follows the jar is the job's own arguments.
-    argv.splice(3, 0, `-Dkubernetes.config.file=${clientWorkDir}/kubeconfig`);
-    ui.info(`flink ${argv.join(' ')}`);
-    const run = { argv, hostWorkDir, clientWorkDir, timeoutMs };
-    const onLine = (line: string) => ui.info(line);
-    if (flinkHome) return await runClientFromHome(flinkHome, run, onLine);
-
-    // The official images' flink user (9999) reads the work directory; as root we hand it over,
-    // otherwise the client runs as the current user, who owns it.
-    const uid = process.getuid?.();
-    let user = `${uid}:${process.getgid?.()}`;
-    if (uid === 0) {
-      await chown(hostWorkDir, 9999, 9999);
-      for (const f of ['kubeconfig', 'pod-template.yaml']) {
-        if (existsSync(path.join(hostWorkDir, f))) await chown(path.join(hostWorkDir, f), 9999, 9999);
-      }
-      user = FLINK_USER;
-    }
-    await chmod(hostWorkDir, 0o700);
-    const engine = new DockerEngine();
-    await engine.ping();
-    const host = registryHost(image);
-    const docker = await readDockerConfig();
-    const login = fromDockerConfig(docker.config, host, docker.file);
-    if (login) ui.secret(login.password);
-    return await runClientInImage(engine, image, run, user, onLine, login && dockerAuth(login, host));
-  } finally {
-    await rm(hostWorkDir, { recursive: true, force: true });
-  }
-}
-
-/** Waits for the job to be RUNNING through the REST API; unreachable through the proxy → a warning. */
-async function waitForJob(
-  rest: FlinkRest,
-  explicitUrl: boolean,
-  timeoutMs: number,
-  ui: Ui,
-): Promise<JobOverview | undefined> {
-  const where = rest.transport.url;
-  if (!explicitUrl) {
-    const reachMs = Math.min(timeoutMs, PROXY_REACH_MS);
-    try {
-      await pollUntil(
-        `Flink's REST API at ${where}`,
-        reachMs,
-        async () => {
-          await rest.jobs();
-          return { done: true, status: 'answering' };
-        },
-        (line) => ui.info(line),
-        2_000,
-      );
-    } catch (err) {
-      ui.warning(
-        `Flink's REST API did not answer through the API server's service proxy within ${Math.round(reachMs / 1000)}s (${(err as Error).message}); the job's state is not verified. Pass --rest-url when the proxy cannot reach the JobManager.`,
-      );
-      return undefined;
-    }
-  }
-  const job = await pollUntil(
-    `the job to be RUNNING (${where})`,
-    timeoutMs,
-    async () => jobRunning(await rest.currentJob()),
-    (line) => ui.info(line),
-  );
-  ui.info(`job ${job.jid} (${job.name}) is RUNNING`);
-  return job;
-}
