@@ -7,12 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Service } from '@kubernetes/client-node';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { runCli } from '../../src/cli/run.js';
 import { clientKubeconfig } from '../../src/deploy/deployer.js';
 import { DockerEngine } from '../../src/executors/docker.js';
 import { Kube } from '../../src/executors/kube.js';
@@ -20,6 +18,7 @@ import { plan } from '../../src/plan/plan.js';
 import { loadSpec } from '../../src/spec/load.js';
 import { run as runCommand } from '../helpers/run.js';
 import { testbed } from './testbed.js';
+import { cli } from '../helpers/cli.js';
 
 const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const clusterId = `f2-${run}`;
@@ -27,23 +26,6 @@ const namespace = `deploy-f2-${run}`;
 let dir: string;
 let image: string;
 let admin: Kube;
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (f: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _e, done) {
-        f(chunk.toString());
-        done();
-      },
-    });
-  const code = await runCli(argv, {
-    stdout: sink((s) => (out += s)),
-    stderr: sink((s) => (err += s)),
-  });
-  return { code, out, err };
-}
 
 function spec(name = clusterId, extraConfig = ''): string {
   return `name: ${name}

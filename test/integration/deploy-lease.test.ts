@@ -10,7 +10,6 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
-import { runCli } from '../../src/cli/run.js';
 import { microTime, type LeaseObject } from '../../src/deploy/lease.js';
 import { RECORD_ANNOTATION } from '../../src/deploy/record.js';
 import { DockerEngine } from '../../src/executors/docker.js';
@@ -21,6 +20,7 @@ import { TerminalUi } from '../../src/ui/terminal.js';
 import { OperationError } from '../../src/util/errors.js';
 import { deployVerb } from '../../src/verbs/deploy.js';
 import { testbed } from './testbed.js';
+import { cli as runCliIn } from '../helpers/cli.js';
 
 const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const OTHER = 'https://github.com/acme/jobs/actions/runs/41';
@@ -29,19 +29,7 @@ let image: string;
 let admin: Kube;
 const namespaces: string[] = [];
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (f: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _e, done) {
-        f(chunk.toString());
-        done();
-      },
-    });
-  const code = await runCli(argv, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)) });
-  return { code, out, err };
-}
+const cli = (argv: string[]) => runCliIn(...argv);
 
 function spec(ns: string, id: string, extra = ''): string {
   return `name: ${id}

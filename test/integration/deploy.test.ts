@@ -14,7 +14,6 @@ import {
   type V1Deployment,
   type V1Service,
 } from '@kubernetes/client-node';
-import { runCli } from '../../src/cli/run.js';
 import { clientKubeconfig } from '../../src/deploy/deployer.js';
 import { RECORD_ANNOTATION } from '../../src/deploy/record.js';
 import { DockerEngine } from '../../src/executors/docker.js';
@@ -27,6 +26,7 @@ import { TerminalUi } from '../../src/ui/terminal.js';
 import { parse } from 'yaml';
 import { runAction } from '../helpers/runner.js';
 import { testbed } from './testbed.js';
+import { cli } from '../helpers/cli.js';
 
 const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const clusterId = `dj-${run}`;
@@ -34,23 +34,6 @@ const namespace = `deploy-${run}`;
 let dir: string;
 let image: string;
 let admin: Kube;
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (f: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _e, done) {
-        f(chunk.toString());
-        done();
-      },
-    });
-  const code = await runCli(argv, {
-    stdout: sink((s) => (out += s)),
-    stderr: sink((s) => (err += s)),
-  });
-  return { code, out, err };
-}
 
 function spec(ns: string, id: string, upgradeMode = 'stateless', extra = ''): string {
   return `name: ${id}

@@ -7,32 +7,20 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { runCli } from '../../src/cli/run.js';
 import { Kube } from '../../src/executors/kube.js';
 import { KIND_NODE_IMAGE } from '../../src/integration/kindConfig.js';
 import { KindStandIn } from '../helpers/kind-standin.js';
 import { StrimziOperatorStandIn } from '../helpers/strimzi-standin.js';
 import { testbed } from './testbed.js';
+import { cli } from '../helpers/cli.js';
 
 const STRIMZI_INSTALL = path.resolve('..', 'shared/upstream/strimzi-1.2.0/install');
 const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 const ns = { kafka: `kafka-k${suffix}`, logging: `logging-k${suffix}`, flink: `flink-k${suffix}` };
 const CLUSTER = 'flinkship-log-cleaner';
-
-async function cli(...argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const code = await runCli(argv, { stdout, stderr });
-  return { code, out, err };
-}
 
 describe('env up / env down with cluster: kind (kind stand-in, staging testbed as the cluster)', () => {
   const stagingKubeconfig = testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG');

@@ -7,30 +7,18 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run.js';
 import { Kube } from '../../src/executors/kube.js';
 import { readManifestDir } from '../../src/integration/strimzi.js';
 import { parseOutputFile, readActionYml, runAction } from '../helpers/runner.js';
 import { StrimziOperatorStandIn } from '../helpers/strimzi-standin.js';
 import { testbed } from './testbed.js';
+import { cli } from '../helpers/cli.js';
 
 const STRIMZI_INSTALL = path.resolve('..', 'shared/upstream/strimzi-1.2.0/install');
 const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 const ns = { kafka: `kafka-${suffix}`, logging: `logging-${suffix}`, flink: `flink-${suffix}` };
-
-async function cli(...argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const code = await runCli(argv, { stdout, stderr });
-  return { code, out, err };
-}
 
 /** The fixture spec with its integration environment moved to this test's namespaces. */
 function writeSpec(dir: string): string {

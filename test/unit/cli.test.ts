@@ -1,22 +1,11 @@
 // The CLI as a user meets it: exit codes 0/1/2, results on stdout, located errors on stderr.
 import { execFile } from 'node:child_process';
-import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { runCli, VERSION } from '../../src/cli/run.js';
+import { VERSION } from '../../src/cli/run.js';
+import { cli } from '../helpers/cli.js';
 
 const FIXTURE = 'fixtures/log-cleaner/flinkship.yaml';
-
-async function cli(...argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const code = await runCli(argv, { stdout, stderr });
-  return { code, out, err };
-}
 
 describe('flinkship validate', () => {
   it('accepts the fixture spec with exit code 0', async () => {

@@ -4,10 +4,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { runCli } from '../../src/cli/run.js';
 import {
   createArgv,
   deleteArgv,
@@ -36,20 +34,10 @@ import {
   rewriteNamespace,
   topicResourceName,
 } from '../../src/integration/strimzi.js';
+import { cli } from '../helpers/cli.js';
 
 const STRIMZI_INSTALL = path.resolve('..', 'shared/upstream/strimzi-1.2.0/install');
 const FIXTURE = 'fixtures/log-cleaner/flinkship.yaml';
-
-async function cli(...argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const code = await runCli(argv, { stdout, stderr });
-  return { code, out, err };
-}
 
 describe('the kind config', () => {
   const registry = { port: 5001, certsDir: '/tmp/x/certs.d' };
