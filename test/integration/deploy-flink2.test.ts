@@ -12,13 +12,13 @@ import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Service } from '@ku
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { clientKubeconfig } from '../../src/deploy/deployer.js';
-import { DockerEngine } from '../../src/executors/docker.js';
 import { Kube } from '../../src/executors/kube.js';
 import { plan } from '../../src/plan/plan.js';
 import { loadSpec } from '../../src/spec/load.js';
 import { run as runCommand } from '../helpers/run.js';
 import { testbed } from './testbed.js';
 import { cli } from '../helpers/cli.js';
+import { pushJobImage, stagingAdmin } from '../helpers/deploy.js';
 
 const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const clusterId = `f2-${run}`;
@@ -69,13 +69,8 @@ const get = <T extends KubernetesObject>(kind: string, apiVersion: string, name:
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'deploy-flink2-test-'));
-  admin = Kube.load({ kubeconfig: testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'), context: 'staging' });
-  // The job image: the stand-in Flink image, pushed so that it has a digest.
-  const engine = new DockerEngine();
-  const repository = `${testbed('FLINKSHIP_TESTBED_STAGING_REGISTRY')}/flinkship-deploy-flink2-test/job`;
-  await engine.tag(testbed('FLINKSHIP_TESTBED_FLINK_BASE_IMAGE'), repository, run);
-  const pushed = await engine.push(repository, run, undefined, () => undefined);
-  image = `${repository}@${pushed.digest}`;
+  admin = stagingAdmin();
+  image = await pushJobImage('deploy-flink2-test', run);
 });
 
 afterAll(async () => {

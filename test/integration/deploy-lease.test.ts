@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { microTime, type LeaseObject } from '../../src/deploy/lease.js';
 import { RECORD_ANNOTATION } from '../../src/deploy/record.js';
-import { DockerEngine } from '../../src/executors/docker.js';
 import { Kube } from '../../src/executors/kube.js';
 import { startGitHubStandIn } from '../helpers/github-standin.js';
 import { parseOptions } from '../../src/cli/options.js';
@@ -21,6 +20,7 @@ import { OperationError } from '../../src/util/errors.js';
 import { deployVerb } from '../../src/verbs/deploy.js';
 import { testbed } from './testbed.js';
 import { cli as runCliIn } from '../helpers/cli.js';
+import { pushJobImage, stagingAdmin } from '../helpers/deploy.js';
 
 const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const OTHER = 'https://github.com/acme/jobs/actions/runs/41';
@@ -142,12 +142,8 @@ async function writtenIn(ns: string, id: string, keep?: string): Promise<string[
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'deploy-lease-test-'));
-  admin = Kube.load({ kubeconfig: testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'), context: 'staging' });
-  const engine = new DockerEngine();
-  const repository = `${testbed('FLINKSHIP_TESTBED_STAGING_REGISTRY')}/flinkship-lease-test/job`;
-  await engine.tag(testbed('FLINKSHIP_TESTBED_FLINK_BASE_IMAGE'), repository, run);
-  const pushed = await engine.push(repository, run, undefined, () => undefined);
-  image = `${repository}@${pushed.digest}`;
+  admin = stagingAdmin();
+  image = await pushJobImage('lease-test', run);
 });
 
 afterAll(async () => {

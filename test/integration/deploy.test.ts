@@ -16,7 +16,6 @@ import {
 } from '@kubernetes/client-node';
 import { clientKubeconfig } from '../../src/deploy/deployer.js';
 import { RECORD_ANNOTATION } from '../../src/deploy/record.js';
-import { DockerEngine } from '../../src/executors/docker.js';
 import { Kube } from '../../src/executors/kube.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { startGitHubStandIn } from '../helpers/github-standin.js';
@@ -27,6 +26,7 @@ import { parse } from 'yaml';
 import { runAction } from '../helpers/runner.js';
 import { testbed } from './testbed.js';
 import { cli } from '../helpers/cli.js';
+import { pushJobImage, stagingAdmin } from '../helpers/deploy.js';
 
 const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const clusterId = `dj-${run}`;
@@ -87,13 +87,8 @@ const deployment = () =>
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'deploy-test-'));
-  admin = Kube.load({ kubeconfig: testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'), context: 'staging' });
-  // The job image: the stand-in Flink image, pushed so that it has a digest.
-  const engine = new DockerEngine();
-  const repository = `${testbed('FLINKSHIP_TESTBED_STAGING_REGISTRY')}/flinkship-deploy-test/job`;
-  await engine.tag(testbed('FLINKSHIP_TESTBED_FLINK_BASE_IMAGE'), repository, run);
-  const pushed = await engine.push(repository, run, undefined, () => undefined);
-  image = `${repository}@${pushed.digest}`;
+  admin = stagingAdmin();
+  image = await pushJobImage('deploy-test', run);
 });
 
 afterAll(async () => {
