@@ -24,4 +24,9 @@ export const MANAGED_KEYS: Record<string, string> = {
   'parallelism.default': 'job.parallelism',
   'kubernetes.pod-template-file': 'podTemplate',
   'kubernetes.pod-template-file.default': 'podTemplate',
+  // The Flink client talks to Kubernetes with the token kubeconfig flinkship writes for it; another file
+  // or context would run the deploy with whatever rights that one has.
+  'kubernetes.config.file':
+    'the kubeconfig it writes for the Flink client (give yours with --kubeconfig or the kubeconfig input)',
+  'kubernetes.context': 'environments.<env>.context (or --context)',
 };
