@@ -20,7 +20,26 @@ export interface FluentBitSettings {
 
 const LABELS = { 'app.kubernetes.io/name': FLUENT_BIT_NAME, 'app.kubernetes.io/managed-by': 'flinkship' };
 
+/**
+ * What each value rendered into the classic configuration may hold. A line break, a space, `@` or `${`
+ * there would add a section, a directive or a variable; the spec's schema holds match and topic to the
+ * same patterns, so this only guards against a caller that skipped validation.
+ */
+const RENDERED: Record<'match' | 'topic' | 'brokers', { pattern: RegExp; what: string }> = {
+  match: { pattern: /^[A-Za-z0-9._*-]+$/, what: 'a tag pattern' },
+  topic: { pattern: /^[A-Za-z0-9._-]+$/, what: 'a topic name' },
+  brokers: { pattern: /^[A-Za-z0-9.-]+:[0-9]+(,[A-Za-z0-9.-]+:[0-9]+)*$/, what: 'a broker list' },
+};
+
 export function fluentBitConfig(s: FluentBitSettings): string {
+  for (const [key, { pattern, what }] of Object.entries(RENDERED)) {
+    const value = s[key as keyof typeof RENDERED];
+    if (!pattern.test(value)) {
+      throw new Error(
+        `Fluent Bit ${key} ${JSON.stringify(value)} is not ${what}; it would change the configuration`,
+      );
+    }
+  }
   return `[SERVICE]
     Flush              1
     Log_Level          info
