@@ -6,7 +6,7 @@ import type { Origin } from '../cli/options.js';
 import { jarFileName, type ImagePlan } from '../plan/image.js';
 import type { LoadedSpec, ResolvedEnvironment } from '../spec/types.js';
 import { InputError, type InputIssue } from '../util/errors.js';
-import { parseImageRef } from '../util/imageRef.js';
+import { BASE_IMAGE_HINT, parseImageRef } from '../util/imageRef.js';
 import type { ContextEntry } from './context.js';
 import { checkEntryClass, isJarProblem, readJar } from './jar.js';
 import { locateSpecField, type SpecField } from './locate.js';
@@ -47,13 +47,7 @@ export function applyOverrides(
   if (base !== undefined) {
     const ref = parseImageRef(base);
     if (!ref) {
-      issues.push(
-        flagIssue(
-          origin,
-          'base-image',
-          `found "${base}"; expected an image reference such as flink:1.20.3-java17 or repo@sha256:<64 hex>`,
-        ),
-      );
+      issues.push(flagIssue(origin, 'base-image', `found "${base}"; expected ${BASE_IMAGE_HINT}`));
     } else {
       baseFromFlags = true;
       env.image.base = base;

@@ -1,7 +1,21 @@
 // Reads flinkship.yaml into a plain value while keeping every node's source position, so that any error
 // found later (schema, semantics, a missing jar) can point at the exact line and column.
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Node } from 'yaml';
-import { InputError, type InputIssue } from '../util/errors.js';
+import {
+  Composer,
+  LineCounter,
+  Parser,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  type Document,
+  YAMLParseError,
+  type Node,
+} from 'yaml';
+import { InputError } from '../util/errors.js';
+import { boundedLexemes, type NestingProblem } from './limits.js';
+import { quote } from './strings.js';
 
 export type FieldPath = readonly (string | number)[];
 export interface Position {
@@ -26,26 +40,88 @@ export function formatPath(path: FieldPath): string {
   let out = '';
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out ? `.${seg}` : seg;
-    else out += `[${JSON.stringify(seg)}]`;
+    else if (seg.length <= 80 && /^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out ? `.${seg}` : seg;
+    else out += `[${quote(seg)}]`;
   }
   return out || '(document)';
 }
 
+/**
+ * Parses like the YAML library's parseDocument, but stops at nesting that would exhaust the composer (see
+ * limits.ts) and finds duplicate keys in linear time (the library's own check is quadratic in the number
+ * of keys of a mapping).
+ */
+function parseYaml(
+  text: string,
+  lineCounter: LineCounter,
+): { doc: Document.Parsed; nesting?: NestingProblem } {
+  let nesting: NestingProblem | undefined;
+  const parser = new Parser(lineCounter.addNewLine);
+  lineCounter.addNewLine(0);
+  function* tokens() {
+    for (const lexeme of boundedLexemes(text, (p) => (nesting = p))) yield* parser.next(lexeme);
+    yield* parser.end();
+  }
+  const composer = new Composer({ uniqueKeys: false });
+  let doc: Document.Parsed | undefined;
+  for (const next of composer.compose(tokens(), true, text.length)) {
+    if (doc) {
+      doc.errors.push(
+        new YAMLParseError(
+          next.range.slice(0, 2) as [number, number],
+          'MULTIPLE_DOCS',
+          'Source contains multiple documents; a flinkship.yaml holds one',
+        ),
+      );
+      break;
+    }
+    doc = next;
+  }
+  return { doc: doc!, ...(nesting ? { nesting } : {}) };
+}
+
+/** Each key written twice in one mapping, at its second occurrence. */
+function duplicateKeys(doc: Document.Parsed): { offset: number; key: string }[] {
+  const out: { offset: number; key: string }[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (!isCollection(node)) continue;
+    const seen = new Set<string>();
+    for (const item of node.items) {
+      if (isPair(item)) {
+        if (isScalar(item.key)) {
+          const key = String(item.key.value);
+          if (seen.has(key) && item.key.range) out.push({ offset: item.key.range[0], key });
+          seen.add(key);
+        }
+        stack.push(item.key, item.value);
+      } else stack.push(item);
+    }
+  }
+  return out;
+}
+
 export function parseSpecDocument(text: string, file: string): SpecDocument {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const issues: InputIssue[] = doc.errors.map((err) => {
-      const pos = err.linePos?.[0] ?? lineCounter.linePos(err.pos[0]);
-      let message = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      if (err.code === 'DUPLICATE_KEY') {
-        const key = text.slice(err.pos[0]).split(/[:\n]/)[0]!.trim();
-        message = `duplicate key "${key}"; each key may appear only once in a mapping`;
-      }
-      return { file, line: pos.line, col: pos.col, field: '(yaml syntax)', message };
-    });
-    throw new InputError(issues);
+  const { doc, nesting } = parseYaml(text, lineCounter);
+  const at = (offset: number) => {
+    const p = lineCounter.linePos(offset);
+    return { file, line: p.line, col: p.col, field: '(yaml syntax)' };
+  };
+  if (nesting) throw new InputError([{ ...at(nesting.offset), message: nesting.message }]);
+  const issues = [
+    ...doc.errors.map((err) => ({
+      ...at(err.pos[0]),
+      message: err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
+    })),
+    ...duplicateKeys(doc).map(({ offset, key }) => ({
+      ...at(offset),
+      message: `duplicate key "${key}"; each key may appear only once in a mapping`,
+    })),
+  ];
+  if (issues.length > 0) {
+    throw new InputError(issues.sort((a, b) => a.line - b.line || a.col - b.col));
   }
 
   const pos = (offset: number): Position => {
@@ -79,9 +155,21 @@ export function parseSpecDocument(text: string, file: string): SpecDocument {
   };
 
   const fallback: Position = { line: 1, col: 1 };
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // The library's guard against alias expansion bombs ("billion laughs").
+    throw new InputError([
+      {
+        ...at(0),
+        message: `${(err as Error).message.replace(/\.$/, '')}; write the values out instead of repeating aliases`,
+      },
+    ]);
+  }
   return {
     file,
-    value: doc.toJS({ maxAliasCount: 100 }) as unknown,
+    value,
     locate(path) {
       const { node, keyNode } = walk(path);
       if (node?.range) return pos(node.range[0]);

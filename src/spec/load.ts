@@ -1,14 +1,31 @@
 // Loads and validates flinkship.yaml: every problem, schema or semantic, reported together, located.
-import { readFileSync } from 'node:fs';
+// In an order that keeps validation fast on any input: size first, then every string, then the types
+// (schema), and the semantic checks only on the values whose type is right.
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError, type InputIssue } from '../util/errors.js';
-import { parseSpecDocument, type SpecDocument } from './document.js';
-import { schemaIssues } from './schema.js';
+import { formatPath, parseSpecDocument, type FieldPath, type SpecDocument } from './document.js';
+import { MAX_SPEC_BYTES } from './limits.js';
+import { isPlainObject } from './resolve.js';
+import { schemaFindings } from './schema.js';
 import { semanticIssues } from './semantics.js';
+import { stringFindings } from './strings.js';
 import type { LoadedSpec, Spec } from './types.js';
+
+function tooLarge(file: string, bytes: number): InputError {
+  return new InputError([
+    {
+      file,
+      field: '--config',
+      message: `the spec is ${bytes} bytes, more than ${MAX_SPEC_BYTES} (1 MiB); a flinkship.yaml is a few kilobytes: is this the right file?`,
+    },
+  ]);
+}
 
 /** Validates spec text. Throws InputError with every issue, sorted by position. */
 export function parseSpec(text: string, file: string, dir = path.dirname(file)): LoadedSpec {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_SPEC_BYTES) throw tooLarge(file, bytes);
   const doc = parseSpecDocument(text, file);
   const issues = validateDocument(doc);
   if (issues.length > 0) throw new InputError(issues);
@@ -16,20 +33,59 @@ export function parseSpec(text: string, file: string, dir = path.dirname(file)):
 }
 
 export function validateDocument(doc: SpecDocument): InputIssue[] {
-  const schema = schemaIssues(doc);
-  const schemaFields = new Set(schema.map((i) => i.field));
-  // A semantic finding on a field the schema already rejected adds nothing.
-  const semantic = semanticIssues(doc).filter((i) => !schemaFields.has(i.field));
-  return [...schema, ...semantic].sort(
-    (a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0),
+  const located = (path: FieldPath, atKey: boolean, message: string): InputIssue => {
+    const p = atKey ? doc.locateKey(path) : doc.locate(path);
+    return { file: doc.file, line: p.line, col: p.col, field: formatPath(path), message };
+  };
+  const strings = stringFindings(doc.value);
+  const stringFields = new Set(strings.map((f) => formatPath(f.path)));
+  const schema = schemaFindings(doc).filter((f) => !stringFields.has(f.issue.field));
+  const rejected = [
+    ...strings.map((f) => f.path),
+    ...schema.filter((f) => f.rejectsValue).map((f) => f.path),
+  ];
+  const schemaFields = new Set(schema.map((f) => f.issue.field));
+  // The semantic checks see only values of the right type and shape: a string where a mapping belongs
+  // (flinkConfiguration: "<16 KB>") must not be read as a mapping of one key per character.
+  const checked = { ...doc, value: without(doc.value, rejected) };
+  const semantic = semanticIssues(checked).filter(
+    (i) => !schemaFields.has(i.field) && !stringFields.has(i.field),
   );
+  return [
+    ...strings.map((f) => located(f.path, f.atKey, f.message)),
+    ...schema.map((f) => f.issue),
+    ...semantic,
+  ].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+}
+
+/** A copy of `value` without the nodes at `paths` (the root stays). */
+function without(value: unknown, paths: FieldPath[]): unknown {
+  const drop = new Set(paths.filter((p) => p.length > 0).map((p) => formatPath(p)));
+  if (drop.size === 0) return value;
+  const copy = (node: unknown, path: FieldPath): unknown => {
+    if (Array.isArray(node)) {
+      // Dropped items leave a hole, so that later items keep their index (and their line).
+      return node.map((v, i) => (drop.has(formatPath([...path, i])) ? undefined : copy(v, [...path, i])));
+    }
+    if (!isPlainObject(node)) return node;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) {
+      if (!drop.has(formatPath([...path, k]))) out[k] = copy(v, [...path, k]);
+    }
+    return out;
+  };
+  return copy(value, []);
 }
 
 export function loadSpec(file: string): LoadedSpec {
   let text: string;
   try {
+    // Refused before it is read: a huge file must cost nothing.
+    const { size } = statSync(file);
+    if (size > MAX_SPEC_BYTES) throw tooLarge(file, size);
     text = readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : String(err);
     throw new InputError([

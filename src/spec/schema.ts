@@ -5,6 +5,7 @@ import schemaJson from '../../schema/flinkship.schema.json' with { type: 'json' 
 import type { InputIssue } from '../util/errors.js';
 import { didYouMean, oneOf } from '../util/suggest.js';
 import { formatPath, type FieldPath, type SpecDocument } from './document.js';
+import { quote } from './strings.js';
 
 export const SPEC_SCHEMA = schemaJson as Record<string, unknown>;
 
@@ -40,7 +41,7 @@ export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return quote(value);
   return `${typeof value} ${String(value)}`;
 }
 
@@ -62,29 +63,41 @@ function validPhrase(err: ErrorObject): string | undefined {
   return typeof hint === 'string' ? hint : undefined;
 }
 
-export function schemaIssues(doc: SpecDocument): InputIssue[] {
+export interface SchemaFinding {
+  issue: InputIssue;
+  /** The node the schema rejected (for a missing key, where it would be). */
+  path: FieldPath;
+  /** False when only the key's name is wrong: its value may still be checked. */
+  rejectsValue: boolean;
+}
+
+export function schemaFindings(doc: SpecDocument): SchemaFinding[] {
   const validate = validator();
   if (doc.value === null || doc.value === undefined) {
     return [
       {
-        file: doc.file,
-        line: 1,
-        col: 1,
-        field: '(document)',
-        message: 'the file is empty; expected a mapping with name, flinkVersion, image and job',
+        path: [],
+        rejectsValue: true,
+        issue: {
+          file: doc.file,
+          line: 1,
+          col: 1,
+          field: '(document)',
+          message: 'the file is empty; expected a mapping with name, flinkVersion, image and job',
+        },
       },
     ];
   }
   if (validate(doc.value)) return [];
-  const issues: InputIssue[] = [];
+  const issues: SchemaFinding[] = [];
   const seen = new Set<string>();
-  const push = (path: FieldPath, atKey: boolean, message: string) => {
+  const push = (path: FieldPath, atKey: boolean, message: string, rejectsValue = true) => {
     const field = formatPath(path);
     const dedupe = `${field}\u0000${message}`;
     if (seen.has(dedupe)) return;
     seen.add(dedupe);
     const p = atKey ? doc.locateKey(path) : doc.locate(path);
-    issues.push({ file: doc.file, line: p.line, col: p.col, field, message });
+    issues.push({ path, rejectsValue, issue: { file: doc.file, line: p.line, col: p.col, field, message } });
   };
 
   for (const err of validate.errors ?? []) {
@@ -97,7 +110,7 @@ export function schemaIssues(doc: SpecDocument): InputIssue[] {
       const keyPath = [...path, err.propertyName];
       const valid = validPhrase(err) ?? `a name matching ${String(err.schema)}`;
       const expected = err.keyword === 'pattern' ? valid : (err.message ?? 'a valid name');
-      push(keyPath, true, `invalid name "${err.propertyName}"; expected ${expected}`);
+      push(keyPath, true, `invalid name ${quote(err.propertyName)}; expected ${expected}`, false);
       continue;
     }
     switch (err.keyword) {
@@ -109,7 +122,7 @@ export function schemaIssues(doc: SpecDocument): InputIssue[] {
         push(
           [...path, key],
           true,
-          `unknown key "${key}"${didYouMean(key, known)}; valid keys here: ${known.join(', ')}`,
+          `unknown key ${quote(key)}${didYouMean(key, known)}; valid keys here: ${known.join(', ')}`,
         );
         break;
       }
@@ -119,7 +132,11 @@ export function schemaIssues(doc: SpecDocument): InputIssue[] {
           (err.parentSchema as Record<string, unknown>).properties as Record<string, Record<string, unknown>>
         )?.[key];
         const what = (propSchema?.['x-valid'] as string | undefined) ?? (propSchema?.description as string);
-        push([...path, key], true, `required key "${key}" is missing${what ? `; expected ${what}` : ''}`);
+        push(
+          [...path, key],
+          true,
+          `required key ${quote(key)} is missing${what ? `; expected ${what}` : ''}`,
+        );
         break;
       }
       case 'type': {

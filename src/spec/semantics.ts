@@ -5,6 +5,7 @@ import { prefixConflicts } from './configKeys.js';
 import { MANAGED_KEYS } from './managedKeys.js';
 import type { InputIssue } from '../util/errors.js';
 import { MEMORY_FORMAT_HINT, parseCpu, parseMemory } from '../util/quantity.js';
+import { BASE_IMAGE_HINT, parseImageRef } from '../util/imageRef.js';
 import { didYouMean } from '../util/suggest.js';
 import { formatPath, type FieldPath, type SpecDocument } from './document.js';
 import {
@@ -15,6 +16,7 @@ import {
   isPreviewEnvironment,
   resolveEnvironment,
 } from './resolve.js';
+import { quote } from './strings.js';
 import type { EnvironmentSpec, Spec } from './types.js';
 
 export const SUPPORTED_FLINK_VERSIONS = '"1.19", "1.20" or a 2.x version such as "2.1"';
@@ -59,10 +61,10 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
     paths.find((p) => doc.has(p)) ?? paths[paths.length - 1]!;
 
   if (typeof root.name === 'string' && !isDns1123Label(root.name)) {
-    report(['name'], `found "${root.name}"; expected ${LABEL_HINT}, such as log-cleaner`);
+    report(['name'], `found ${quote(root.name)}; expected ${LABEL_HINT}, such as log-cleaner`);
   }
   if (typeof root.flinkVersion === 'string' && !isSupportedFlinkVersion(root.flinkVersion)) {
-    report(['flinkVersion'], `found "${root.flinkVersion}"; supported: ${SUPPORTED_FLINK_VERSIONS}`);
+    report(['flinkVersion'], `found ${quote(root.flinkVersion)}; supported: ${SUPPORTED_FLINK_VERSIONS}`);
   }
 
   // Keys Flinkship derives from the spec, and quantities, wherever they are written.
@@ -70,6 +72,11 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
   const envs = isPlainObject(root.environments) ? root.environments : {};
   for (const name of Object.keys(envs)) scopes.push(['environments', name]);
   for (const scope of scopes) {
+    // Checked as written; {env} stands for an environment name, itself valid in any image reference.
+    const base = getIn(root, [...scope, 'image', 'base']);
+    if (typeof base === 'string' && !parseImageRef(base.replaceAll('{env}', 'env'))) {
+      report([...scope, 'image', 'base'], `found ${quote(base)}; expected ${BASE_IMAGE_HINT}`);
+    }
     const conf = getIn(root, [...scope, 'flinkConfiguration']);
     if (isPlainObject(conf)) {
       for (const key of Object.keys(conf)) {
@@ -100,7 +107,7 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
       if (typeof resource.memory === 'string' && parseMemory(resource.memory) === undefined) {
         report(
           [...scope, process, 'resource', 'memory'],
-          `found "${resource.memory}"; expected ${MEMORY_FORMAT_HINT}`,
+          `found ${quote(resource.memory)}; expected ${MEMORY_FORMAT_HINT}`,
         );
       }
     }
@@ -122,7 +129,10 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
     }
 
     if (typeof resolved.namespace === 'string' && !isDns1123Label(resolved.namespace)) {
-      report(at('namespace'), `found "${resolved.namespace}"; expected ${LABEL_HINT}, such as flink-staging`);
+      report(
+        at('namespace'),
+        `found ${quote(resolved.namespace)}; expected ${LABEL_HINT}, such as flink-staging`,
+      );
     }
     if (typeof resolved.clusterId === 'string') {
       const reserve = isPreviewEnvironment(envName, env) ? PREVIEW_SUFFIX_RESERVE : 0;
@@ -194,7 +204,7 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
           : 'another environment, but this spec has no other';
         report(
           at('promoteFrom'),
-          `found "${env.promoteFrom}"${didYouMean(env.promoteFrom, others)}; expected ${valid}`,
+          `found ${quote(env.promoteFrom)}${didYouMean(env.promoteFrom, others)}; expected ${valid}`,
         );
       }
     }

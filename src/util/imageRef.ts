@@ -15,7 +15,15 @@ const REFERENCE = new RegExp(
 export const IMAGE_REF_HINT =
   'an image reference such as registry.example.com/team/job@sha256:<64 hex digits>';
 
+/** What --base-image and image.base take. */
+export const BASE_IMAGE_HINT = 'an image reference such as flink:1.20.3-java17 or repo@sha256:<64 hex>';
+
+/** Longer than any valid reference (a 255-character name, a 128-character tag and a digest). */
+const MAX_REFERENCE_LENGTH = 512;
+
 export function parseImageRef(value: string): ImageRef | undefined {
+  // The length first: the pattern backtracks, and a reference is never this long.
+  if (value.length > MAX_REFERENCE_LENGTH) return undefined;
   const m = REFERENCE.exec(value);
   if (!m?.groups) return undefined;
   const { repository, tag, digest } = m.groups;
