@@ -12,9 +12,11 @@ import {
   type Document,
   YAMLParseError,
   type Node,
+  type Pair,
+  type YAMLMap,
 } from 'yaml';
-import { InputError } from '../util/errors.js';
-import { boundedLexemes, type NestingProblem } from './limits.js';
+import { InputError, type InputIssue } from '../util/errors.js';
+import { MAX_REPORTED_ISSUES, boundedLexemes, type NestingProblem } from './limits.js';
 import { quote } from './strings.js';
 
 export type FieldPath = readonly (string | number)[];
@@ -64,42 +66,82 @@ function parseYaml(
   }
   const composer = new Composer({ uniqueKeys: false });
   let doc: Document.Parsed | undefined;
-  for (const next of composer.compose(tokens(), true, text.length)) {
-    if (doc) {
-      doc.errors.push(
-        new YAMLParseError(
-          next.range.slice(0, 2) as [number, number],
-          'MULTIPLE_DOCS',
-          'Source contains multiple documents; a flinkship.yaml holds one',
-        ),
-      );
-      break;
+  // The library makes an Error per syntax error, and a stray quote repeated is thousands of them; their
+  // stack traces, never shown, were nine tenths of the time. Synchronous, so restored before anyone else runs.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    for (const next of composer.compose(tokens(), true, text.length)) {
+      if (doc) {
+        doc.errors.push(
+          new YAMLParseError(
+            next.range.slice(0, 2) as [number, number],
+            'MULTIPLE_DOCS',
+            'Source contains multiple documents; a flinkship.yaml holds one',
+          ),
+        );
+        break;
+      }
+      doc = next;
     }
-    doc = next;
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
   return { doc: doc!, ...(nesting ? { nesting } : {}) };
 }
 
-/** Each key written twice in one mapping, at its second occurrence. */
-function duplicateKeys(doc: Document.Parsed): { offset: number; key: string }[] {
-  const out: { offset: number; key: string }[] = [];
+/**
+ * Keys a plain object cannot hold faithfully: one written twice in a mapping (at its second occurrence),
+ * and a mapping, list or alias used as a key (the library would stringify it, with a process warning).
+ */
+function keyProblems(doc: Document.Parsed): { offset: number; message: string }[] {
+  const out: { offset: number; message: string }[] = [];
   const stack: unknown[] = [doc.contents];
   while (stack.length > 0) {
     const node = stack.pop();
     if (!isCollection(node)) continue;
     const seen = new Set<string>();
     for (const item of node.items) {
-      if (isPair(item)) {
-        if (isScalar(item.key)) {
-          const key = String(item.key.value);
-          if (seen.has(key) && item.key.range) out.push({ offset: item.key.range[0], key });
-          seen.add(key);
+      if (!isPair(item)) {
+        stack.push(item);
+        continue;
+      }
+      const keyNode = item.key as Node | null;
+      if (isScalar(keyNode)) {
+        const key = String(keyNode.value);
+        if (seen.has(key) && keyNode.range) {
+          out.push({
+            offset: keyNode.range[0],
+            message: `duplicate key ${quote(key)}; each key may appear only once in a mapping`,
+          });
         }
-        stack.push(item.key, item.value);
-      } else stack.push(item);
+        seen.add(key);
+      } else if (keyNode?.range) {
+        const what = isMap(keyNode) ? 'a mapping' : isSeq(keyNode) ? 'a list' : 'an alias';
+        out.push({ offset: keyNode.range[0], message: `found ${what} as a key; expected a name` });
+        continue;
+      }
+      stack.push(item.value);
     }
   }
   return out;
+}
+
+/** At most `max` issues, and a last one saying how many more there are. */
+export function firstIssues<T extends { file: string }>(
+  issues: T[],
+  max = MAX_REPORTED_ISSUES,
+): (T | InputIssue)[] {
+  if (issues.length <= max) return issues;
+  const more = issues.length - max;
+  return [
+    ...issues.slice(0, max),
+    {
+      file: issues[0]!.file,
+      field: '(document)',
+      message: `${more} more problem${more > 1 ? 's' : ''} not shown; fix these first`,
+    },
+  ];
 }
 
 export function parseSpecDocument(text: string, file: string): SpecDocument {
@@ -115,13 +157,10 @@ export function parseSpecDocument(text: string, file: string): SpecDocument {
       ...at(err.pos[0]),
       message: err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
     })),
-    ...duplicateKeys(doc).map(({ offset, key }) => ({
-      ...at(offset),
-      message: `duplicate key "${key}"; each key may appear only once in a mapping`,
-    })),
+    ...keyProblems(doc).map(({ offset, message }) => ({ ...at(offset), message })),
   ];
   if (issues.length > 0) {
-    throw new InputError(issues.sort((a, b) => a.line - b.line || a.col - b.col));
+    throw new InputError(firstIssues(issues.sort((a, b) => a.line - b.line || a.col - b.col)));
   }
 
   const pos = (offset: number): Position => {
@@ -130,15 +169,27 @@ export function parseSpecDocument(text: string, file: string): SpecDocument {
   };
 
   /** Walks `path`, returning the deepest node reached and the pair holding the last step, if any. */
+  // Each mapping's pairs by key, built on first use: locating every issue of a mapping with many keys
+  // must not search the mapping once per issue.
+  const indexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, key: string): Pair | undefined => {
+    let index = indexes.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items) {
+        if (isScalar(p.key) && !index.has(String(p.key.value))) index.set(String(p.key.value), p);
+      }
+      indexes.set(map, index);
+    }
+    return index.get(key);
+  };
   const walk = (path: FieldPath) => {
     let node: Node | null | undefined = doc.contents as Node | null;
     let keyNode: Node | undefined;
     let depth = 0;
     for (const seg of path) {
       if (isMap(node)) {
-        const pair = node.items.find(
-          (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg),
-        );
+        const pair = pairOf(node, String(seg));
         if (!pair) break;
         keyNode = pair.key as Node;
         node = pair.value as Node | null;

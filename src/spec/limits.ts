@@ -14,6 +14,8 @@ export const MAX_INDICATORS_PER_LINE = 32;
 /** The longest string value, and the longest key, the spec may hold. */
 export const MAX_STRING_LENGTH = 16 * 1024;
 export const MAX_KEY_LENGTH = 256;
+/** A run reports this many problems at most (20,000 stray quotes are 10,000 syntax errors). */
+export const MAX_REPORTED_ISSUES = 50;
 
 export interface NestingProblem {
   /** Offset in the text of the token that went too deep. */

@@ -4,7 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError, type InputIssue } from '../util/errors.js';
-import { formatPath, parseSpecDocument, type FieldPath, type SpecDocument } from './document.js';
+import { firstIssues, formatPath, parseSpecDocument, type FieldPath, type SpecDocument } from './document.js';
 import { MAX_SPEC_BYTES } from './limits.js';
 import { isPlainObject } from './resolve.js';
 import { schemaFindings } from './schema.js';
@@ -51,11 +51,13 @@ export function validateDocument(doc: SpecDocument): InputIssue[] {
   const semantic = semanticIssues(checked).filter(
     (i) => !schemaFields.has(i.field) && !stringFields.has(i.field),
   );
-  return [
-    ...strings.map((f) => located(f.path, f.atKey, f.message)),
-    ...schema.map((f) => f.issue),
-    ...semantic,
-  ].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+  return firstIssues(
+    [
+      ...strings.map((f) => located(f.path, f.atKey, f.message)),
+      ...schema.map((f) => f.issue),
+      ...semantic,
+    ].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0)),
+  );
 }
 
 /** A copy of `value` without the nodes at `paths` (the root stays). */
