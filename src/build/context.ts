@@ -1,8 +1,8 @@
 // The build context: a tar stream of exactly the files the plan lists (the generated Dockerfile and the
 // spec's jar, libs and files), never a directory. Fixed times and owners, so the same inputs always make
 // the same layers.
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
@@ -41,12 +41,19 @@ export function tarContext(entries: ContextEntry[]): Readable {
         );
         continue;
       }
-      const { size } = await stat(entry.file);
+      // The checked real path (see checkSources): a symlink put in its place since is not followed.
+      const handle = await open(entry.file, constants.O_RDONLY | constants.O_NOFOLLOW);
+      const info = await handle.stat();
+      if (!info.isFile()) {
+        await handle.close();
+        throw new Error(`${entry.file} is not a file`);
+      }
+      const size = info.size;
       await new Promise<void>((resolve, reject) => {
         const sink = tar.entry({ ...header, name: entry.name, size }, (err) =>
           err ? reject(err) : resolve(),
         );
-        const source = createReadStream(entry.file!);
+        const source = handle.createReadStream();
         source.on('error', reject);
         source.pipe(sink);
       });

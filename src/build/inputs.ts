@@ -3,13 +3,14 @@
 // located at its flag, input or spec line.
 import { stat } from 'node:fs/promises';
 import type { Origin } from '../cli/options.js';
-import { jarFileName, type ImagePlan } from '../plan/image.js';
+import { jarFileName, type ContextFile, type ImagePlan } from '../plan/image.js';
 import type { LoadedSpec, ResolvedEnvironment } from '../spec/types.js';
 import { InputError, type InputIssue } from '../util/errors.js';
 import { BASE_IMAGE_HINT, parseImageRef } from '../util/imageRef.js';
 import type { ContextEntry } from './context.js';
 import { checkEntryClass, isJarProblem, readJar } from './jar.js';
 import { locateSpecField, type SpecField } from './locate.js';
+import { repositoryRoot, resolveSource } from './sources.js';
 
 export function flagIssue(origin: Origin, name: string, message: string): InputIssue {
   return {
@@ -91,6 +92,42 @@ export async function checkJobJar(
   return { entryClass: decision.entryClass, fromManifest: decision.fromManifest, classes: jar.classes.size };
 }
 
+/** The spec field a context file comes from: planImage names them lib/<name>, files/<index>/<name>, usrlib/<jar>. */
+function sourceField(env: ResolvedEnvironment, f: ContextFile): string[] {
+  if (f.path.startsWith('usrlib/')) return ['job', 'jar'];
+  if (f.path.startsWith('lib/')) return ['image', 'libs', String((env.image.libs ?? []).indexOf(f.source!))];
+  return ['image', 'files', f.path.split('/')[1]!, 'source'];
+}
+
+/**
+ * Every file the plan copies lies in the spec's repository, as written and after symlinks; the entries
+ * come back with real paths, so that the build reads exactly the files checked. Before anything is read.
+ */
+export async function checkSources(
+  loaded: LoadedSpec,
+  env: ResolvedEnvironment,
+  envName: string | undefined,
+  image: ImagePlan,
+  entries: ContextEntry[],
+): Promise<ContextEntry[]> {
+  const root = await repositoryRoot(loaded.dir);
+  const issues: InputIssue[] = [];
+  const checked: ContextEntry[] = [];
+  for (const [i, f] of image.context.entries()) {
+    const entry = entries[i]!;
+    if (f.source === undefined) {
+      checked.push(entry);
+      continue;
+    }
+    const resolved = await resolveSource(root, loaded.dir, f.source);
+    if ('refused' in resolved) {
+      issues.push(specIssue(loaded, locateSpecField(loaded, envName, sourceField(env, f)), resolved.refused));
+    } else checked.push({ ...entry, file: resolved.file });
+  }
+  if (issues.length > 0) throw new InputError(issues);
+  return checked;
+}
+
 /** Every lib and extra file the plan copies is a readable file. */
 export async function checkContextFiles(
   loaded: LoadedSpec,
@@ -108,14 +145,10 @@ export async function checkContextFiles(
       () => false,
     );
     if (isFile) continue;
-    // planImage names them lib/<name> and files/<index>/<name>.
-    const where = f.path.startsWith('lib/')
-      ? ['image', 'libs', String((env.image.libs ?? []).indexOf(f.source))]
-      : ['image', 'files', f.path.split('/')[1]!, 'source'];
     issues.push(
       specIssue(
         loaded,
-        locateSpecField(loaded, envName, where),
+        locateSpecField(loaded, envName, sourceField(env, f)),
         `${file} is not a readable file; fix the path (relative to ${loaded.dir})`,
       ),
     );

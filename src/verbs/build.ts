@@ -14,7 +14,14 @@ import {
   resolveCredentials,
 } from '../build/credentials.js';
 import { readGitContext } from '../build/gitContext.js';
-import { applyOverrides, checkContextFiles, checkJobJar, flagIssue, specIssue } from '../build/inputs.js';
+import {
+  applyOverrides,
+  checkContextFiles,
+  checkJobJar,
+  checkSources,
+  flagIssue,
+  specIssue,
+} from '../build/inputs.js';
 import { locateSpecField } from '../build/locate.js';
 import { imageLabels, tagsFor } from '../build/metadata.js';
 import { renderBuildSummary, renderBuildText, type BuildResult } from '../build/render.js';
@@ -99,7 +106,14 @@ export const buildVerb = defineVerb({
     const buildArgs = parseBuildArgs(options['build-arg'], origin);
     const image = planImage(env, loaded.file, { buildArgs: Object.keys(buildArgs) });
     const repository = image.repository;
-    const entries = contextEntries(image.context, loaded.dir, image.dockerfile);
+    // Only files of the spec's repository, by their real paths, before any of them is read.
+    const entries = await checkSources(
+      loaded,
+      env,
+      envName,
+      image,
+      contextEntries(image.context, loaded.dir, image.dockerfile),
+    );
 
     // The jar and every file of the context, before any build.
     const entryClass = await ui.group(`Check the job jar ${env.job.jar}`, async () => {
