@@ -11,6 +11,11 @@ export const MAX_FLOW_DEPTH = 64;
 export const MAX_INDENT = 256;
 /** Compact indicators (`- - - x`) on one line, each one a nesting level without indentation. */
 export const MAX_INDICATORS_PER_LINE = 32;
+/**
+ * YAML tokens (keys, values, indicators, spaces) the spec may have. A real spec has a few thousand at
+ * most; parsing costs time per token, and a megabyte of tiny tokens would take many seconds.
+ */
+export const MAX_LEXEMES = 50_000;
 /** The longest string value, and the longest key, the spec may hold. */
 export const MAX_STRING_LENGTH = 16 * 1024;
 export const MAX_KEY_LENGTH = 256;
@@ -36,9 +41,12 @@ export function* boundedLexemes(
   let flow = 0;
   let lineStart = true;
   let indicators = 0;
+  let count = 0;
   for (const lexeme of new Lexer().lex(text)) {
     let problem: string | undefined;
-    if (lexeme === '[' || lexeme === '{') {
+    if (++count > MAX_LEXEMES) {
+      problem = `more than ${MAX_LEXEMES} YAML tokens by here; a flinkship.yaml has a few thousand at most: is this the right file?`;
+    } else if (lexeme === '[' || lexeme === '{') {
       if (++flow > MAX_FLOW_DEPTH)
         problem = `[ ] and { } nest more than ${MAX_FLOW_DEPTH} levels deep here; a flinkship.yaml needs only a few: flatten it`;
     } else if (lexeme === ']' || lexeme === '}') flow = Math.max(0, flow - 1);

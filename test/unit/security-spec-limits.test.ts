@@ -70,6 +70,15 @@ describe('validation time is bounded (point 16)', () => {
     ]);
   });
 
+  it('refuses a spec of more YAML tokens than any real one has, where they run over', () => {
+    const keys = Array.from({ length: 20_000 }, (_, i) => `  k${i}: v\n`).join('');
+    const { ms, issues } = timed(`${HEAD}flinkConfiguration:\n${keys}`);
+    expect(issues).toEqual([
+      '6250:1: (yaml syntax): more than 50000 YAML tokens by here; a flinkship.yaml has a few thousand at most: is this the right file?',
+    ]);
+    expect(ms).toBeLessThan(5000);
+  });
+
   it('refuses alias bombs and reports duplicate keys among many', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]'];
     for (const [i, name] of ['b', 'c', 'd', 'e'].entries()) {
