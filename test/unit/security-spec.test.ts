@@ -161,3 +161,12 @@ describe('Fluent Bit settings cannot inject a section (point 10)', () => {
     expect(fluentBitConfig({ ...settings, match: 'kube.*' })).toContain('    Match              kube.*\n');
   });
 });
+
+describe('a files target is one word of the COPY line (point 6)', () => {
+  it('refuses a target with a space, which COPY would read as another source', () => {
+    const text = spec('', '  files:\n    - source: conf/x\n      target: "/opt/x /etc/"');
+    expect(issues(text)).toEqual([
+      `${FILE}:7:15: image.files[0].target: found "/opt/x /etc/"; expected an absolute path without spaces (COPY takes the last word as the target), such as /opt/hadoop/conf`,
+    ]);
+  });
+});
