@@ -118,6 +118,38 @@ describe('the registry login and the token realm', () => {
     expect(registrySeen.map((r) => r.authorization)).toEqual([BASIC, 'Bearer secsup-token']);
   });
 
+  it("does not carry the login along when the registry's own realm redirects to another origin", async () => {
+    const elsewhere: Recorded[] = [];
+    const elsewherePort = await listen(createServer(realmHandler(elsewhere)));
+    const registrySeen: Recorded[] = [];
+    let port = 0;
+    const server = createServer((req, res) => {
+      registrySeen.push({ url: req.url!, authorization: req.headers.authorization });
+      if (req.url!.startsWith('/token')) {
+        res.statusCode = 302;
+        res.setHeader('location', `http://127.0.0.1:${elsewherePort}${req.url}`);
+        return res.end();
+      }
+      if (req.headers.authorization === 'Bearer secsup-token') return res.end('{}');
+      res.statusCode = 401;
+      res.setHeader(
+        'www-authenticate',
+        `Bearer realm="http://127.0.0.1:${port}/token",service="secsup-registry"`,
+      );
+      res.end();
+    });
+    port = await listen(server);
+    await new Registry(`127.0.0.1:${port}`, LOGIN).checkPushAccess('secsup/job');
+    // fetch drops Authorization on a cross-origin redirect: the other origin gets the request, not the login.
+    expect(elsewhere).toEqual([
+      {
+        url: '/token?service=secsup-registry&scope=repository%3Asecsup%2Fjob%3Apull%2Cpush',
+        authorization: undefined,
+      },
+    ]);
+    expect(registrySeen.map((r) => r.authorization)).toEqual([BASIC, BASIC, 'Bearer secsup-token']);
+  });
+
   it('sends the login to an https realm on another origin', async () => {
     // A self-signed certificate for 127.0.0.1, trusted by a child process through NODE_EXTRA_CA_CERTS
     // (Node reads it only at start), which runs the real Registry against the real servers.
