@@ -21,9 +21,10 @@ export const REGISTRY_IMAGE =
   'registry:2.8.3@sha256:a3d8aaa63ed8681a604f1dea0aa03f100d5895b6a58ace528858a7b332415373';
 
 /**
- * sha256 of kind's release binaries, per version and platform: the values kind publishes beside each
- * binary (kind-<platform>.sha256sum on the GitHub release). A version or platform missing here is not
- * downloaded. Update with KIND_VERSION.
+ * sha256 of kind's release binaries, per version and platform: what kind-<platform>.sha256sum beside
+ * each binary on the GitHub release says (added from several public pins of those files, which agree, as
+ * GitHub could not be read then: recheck against the release when touching this). A version or platform
+ * missing here is not downloaded. Update with KIND_VERSION.
  */
 export const KIND_SHA256: Record<string, Record<string, string>> = {
   '0.30.0': {

@@ -13,7 +13,11 @@ import { OperationError } from '../util/errors.js';
 export const STRIMZI_VERSION = '1.2.0';
 export const STRIMZI_MANIFESTS_FILE = `strimzi-cluster-operator-${STRIMZI_VERSION}.yaml`;
 export const STRIMZI_DEFAULT_MANIFESTS = `https://github.com/strimzi/strimzi-kafka-operator/releases/download/${STRIMZI_VERSION}/${STRIMZI_MANIFESTS_FILE}`;
-/** sha256 of STRIMZI_DEFAULT_MANIFESTS, the release's install file. Update with STRIMZI_VERSION. */
+/**
+ * sha256 of STRIMZI_DEFAULT_MANIFESTS, the release's install file. Added from public pins of that file,
+ * whose digests of other 1.2.0 files match Strimzi's, as GitHub could not be read then: recheck against
+ * the release when touching this. Update with STRIMZI_VERSION.
+ */
 export const STRIMZI_MANIFESTS_SHA256 = 'a0b1ae3e375a7da0674eb3894df8aa955bc50abe8190bc9344e30b83bbee4775';
 /** The Kafka version the operator's release supports by default, and its console tools. */
 export const KAFKA_VERSION = '4.3.1';
