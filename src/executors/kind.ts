@@ -2,7 +2,8 @@
 // on PATH with the same version, or a download), and the commands Flinkship runs: create cluster,
 // delete, load docker-image, export logs, plus the local registry container beside the cluster.
 // Nothing else runs kind. Each command's argv is a pure function, so tests check it without kind.
-import { chmodSync, mkdirSync } from 'node:fs';
+// A downloaded or cached binary runs only when its sha256 is the pinned one of its version and platform.
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import * as exec from '@actions/exec';
@@ -10,6 +11,7 @@ import * as tc from '@actions/tool-cache';
 import Dockerode from 'dockerode';
 import type { Readable } from 'node:stream';
 import type { Ui } from '../ui/ui.js';
+import { sha256File } from '../util/digest.js';
 import { OperationError } from '../util/errors.js';
 
 export const KIND_VERSION = '0.30.0';
@@ -18,9 +20,28 @@ export const KIND_NETWORK = 'kind';
 export const REGISTRY_IMAGE =
   'registry:2.8.3@sha256:a3d8aaa63ed8681a604f1dea0aa03f100d5895b6a58ace528858a7b332415373';
 
+/**
+ * sha256 of kind's release binaries, per version and platform: what kind-<platform>.sha256sum beside
+ * each binary on the GitHub release says (added from several public pins of those files, which agree, as
+ * GitHub could not be read then: recheck against the release when touching this). A version or platform
+ * missing here is not downloaded. Update with KIND_VERSION.
+ */
+export const KIND_SHA256: Record<string, Record<string, string>> = {
+  '0.30.0': {
+    'linux-amd64': '517ab7fc89ddeed5fa65abf71530d90648d9638ef0c4cde22c2c11f8097b8889',
+    'linux-arm64': '7ea2de9d2d190022ed4a8a4e3ac0636c8a455e460b9a13ccf19f15d07f4f00eb',
+    'darwin-amd64': '4f0b6e3b88bdc66d922c08469f05ef507d4903dd236e6319199bb9c868eed274',
+    'darwin-arm64': 'ceaf40df1d1551c481fb50e3deb5c3deecad5fd599df5469626b70ddf52a1518',
+  },
+};
+
+/** kind's name for a Node platform and architecture: linux-amd64, darwin-arm64, … */
+export function kindPlatform(platform: string = process.platform, arch: string = process.arch): string {
+  return `${platform}-${arch === 'x64' ? 'amd64' : arch}`;
+}
+
 export function kindDownloadUrl(version: string, platform = process.platform, arch = process.arch): string {
-  const a = arch === 'x64' ? 'amd64' : arch;
-  return `https://kind.sigs.k8s.io/dl/v${version}/kind-${platform}-${a}`;
+  return `https://kind.sigs.k8s.io/dl/v${version}/kind-${kindPlatform(platform, arch)}`;
 }
 
 export interface CreateArgs {
@@ -79,15 +100,27 @@ export class Kind {
 
   /**
    * The pinned kind: the tool cache's, else a `kind` on PATH whose version matches, else downloaded into
-   * the tool cache. Off a runner, the tool cache is ~/.cache/flinkship/tools.
+   * the tool cache. Off a runner, the tool cache is ~/.cache/flinkship/tools. The tool cache's copy and a
+   * download are checked against the pinned sha256 before they are made executable or run (the cache's
+   * at every use: anything on the runner may have written there since). A `kind` on PATH is the
+   * user's own install, trusted as the docker CLI is.
    */
-  static async install(ui: Ui, version = KIND_VERSION): Promise<Kind> {
+  static async install(ui: Ui, version = KIND_VERSION, pins = KIND_SHA256): Promise<Kind> {
     process.env.RUNNER_TOOL_CACHE ||= path.join(homedir(), '.cache', 'flinkship', 'tools');
     process.env.RUNNER_TEMP ||= tmpdir();
-    const cached = tc.find('kind', version);
+    const url = kindDownloadUrl(version);
+    const expected = pins[version]?.[kindPlatform()];
+    const cached = expected ? tc.find('kind', version) : '';
     if (cached) {
-      ui.info(`kind ${version} from the tool cache (${cached})`);
-      return new Kind(path.join(cached, 'kind'), ui);
+      const binary = path.join(cached, 'kind');
+      const actual = sha256File(binary);
+      if (actual !== expected) {
+        throw new OperationError(
+          `kind ${version} in the tool cache (${binary}) has sha256 ${actual}, not the pinned ${expected} of ${url}: it changed after it was cached, so Flinkship does not run it; delete ${cached} to download it again`,
+        );
+      }
+      ui.info(`kind ${version} from the tool cache, sha256 verified (${cached})`);
+      return new Kind(binary, ui);
     }
     const onPath = await exec
       .getExecOutput('kind', ['version'], { silent: true, ignoreReturnCode: true })
@@ -97,17 +130,28 @@ export class Kind {
       ui.info(`kind ${version} from PATH`);
       return new Kind('kind', ui);
     }
+    if (!expected) {
+      throw new OperationError(
+        `no sha256 is pinned for kind ${version} on ${kindPlatform()}, so Flinkship does not download it from ${url}; install kind ${version} on PATH (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)`,
+      );
+    }
     if (found) ui.info(`kind on PATH is ${found}, not the pinned ${version}: downloading ${version}`);
-    const url = kindDownloadUrl(version);
     let file: string;
     try {
       file = await tc.downloadTool(url);
     } catch (err) {
       throw new OperationError(`downloading kind ${version} from ${url} failed: ${(err as Error).message}`);
     }
+    const actual = sha256File(file);
+    if (actual !== expected) {
+      rmSync(file, { force: true });
+      throw new OperationError(
+        `kind ${version} downloaded from ${url} has sha256 ${actual}, not the pinned ${expected}, so Flinkship does not run it; try again later, or install kind ${version} on PATH`,
+      );
+    }
     chmodSync(file, 0o755);
     const dir = await tc.cacheFile(file, 'kind', 'kind', version);
-    ui.info(`kind ${version} downloaded from ${url}`);
+    ui.info(`kind ${version} downloaded from ${url}, sha256 verified`);
     return new Kind(path.join(dir, 'kind'), ui);
   }
 

@@ -32,6 +32,18 @@ export function isLoopback(host: string): boolean {
   return name === 'localhost' || name === '::1' || /^127\./.test(name);
 }
 
+/**
+ * Why the login must not go to a token realm (undefined: it may). Basic credentials are the password in
+ * clear text: only TLS keeps them from everyone on the way, unless they go back to the very origin they
+ * were given for (the testbed's and kind's plain-http loopback registries).
+ */
+export function realmRefusal(registryBase: string, realm: URL): string | undefined {
+  const origin = new URL(registryBase).origin;
+  if (realm.protocol === 'https:' || realm.origin === origin) return undefined;
+  const scheme = realm.protocol === 'http:' ? 'plain http' : realm.protocol;
+  return `${scheme} on another origin than the registry (${origin})`;
+}
+
 export class Registry {
   private readonly base: string;
   private token: string | undefined;
@@ -115,10 +127,23 @@ export class Registry {
       [...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!.toLowerCase(), m[2]!]),
     );
     if (!params.realm) return undefined;
-    const url = new URL(params.realm);
+    let url: URL;
+    try {
+      url = new URL(params.realm);
+    } catch {
+      throw new OperationError(
+        `registry ${this.host} names the token realm "${params.realm}", which is not a URL; check the registry's auth configuration`,
+      );
+    }
+    const auth = this.basic();
+    const refusal = auth && realmRefusal(this.base, url);
+    if (refusal) {
+      throw new OperationError(
+        `registry ${this.host} names the token realm ${url.href}, ${refusal}: Flinkship does not send the login of ${this.login!.username} there, where anyone on the way could read the password; the registry's token realm must be https:// or on the registry's own origin (check the registry's auth configuration, and that ${this.host} is the registry you mean)`,
+      );
+    }
     if (params.service) url.searchParams.set('service', params.service);
     url.searchParams.set('scope', `repository:${path}:${actions}`);
-    const auth = this.basic();
     const res = await this.fetch(url.toString(), { headers: auth ? { Authorization: auth } : {} });
     if (!res.ok) return undefined;
     const body = (await res.json()) as { token?: string; access_token?: string };

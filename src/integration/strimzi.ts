@@ -1,14 +1,24 @@
 // Strimzi, from its pinned release manifests: read them, rewrite their namespace the way the quickstart
 // does (on parsed documents, not with sed), and the Kafka (KRaft, one dual-role node pool, ephemeral
 // storage, replication factors of 1, a plain listener) and KafkaTopics the spec names. Pure, except reading.
+// The manifests install cluster-scoped CRDs and RBAC: a URL is fetched over https only, and its bytes must
+// have the release file's pinned sha256 before they are parsed. A local copy is the user's own choice.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { isPlainObject } from '../spec/resolve.js';
+import { sha256Hex } from '../util/digest.js';
 import { OperationError } from '../util/errors.js';
 
 export const STRIMZI_VERSION = '1.2.0';
-export const STRIMZI_DEFAULT_MANIFESTS = `https://github.com/strimzi/strimzi-kafka-operator/releases/download/${STRIMZI_VERSION}/strimzi-cluster-operator-${STRIMZI_VERSION}.yaml`;
+export const STRIMZI_MANIFESTS_FILE = `strimzi-cluster-operator-${STRIMZI_VERSION}.yaml`;
+export const STRIMZI_DEFAULT_MANIFESTS = `https://github.com/strimzi/strimzi-kafka-operator/releases/download/${STRIMZI_VERSION}/${STRIMZI_MANIFESTS_FILE}`;
+/**
+ * sha256 of STRIMZI_DEFAULT_MANIFESTS, the release's install file. Added from public pins of that file,
+ * whose digests of other 1.2.0 files match Strimzi's, as GitHub could not be read then: recheck against
+ * the release when touching this. Update with STRIMZI_VERSION.
+ */
+export const STRIMZI_MANIFESTS_SHA256 = 'a0b1ae3e375a7da0674eb3894df8aa955bc50abe8190bc9344e30b83bbee4775';
 /** The Kafka version the operator's release supports by default, and its console tools. */
 export const KAFKA_VERSION = '4.3.1';
 export const KAFKA_METADATA_VERSION = '4.3-IV0';
@@ -149,21 +159,40 @@ export function bootstrapAddress(cluster: string, namespace: string): string {
 /** Manifests that are readable but not Strimzi's: bad input, reported at the flag that named them. */
 export class InvalidManifests extends Error {}
 
-/** The release's install manifests: a directory of YAML files, one YAML file, or an https:// URL. */
-export async function loadStrimziManifests(source: string): Promise<K8sObject[]> {
+/**
+ * The release's install manifests: a directory of YAML files, one YAML file, or an https:// URL whose
+ * content has the sha256 `expected` (checked before parsing: nothing of other bytes reaches the cluster).
+ */
+export async function loadStrimziManifests(
+  source: string,
+  expected = STRIMZI_MANIFESTS_SHA256,
+): Promise<K8sObject[]> {
   let objects: K8sObject[];
+  if (/^http:\/\//i.test(source)) {
+    throw new InvalidManifests(
+      `${source}: plain http:// is refused: anyone on the way could change the cluster-scoped CRDs and RBAC it installs; give an https:// URL (its content must have the sha256 of ${STRIMZI_MANIFESTS_FILE}, ${expected}), or the release's install directory or YAML file on disk`,
+    );
+  }
   if (isUrl(source)) {
-    let text: string;
+    let bytes: Uint8Array;
     try {
       const res = await fetch(source, { redirect: 'follow', signal: AbortSignal.timeout(60_000) });
       if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);
-      text = await res.text();
+      // A redirect may leave https; the digest below would catch changed bytes, but say what happened.
+      if (!res.url.startsWith('https://')) throw new Error(`redirected to ${res.url}, not https`);
+      bytes = new Uint8Array(await res.arrayBuffer());
     } catch (err) {
       throw new OperationError(
         `downloading the Strimzi manifests from ${source} failed: ${(err as Error).message}`,
       );
     }
-    objects = parseManifests(text, source);
+    const actual = sha256Hex(bytes);
+    if (actual !== expected) {
+      throw new OperationError(
+        `the Strimzi manifests from ${source} have sha256 ${actual}, not the pinned ${expected} of ${STRIMZI_MANIFESTS_FILE}, so Flinkship does not apply them; give ${STRIMZI_DEFAULT_MANIFESTS} or a copy of that file`,
+      );
+    }
+    objects = parseManifests(new TextDecoder().decode(bytes), source);
   } else if (statSync(source).isDirectory()) {
     objects = readManifestDir(source);
   } else {
