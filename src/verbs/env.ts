@@ -57,7 +57,8 @@ export const ENV_COMMON_OPTIONS = {
   'strimzi-manifests': {
     kind: 'string',
     default: STRIMZI_DEFAULT_MANIFESTS,
-    description: "The Strimzi 1.2.0 cluster operator's install manifests: a directory, a YAML file or a URL.",
+    description:
+      "The Strimzi 1.2.0 cluster operator's install manifests: a directory, a YAML file, or an https:// URL of the release file (its sha256 must match the pinned one).",
     valueName: 'dir|url',
   },
 } as const satisfies OptionDefs;
