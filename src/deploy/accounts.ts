@@ -42,6 +42,7 @@ export function namedAccountPermissions(env: ResolvedEnvironment): Permission[] 
 }
 
 const PROCESS = { jobManager: 'the JobManager', taskManager: 'the TaskManagers' } as const;
+const NEED = { jobManager: 'the JobManager needs', taskManager: 'the TaskManagers need' } as const;
 
 /** Issues (at the spec field) for named accounts that are missing or lack rights; warnings for too many. */
 export async function checkNamedAccounts(
@@ -64,7 +65,7 @@ export async function checkNamedAccounts(
     if (!exists) {
       issues.push({
         ...at,
-        message: `${where} does not exist (nothing was changed); create it, or leave ${spec.name} out and Flinkship creates and owns ${PROCESS[field]}' account`,
+        message: `${where} does not exist (nothing was changed); create it, or leave ${spec.name} out and Flinkship creates and owns an account for ${PROCESS[field]}`,
       });
       continue;
     }
@@ -77,7 +78,7 @@ export async function checkNamedAccounts(
     if (missing.length) {
       issues.push({
         ...at,
-        message: `${where} lacks ${missing.length} of the ${needed.length} permissions ${PROCESS[field]} need (nothing was changed): ${missing.map(describePermission).join('; ')}. Flinkship leaves a named account as it is: grant them with a Role and RoleBinding in ${env.namespace}`,
+        message: `${where} lacks ${missing.length} of the ${needed.length} permissions ${NEED[field]} (nothing was changed): ${missing.map(describePermission).join('; ')}. Flinkship leaves a named account as it is: grant them with a Role and RoleBinding in ${env.namespace}`,
       });
       continue;
     }
@@ -96,7 +97,7 @@ export async function checkNamedAccounts(
       }
     }
     ui.info(
-      `${where} (${spec.name}): exists, and holds the ${needed.length} permissions ${PROCESS[field]} need (SubjectAccessReview)`,
+      `${where} (${spec.name}): exists, and holds the ${needed.length} permissions ${NEED[field]} (SubjectAccessReview)`,
     );
   }
   return issues;

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployerObjects } from '../../src/deploy/deployer.js';
 import { leaseName } from '../../src/deploy/lease.js';
 import type { Kube } from '../../src/executors/kube.js';
+import { JOBMANAGER_RULES } from '../../src/plan/kubernetes.js';
 import { plan } from '../../src/plan/plan.js';
 import { loadSpec } from '../../src/spec/load.js';
 import { cli } from '../helpers/cli.js';
@@ -27,7 +28,8 @@ let trusted: string;
 let admin: Kube;
 const namespaces: string[] = [];
 
-function spec(ns: string, id: string, extra = ''): string {
+/** The spec; `envExtra` is added to the staging environment, indented. */
+function spec(ns: string, id: string, envExtra = ''): string {
   return `name: ${id}
 flinkVersion: '1.20'
 image:
@@ -40,12 +42,12 @@ jobManager:
   resource: { cpu: 0.5, memory: 1024m }
 taskManager:
   resource: { cpu: 0.5, memory: 1024m }
-${extra}environments:
+environments:
   staging:
     namespace: ${ns}
     createNamespace: true
     context: staging
-`;
+${envExtra.replace(/^/gm, '    ')}`;
 }
 
 async function writeSpec(name: string, text: string): Promise<string> {
@@ -170,6 +172,118 @@ describe('deploy runs the Flink client from a trusted image, as a deployer that 
         await admin.delete({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, namespace: ns });
       }
     }
+  });
+});
+
+describe('deploy with an existing JobManager ServiceAccount named in the spec', () => {
+  const ns = `secdep-b-${run}`;
+  const id = `secdep-b-${run}`;
+  const accounts = `jobManager:
+  serviceAccount: acme-jm
+taskManager:
+  serviceAccountAnnotations:
+    iam.gke.io/gcp-service-account: orders@acme.iam.gserviceaccount.com
+`;
+  const args = (file: string) => [
+    'deploy',
+    ...['--config', file, '--env', 'staging', '--image', image, '--client-image', trusted],
+    ...['--kubeconfig', testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'), ...REST()],
+  ];
+  let file: string;
+
+  beforeAll(async () => {
+    namespaces.push(ns);
+    file = await writeSpec('named.yaml', spec(ns, id, accounts));
+    await admin.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    await admin.apply({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'acme-jm', namespace: ns },
+    });
+  });
+
+  it('refuses, at the spec line and before writing anything, while the account lacks what the JobManager needs', async () => {
+    const r = await cli(...args(file));
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toContain(
+      `${file}:19:23: environments.staging.jobManager.serviceAccount: ServiceAccount ${ns}/acme-jm lacks 15 of the 15 permissions the JobManager needs (nothing was changed): get pods in namespace ${ns};`,
+    );
+    expect(
+      await admin.get({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        name: leaseName(id),
+        namespace: ns,
+      }),
+    ).toBeUndefined();
+    expect(
+      await admin.get({
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        name: `${id}-flink-taskmanager`,
+        namespace: ns,
+      }),
+    ).toBeUndefined();
+  });
+
+  it("deploys as that account once it holds them, leaves it untouched, and annotates the TaskManagers' own", async () => {
+    const role = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'acme-jm', namespace: ns },
+      rules: JOBMANAGER_RULES,
+    };
+    await admin.apply(role as KubernetesObject);
+    await admin.apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'acme-jm', namespace: ns },
+      subjects: [{ kind: 'ServiceAccount', name: 'acme-jm', namespace: ns }],
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'acme-jm' },
+    } as KubernetesObject);
+    const before = await admin.get({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      name: 'acme-jm',
+      namespace: ns,
+    });
+    const r = await cli(...args(file));
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain(
+      `ServiceAccount ${ns}/acme-jm (environments.staging.jobManager.serviceAccount): exists, and holds the 15 permissions the JobManager needs (SubjectAccessReview)`,
+    );
+    const d = await admin.get<V1Deployment>({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: id,
+      namespace: ns,
+    });
+    expect(d?.spec?.template.spec?.serviceAccountName).toBe('acme-jm');
+    const after = await admin.get({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      name: 'acme-jm',
+      namespace: ns,
+    });
+    expect(after?.metadata?.resourceVersion).toBe(before?.metadata?.resourceVersion);
+    const tm = await admin.get({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      name: `${id}-flink-taskmanager`,
+      namespace: ns,
+    });
+    expect(tm?.metadata?.annotations).toEqual({
+      'iam.gke.io/gcp-service-account': 'orders@acme.iam.gserviceaccount.com',
+    });
+    // Without HA the TaskManagers need nothing from the API: no Role for them.
+    expect(
+      await admin.get({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        name: `${id}-flink-taskmanager`,
+        namespace: ns,
+      }),
+    ).toBeUndefined();
   });
 });
 
