@@ -1,6 +1,8 @@
 // What the deploy suites share: an admin view of the staging cluster, and a job image with a digest.
 import { DockerEngine } from '../../src/executors/docker.js';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { Kube } from '../../src/executors/kube.js';
+import { clientRules, deployerName } from '../../src/plan/kubernetes.js';
 import { tarContext } from '../../src/build/context.js';
 import { testbed } from '../integration/testbed.js';
 
@@ -51,4 +53,40 @@ export async function pushBlockingClientImage(repositoryPath: string, tag: strin
   );
   const pushed = await engine.push(repository, tag, undefined, () => undefined);
   return `${repository}@${pushed.digest}`;
+}
+
+/**
+ * Runs `fn` with a token of a deployer ServiceAccount for `clusterId`, as deploy makes one (the Role
+ * holds exactly clientRules), and deletes the account again, as deploy does at its end.
+ */
+export async function asDeployer<T>(
+  admin: Kube,
+  namespace: string,
+  clusterId: string,
+  fn: (token: string) => Promise<T>,
+): Promise<T> {
+  const name = deployerName(clusterId);
+  const meta = { name, namespace };
+  const objects = [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: meta,
+      rules: clientRules(clusterId),
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: meta,
+      subjects: [{ kind: 'ServiceAccount', name, namespace }],
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+    },
+  ];
+  for (const o of objects) await admin.apply(o as KubernetesObject);
+  try {
+    return await fn(await admin.serviceAccountToken(namespace, name, 600));
+  } finally {
+    for (const o of objects) await admin.delete({ apiVersion: o.apiVersion, kind: o.kind, name, namespace });
+  }
 }
