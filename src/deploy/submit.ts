@@ -191,7 +191,13 @@ async function clientImage(
   if (!(await engine.inspect(ref))) {
     const host = registryHost(ref);
     const login = await fromDockerConfigWithHelpers(await readDockerConfig(), host, request.origin, ui);
-    await engine.pull(ref, login && dockerAuth(login, host), (line) => ui.info(`pull: ${line}`));
+    try {
+      await engine.pull(ref, login && dockerAuth(login, host), (line) => ui.info(`pull: ${line}`));
+    } catch (err) {
+      throw new OperationError(
+        `could not pull ${ref}, the image the Flink client runs from (${client.source}): ${(err as Error).message}. Give a Flink image your runner can pull, by digest (--client-image or deploy.clientImage), or --flink-home`,
+      );
+    }
   }
   if (client.from === 'job-image' || client.byDigest) return ref;
   // A default without a digest in Flinkship's table: run it by the digest the engine pulled.

@@ -567,6 +567,7 @@ describe('flinkship deploy in GitHub Actions', () => {
           image,
           kubeconfig: testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
           'rest-url': testbed('FLINKSHIP_TESTBED_FLINK_REST_URL'),
+          'client-image': 'job',
           'github-token': token,
         },
         'inputs',
