@@ -9,8 +9,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Dockerode from 'dockerode';
-import { AuthorizationV1Api, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
+import {
+  AuthorizationV1Api,
+  type KubernetesObject,
+  type V1ConfigMap,
+  type V1Deployment,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { deployerObjects } from '../../src/deploy/deployer.js';
 import { leaseName } from '../../src/deploy/lease.js';
 import type { Kube } from '../../src/executors/kube.js';
@@ -284,6 +290,27 @@ taskManager:
         namespace: ns,
       }),
     ).toBeUndefined();
+  });
+
+  it('warns when a named TaskManager account may create or delete pods, and runs the TaskManagers as it', async () => {
+    // acme-jm holds the JobManager's rights, pods included: too much for TaskManagers, which run user code.
+    const both = 'jobManager:\n  serviceAccount: acme-jm\ntaskManager:\n  serviceAccount: acme-jm\n';
+    const tmFile = await writeSpec('named-tm.yaml', spec(ns, id, both));
+    const r = await cli(...args(tmFile));
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain(
+      `ServiceAccount ${ns}/acme-jm (environments.staging.taskManager.serviceAccount) may create or delete pods: the TaskManagers run the job's code, which then may too. They need only configmaps get, list, watch (with Kubernetes HA)`,
+    );
+    const cm = await admin.get<V1ConfigMap>({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: `flink-config-${id}`,
+      namespace: ns,
+    });
+    const conf = parse(cm?.data?.['config.yaml'] ?? '') as {
+      kubernetes: Record<string, Record<string, string>>;
+    };
+    expect(conf.kubernetes.taskmanager!['service-account']).toBe('acme-jm');
   });
 });
 
