@@ -93,22 +93,39 @@ describe('deploy runs the Flink client from a trusted image, as a deployer that 
   const ns = `secdep-a-${run}`;
   const id = `secdep-a-${run}`;
   let first: { code: number; out: string; err: string };
+  /** The image of every container the Docker engine created for this deploy, as the engine saw it. */
+  const created: string[] = [];
 
   beforeAll(async () => {
     namespaces.push(ns);
     const file = await writeSpec('trusted.yaml', spec(ns, id));
-    first = await cli(
-      'deploy',
-      ...['--config', file, '--env', 'staging', '--image', image],
-      ...['--kubeconfig', testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'), '--client-image', trusted],
-      ...REST(),
-    );
+    const events = (await new Dockerode().getEvents({
+      filters: { type: ['container'], event: ['create'], label: [`app.kubernetes.io/instance=${id}`] },
+    })) as NodeJS.ReadableStream & { destroy(): void };
+    events.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        created.push(
+          (JSON.parse(line) as { Actor: { Attributes: { image: string } } }).Actor.Attributes.image,
+        );
+      }
+    });
+    try {
+      first = await cli(
+        'deploy',
+        ...['--config', file, '--env', 'staging', '--image', image],
+        ...['--kubeconfig', testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'), '--client-image', trusted],
+        ...REST(),
+      );
+    } finally {
+      events.destroy();
+    }
   }, 300_000);
 
   it('submits with the real client, run from the trusted image by digest, and never from the job image', async () => {
     expect(first.code, first.err).toBe(0);
     expect(first.err).toContain(`the Flink client runs from ${trusted} (--client-image)`);
     expect(first.err).not.toContain(`runs from ${image}`);
+    expect(created).toEqual([trusted]);
     const d = await admin.get<V1Deployment>({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
