@@ -97,9 +97,8 @@ async function bare(dir: string, tag: string, image: string, engine: DockerEngin
   const start = performance.now();
   const r = await runClientInImage(
     engine,
-    image,
+    { image, name: `flinkship-bench-client-${process.pid}`, labels: {}, user: FLINK_USER },
     { argv, hostWorkDir: work, clientWorkDir: DEFAULT_CLIENT_WORK_DIR, timeoutMs: 300_000 },
-    FLINK_USER,
     () => undefined,
   );
   const seconds = (performance.now() - start) / 1000;

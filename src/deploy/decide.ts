@@ -2,6 +2,8 @@
 // unit test. State is never dropped silently: a change to a stateful job is refused until stateful
 // upgrades exist.
 import type { Permission } from '../executors/kube.js';
+import type { PolicyRule } from '../plan/kubernetes.js';
+import { rulePermissions } from './accounts.js';
 import type { Plan } from '../plan/plan.js';
 import type { UpgradeMode } from '../spec/types.js';
 import { IMAGE_REF_HINT, parseImageRef } from '../util/imageRef.js';
@@ -77,43 +79,24 @@ export function imageProblem(image: string, tagAllowed: boolean): string | undef
   return undefined;
 }
 
-const ALL = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
-
-/** The ServiceAccount the Flink client authenticates as: what native application mode creates and reads. */
-export const CLIENT_RULES = [
-  { apiGroups: ['apps'], resources: ['deployments'], verbs: ALL },
-  { apiGroups: [''], resources: ['services', 'configmaps'], verbs: ALL },
-  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
-];
-
 /**
  * What holding the deploy lease needs (deploy/lease.ts): create it, read it, take over an expired one
  * (update), wait for another holder's (list and watch), release it (delete).
  */
 export const LEASE_VERBS = ['get', 'list', 'watch', 'create', 'update', 'delete'];
 
-function expand(
-  rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[],
-  namespace: string,
-): Permission[] {
-  return rules.flatMap((r) =>
-    r.apiGroups.flatMap((group) =>
-      r.resources.flatMap((resource) => r.verbs.map((verb) => ({ verb, group, resource, namespace }))),
-    ),
-  );
-}
-
 /**
  * Everything deploy does with the deployer's own credentials, plus the rules of the Roles it grants
  * (RBAC lets a user grant only what they hold). Checked by SelfSubjectAccessReview before any write.
  */
-export function deployPermissions(plan: Plan, jobManagerRules: Parameters<typeof expand>[0]): Permission[] {
+export function deployPermissions(plan: Plan): Permission[] {
   const ns = plan.namespace;
   const own: Permission[] = [];
   if (plan.kubernetes.some((o) => o.kind === 'Namespace')) {
     for (const verb of ['get', 'create', 'patch']) own.push({ verb, group: '', resource: 'namespaces' });
   }
-  for (const verb of ['get', 'create', 'patch']) {
+  // delete: the deployer's account is removed when the run ends.
+  for (const verb of ['get', 'create', 'patch', 'delete']) {
     own.push({ verb, group: '', resource: 'serviceaccounts', namespace: ns });
     own.push({ verb, group: 'rbac.authorization.k8s.io', resource: 'roles', namespace: ns });
     own.push({ verb, group: 'rbac.authorization.k8s.io', resource: 'rolebindings', namespace: ns });
@@ -125,7 +108,10 @@ export function deployPermissions(plan: Plan, jobManagerRules: Parameters<typeof
     { verb: 'list', group: '', resource: 'events', namespace: ns },
     ...LEASE_VERBS.map((verb) => ({ verb, group: 'coordination.k8s.io', resource: 'leases', namespace: ns })),
   );
-  return dedupe([...own, ...expand(CLIENT_RULES, ns), ...expand(jobManagerRules, ns)]);
+  // Every Role of the plan: the deployer's, the JobManager's and the TaskManagers' (when Flinkship owns
+  // them), without their resourceNames: the user must hold them for the whole kind.
+  const granted = plan.kubernetes.flatMap((o) => (o.kind === 'Role' ? (o.rules as PolicyRule[]) : []));
+  return dedupe([...own, ...rulePermissions(granted, ns)]);
 }
 
 function dedupe(permissions: Permission[]): Permission[] {

@@ -4,30 +4,21 @@
 //   which Flink does not ship; exec plugins need their binaries inside the client's image);
 // - the client then holds only what native application mode needs, in one namespace.
 import { stringify } from 'yaml';
-import type { KubeObject } from '../plan/kubernetes.js';
+import { DEPLOYER_COMPONENT, deployerName as deployerNameOf, type KubeObject } from '../plan/kubernetes.js';
 import type { Plan } from '../plan/plan.js';
-import { CLIENT_RULES } from './decide.js';
 
 export function deployerName(plan: Plan): string {
-  return `${plan.clusterId}-deployer`;
+  return deployerNameOf(plan.clusterId);
 }
 
-/** The deployer ServiceAccount, its Role (CLIENT_RULES) and RoleBinding, labelled like the plan's objects. */
+/**
+ * The deployer ServiceAccount, its Role (clientRules) and RoleBinding, as the plan shows them. They
+ * exist only while the client submits: deploy deletes them again (see submit.ts).
+ */
 export function deployerObjects(plan: Plan): KubeObject[] {
-  const sa = plan.kubernetes.find((o) => o.kind === 'ServiceAccount');
-  const labels = { ...(sa?.metadata.labels ?? {}), 'app.kubernetes.io/component': 'deployer' };
-  const meta = () => ({ name: deployerName(plan), namespace: plan.namespace, labels: { ...labels } });
-  return [
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta() },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(), rules: CLIENT_RULES },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: meta(),
-      subjects: [{ kind: 'ServiceAccount', name: deployerName(plan), namespace: plan.namespace }],
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: deployerName(plan) },
-    },
-  ];
+  return plan.kubernetes.filter(
+    (o) => o.metadata.labels['app.kubernetes.io/component'] === DEPLOYER_COMPONENT,
+  );
 }
 
 export interface ClientCluster {

@@ -9,6 +9,7 @@ import { hostname, userInfo } from 'node:os';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { isNotFound, type Kube, type ObjectRef } from '../executors/kube.js';
 import { describeError, httpFailureOf } from '../executors/retry.js';
+import { leaseName, LIFETIME_ANNOTATION, RUN_LIFETIME } from '../plan/kubernetes.js';
 import type { Plan } from '../plan/plan.js';
 import type { Ui } from '../ui/ui.js';
 import { OperationError } from '../util/errors.js';
@@ -37,9 +38,7 @@ export const LEASE_MARGIN_SECONDS = 60;
 /** How often a lost race (AlreadyExists, Conflict) is read and decided again before giving up. */
 export const MAX_LEASE_RACES = 10;
 
-export function leaseName(clusterId: string): string {
-  return `${clusterId}-flinkship`;
-}
+export { leaseName };
 
 export function leaseDurationSeconds(timeoutMs: number): number {
   return Math.ceil(timeoutMs / 1000) + LEASE_MARGIN_SECONDS;
@@ -131,6 +130,7 @@ export function leaseObject(
       name: leaseName(request.clusterId),
       namespace: request.namespace,
       labels: { ...request.labels },
+      annotations: { [LIFETIME_ANNOTATION]: RUN_LIFETIME },
       ...(resourceVersion ? { resourceVersion } : {}),
     },
     spec: {
@@ -143,14 +143,10 @@ export function leaseObject(
   };
 }
 
-/** Labelled like the plan's own objects, as Flinkship's. */
+/** Labelled as the plan shows the Lease. */
 export function leaseLabels(plan: Plan): Record<string, string> {
-  const sa = plan.kubernetes.find((o) => o.kind === 'ServiceAccount');
-  return {
-    ...(sa?.metadata.labels ?? {}),
-    'app.kubernetes.io/managed-by': 'flinkship',
-    'app.kubernetes.io/component': 'deploy-lease',
-  };
+  const lease = plan.kubernetes.find((o) => o.kind === 'Lease');
+  return { ...(lease?.metadata.labels ?? {}) };
 }
 
 export interface HeldLease {

@@ -1,11 +1,12 @@
 // The options deploy and delete share: which cluster, how long to wait, where Flink's REST API is.
 // Parsed once here into types; below this nothing sees the raw strings.
-import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { optionLabel, type OptionDefs, type Origin } from '../cli/options.js';
 import { locateSpecField } from '../build/locate.js';
 import type { KubeTarget } from '../executors/kube.js';
+import type { RunCleanup } from './cleanup.js';
 import type { LoadedSpec, ResolvedEnvironment } from '../spec/types.js';
 import { type InputIssue } from '../util/errors.js';
 import { parseDuration } from '../util/quantity.js';
@@ -52,13 +53,16 @@ function issue(origin: Origin, name: string, message: string): InputIssue {
   return { file: origin === 'flags' ? '<flags>' : '<inputs>', field: optionLabel(name, origin), message };
 }
 
-/** Checks the cluster options without touching anything; every problem is returned, located. */
+/**
+ * Checks the cluster options without touching anything; every problem is returned, located. An action
+ * input holding kubeconfig content is written to a file in `temporaryDir`, which the caller removes.
+ */
 export function parseClusterOptions(
   raw: { kubeconfig?: string; context?: string; timeout: string; 'rest-url'?: string },
   origin: Origin,
   loaded: LoadedSpec,
   env: ResolvedEnvironment,
-): { options?: ClusterOptions; issues: InputIssue[] } {
+): { options?: ClusterOptions; issues: InputIssue[]; temporaryDir?: string } {
   const issues: InputIssue[] = [];
   const timeoutMs = parseDuration(raw.timeout);
   if (timeoutMs === undefined || timeoutMs <= 0) {
@@ -83,8 +87,10 @@ export function parseClusterOptions(
     }
   }
   let kubeconfig = raw.kubeconfig;
+  let temporaryDir: string | undefined;
   if (kubeconfig !== undefined && origin === 'inputs' && isKubeconfigContent(kubeconfig)) {
     kubeconfig = writeKubeconfigContent(kubeconfig);
+    temporaryDir = path.dirname(kubeconfig);
   }
   if (kubeconfig !== undefined && (!existsSync(kubeconfig) || !statSync(kubeconfig).isFile())) {
     issues.push(
@@ -108,8 +114,13 @@ export function parseClusterOptions(
         : issueLabel(issue(origin, 'context', '')),
     },
   };
-  if (issues.length) return { issues };
-  return { options: { target, timeoutMs: timeoutMs!, ...(restUrl ? { restUrl } : {}) }, issues };
+  const temporary = temporaryDir ? { temporaryDir } : {};
+  if (issues.length) return { issues, ...temporary };
+  return {
+    options: { target, timeoutMs: timeoutMs!, ...(restUrl ? { restUrl } : {}) },
+    issues,
+    ...temporary,
+  };
 }
 
 /** An action input holding a kubeconfig itself (YAML or JSON), as a secret would, rather than a path. */
@@ -118,8 +129,9 @@ export function isKubeconfigContent(value: string): boolean {
 }
 
 /**
- * Writes kubeconfig content to a file only this user can read, in the runner's temporary directory
- * (emptied after the job). Its credentials are masked when the kubeconfig is loaded (Kube.load).
+ * Writes kubeconfig content to a file only this user can read, in the runner's temporary directory.
+ * The caller removes it when the run ends (temporaryDir; a self-hosted runner keeps RUNNER_TEMP's
+ * files). Its credentials are masked when the kubeconfig is loaded (Kube.load).
  */
 function writeKubeconfigContent(content: string): string {
   const dir = mkdtempSync(path.join(process.env.RUNNER_TEMP || tmpdir(), 'flinkship-kubeconfig-'));
@@ -131,4 +143,19 @@ function writeKubeconfigContent(content: string): string {
 function issueLabel(i: InputIssue): Omit<InputIssue, 'message'> {
   const { message: _m, ...rest } = i;
   return rest;
+}
+
+/** Parses the cluster options, and has the run's cleanup remove a kubeconfig written from an input. */
+export function parseClusterOptionsFor(
+  cleanup: RunCleanup,
+  ...args: Parameters<typeof parseClusterOptions>
+): ReturnType<typeof parseClusterOptions> {
+  const parsed = parseClusterOptions(...args);
+  const dir = parsed.temporaryDir;
+  if (dir) {
+    cleanup.add('remove the kubeconfig written from the kubeconfig input', () =>
+      rmSync(dir, { recursive: true, force: true }),
+    );
+  }
+  return parsed;
 }

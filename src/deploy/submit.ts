@@ -1,6 +1,8 @@
-// Running the real Flink client for a deploy: from the job image (docker run) or a local FLINK_HOME,
+// Running the real Flink client for a deploy: from a trusted image (docker run) or a local FLINK_HOME,
 // with the plan's argv and a kubeconfig holding a short-lived token of the deployer ServiceAccount.
+import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,7 +13,9 @@ import {
   registryHost,
 } from '../build/credentials.js';
 import type { Origin } from '../cli/options.js';
-import { clientKubeconfig, deployerName, type ClientCluster } from './deployer.js';
+import type { ClientChoice } from './clientImage.js';
+import type { RunCleanup } from './cleanup.js';
+import { clientKubeconfig, deployerName, deployerObjects, type ClientCluster } from './deployer.js';
 import { DockerEngine } from '../executors/docker.js';
 import {
   FLINK_USER,
@@ -21,6 +25,8 @@ import {
 } from '../executors/flinkClient.js';
 import type { Kube } from '../executors/kube.js';
 import { DEFAULT_CLIENT_WORK_DIR, plan, type Plan } from '../plan/plan.js';
+import { OperationError } from '../util/errors.js';
+import { parseImageRef } from '../util/imageRef.js';
 import type { LoadedSpec } from '../spec/types.js';
 import type { Ui } from '../ui/ui.js';
 
@@ -36,66 +42,175 @@ async function clientCluster(kube: Kube): Promise<ClientCluster> {
   };
 }
 
+export interface SubmitRequest {
+  /** The user's own credentials: they create the deployer's account, and delete it again. */
+  kube: Kube;
+  loaded: LoadedSpec;
+  desired: Plan;
+  /** The job image, as deployed. */
+  image: string;
+  client: ClientChoice;
+  timeoutMs: number;
+  origin: Origin;
+  cleanup: RunCleanup;
+}
+
 /**
  * Runs `flink run[-application] --target kubernetes-application` with the plan's -D options and a
  * kubeconfig holding a short-lived token of the deployer ServiceAccount (see deploy/deployer.ts).
- * The work directory (kubeconfig, pod template) exists only for the client's run.
+ * The deployer's account, the work directory (kubeconfig, pod template) and the client's container
+ * exist only for the client's run: each is registered with the run's cleanup as soon as it exists, so a
+ * cancelled run removes it too.
  */
-export async function submit(
-  kube: Kube,
-  loaded: LoadedSpec,
-  desired: Plan,
-  image: string,
-  flinkHome: string | undefined,
-  timeoutMs: number,
-  ui: Ui,
-  origin: Origin = 'flags',
-): Promise<ClientResult> {
-  const expirationSeconds = Math.max(600, Math.ceil(timeoutMs / 1000) + 60);
-  const token = await kube.serviceAccountToken(desired.namespace, deployerName(desired), expirationSeconds);
-  ui.secret(token);
-  const hostWorkDir = await mkdtemp(path.join(tmpdir(), 'flinkship-client-'));
+export async function submit(request: SubmitRequest, ui: Ui): Promise<ClientResult> {
+  const { kube, loaded, desired, client, timeoutMs, cleanup } = request;
+  const removeDeployer = await createDeployer(kube, desired, cleanup, ui);
   try {
-    const clientWorkDir = flinkHome ? hostWorkDir : DEFAULT_CLIENT_WORK_DIR;
-    // The same plan, with the files where the client will see them.
-    const forClient = plan(loaded, desired.environment, { image, clientWorkDir });
-    const kubeconfigPath = path.join(hostWorkDir, 'kubeconfig');
-    await writeFile(kubeconfigPath, clientKubeconfig(await clientCluster(kube), token, desired.namespace), {
-      mode: 0o600,
-    });
-    if (forClient.podTemplate) {
-      await writeFile(path.join(hostWorkDir, 'pod-template.yaml'), forClient.podTemplate.content, {
+    return await runClient();
+  } finally {
+    await removeDeployer();
+  }
+
+  async function runClient(): Promise<ClientResult> {
+    const expirationSeconds = Math.max(600, Math.ceil(timeoutMs / 1000) + 60);
+    const token = await kube.serviceAccountToken(desired.namespace, deployerName(desired), expirationSeconds);
+    ui.secret(token);
+    const hostWorkDir = await mkdtemp(path.join(tmpdir(), 'flinkship-client-'));
+    const removeWorkDir = cleanup.add(`remove ${hostWorkDir} (the client's kubeconfig)`, () =>
+      rm(hostWorkDir, { recursive: true, force: true }),
+    );
+    try {
+      const flinkHome = client.from === 'home' ? client.dir : undefined;
+      const clientWorkDir = flinkHome ? hostWorkDir : DEFAULT_CLIENT_WORK_DIR;
+      // The same plan, with the files where the client will see them.
+      const forClient = plan(loaded, desired.environment, { image: request.image, clientWorkDir });
+      const kubeconfigPath = path.join(hostWorkDir, 'kubeconfig');
+      await writeFile(kubeconfigPath, clientKubeconfig(await clientCluster(kube), token, desired.namespace), {
         mode: 0o600,
       });
-    }
-    const argv = [...forClient.client.argv];
-    // Before the jar: what follows the jar is the job's own arguments.
-    argv.splice(3, 0, `-Dkubernetes.config.file=${clientWorkDir}/kubeconfig`);
-    ui.info(`flink ${argv.join(' ')}`);
-    const run = { argv, hostWorkDir, clientWorkDir, timeoutMs };
-    const onLine = (line: string) => ui.info(line);
-    if (flinkHome) return await runClientFromHome(flinkHome, run, onLine);
-
-    // The official images' flink user (9999) reads the work directory; as root we hand it over,
-    // otherwise the client runs as the current user, who owns it.
-    const uid = process.getuid?.();
-    let user = `${uid}:${process.getgid?.()}`;
-    if (uid === 0) {
-      await chown(hostWorkDir, 9999, 9999);
-      for (const f of ['kubeconfig', 'pod-template.yaml']) {
-        if (existsSync(path.join(hostWorkDir, f))) await chown(path.join(hostWorkDir, f), 9999, 9999);
+      if (forClient.podTemplate) {
+        await writeFile(path.join(hostWorkDir, 'pod-template.yaml'), forClient.podTemplate.content, {
+          mode: 0o600,
+        });
       }
-      user = FLINK_USER;
+      const argv = [...forClient.client.argv];
+      // Before the jar: what follows the jar is the job's own arguments.
+      argv.splice(3, 0, `-Dkubernetes.config.file=${clientWorkDir}/kubeconfig`);
+      ui.info(`flink ${argv.join(' ')}`);
+      const run = { argv, hostWorkDir, clientWorkDir, timeoutMs };
+      const onLine = (line: string) => ui.info(line);
+      if (client.from === 'home') return await runClientFromHome(client.dir, run, onLine);
+
+      // The official images' flink user (9999) reads the work directory; as root we hand it over,
+      // otherwise the client runs as the current user, who owns it.
+      const uid = process.getuid?.();
+      let user = `${uid}:${process.getgid?.()}`;
+      if (uid === 0) {
+        await chown(hostWorkDir, 9999, 9999);
+        for (const f of ['kubeconfig', 'pod-template.yaml']) {
+          if (existsSync(path.join(hostWorkDir, f))) await chown(path.join(hostWorkDir, f), 9999, 9999);
+        }
+        user = FLINK_USER;
+      }
+      await chmod(hostWorkDir, 0o700);
+      const engine = new DockerEngine();
+      await engine.ping();
+      const image = await clientImage(engine, client, request, ui);
+      const name = `flinkship-client-${desired.clusterId}-${randomBytes(4).toString('hex')}`;
+      const removeContainer = cleanup.add(`remove the Flink client's container ${name}`, async () => {
+        await engine.removeContainer(name);
+      });
+      try {
+        const labels = {
+          'app.kubernetes.io/managed-by': 'flinkship',
+          'app.kubernetes.io/component': 'flink-client',
+          'app.kubernetes.io/instance': desired.clusterId,
+          'flinkship.dev/namespace': desired.namespace,
+        };
+        return await runClientInImage(engine, { image, name, labels, user }, run, onLine);
+      } finally {
+        await removeContainer();
+      }
+    } finally {
+      await removeWorkDir();
     }
-    await chmod(hostWorkDir, 0o700);
-    const engine = new DockerEngine();
-    await engine.ping();
-    const host = registryHost(image);
-    const docker = await readDockerConfig();
-    // The job image may be private: the Docker config's login for its registry, helpers included.
-    const login = await fromDockerConfigWithHelpers(docker, host, origin, ui);
-    return await runClientInImage(engine, image, run, user, onLine, login && dockerAuth(login, host));
-  } finally {
-    await rm(hostWorkDir, { recursive: true, force: true });
   }
+}
+
+/** Applies the deployer's ServiceAccount, Role and RoleBinding; returns what deletes them again. */
+async function createDeployer(
+  kube: Kube,
+  desired: Plan,
+  cleanup: RunCleanup,
+  ui: Ui,
+): Promise<() => Promise<void>> {
+  const objects = deployerObjects(desired);
+  const remove = cleanup.add(
+    `delete the deployer's account ${desired.namespace}/${deployerName(desired)}`,
+    async () => {
+      // Deleting the ServiceAccount invalidates every token issued for it.
+      for (const obj of objects) {
+        await kube.delete({
+          apiVersion: obj.apiVersion,
+          kind: obj.kind,
+          name: obj.metadata.name,
+          namespace: desired.namespace,
+        });
+      }
+      ui.info(`ServiceAccount, Role and RoleBinding ${desired.namespace}/${deployerName(desired)}: deleted`);
+    },
+  );
+  // They do not depend on each other (a RoleBinding may name a Role that does not exist yet).
+  const stored = await Promise.all(objects.map((obj) => kube.apply(obj as KubernetesObject)));
+  objects.forEach((obj, i) =>
+    ui.info(
+      `${obj.kind} ${obj.metadata.name}: applied (resourceVersion ${stored[i]!.metadata?.resourceVersion}), deleted again after the submission`,
+    ),
+  );
+  return remove;
+}
+
+/**
+ * The image the client runs from, present in the engine, by digest: a trusted image (pulled with the
+ * Docker config's login for its registry), or the job image when the user opted in.
+ */
+async function clientImage(
+  engine: DockerEngine,
+  client: Exclude<ClientChoice, { from: 'home' }>,
+  request: SubmitRequest,
+  ui: Ui,
+): Promise<string> {
+  const ref = client.from === 'job-image' ? request.image : client.image;
+  if (client.from === 'job-image') {
+    ui.warning(
+      `the Flink client runs from the job image ${ref} (${client.source}): the job's code runs with the deployer's rights in ${request.desired.namespace}`,
+    );
+  } else {
+    ui.info(`the Flink client runs from ${ref} (${client.source})`);
+  }
+  if (!(await engine.inspect(ref))) {
+    const host = registryHost(ref);
+    const login = await fromDockerConfigWithHelpers(await readDockerConfig(), host, request.origin, ui);
+    try {
+      await engine.pull(ref, login && dockerAuth(login, host), (line) => ui.info(`pull: ${line}`));
+    } catch (err) {
+      throw new OperationError(
+        `could not pull ${ref}, the image the Flink client runs from (${client.source}): ${(err as Error).message}. Give a Flink image your runner can pull, by digest (--client-image or deploy.clientImage), or --flink-home`,
+      );
+    }
+  }
+  if (client.from === 'job-image' || client.byDigest) return ref;
+  // A default without a digest in Flinkship's table: run it by the digest the engine pulled.
+  const repository = parseImageRef(ref)!.repository;
+  const digested = (await engine.inspect(ref))?.repoDigests.find((d) =>
+    [repository, `docker.io/library/${repository}`, `docker.io/${repository}`].includes(d.split('@')[0]!),
+  );
+  if (!digested)
+    throw new OperationError(
+      `the Docker engine reports no digest for ${ref}; pass --client-image <image>@sha256:...`,
+    );
+  ui.info(
+    `${ref} is ${digested}: the client runs by that digest; pin it with --client-image or deploy.clientImage`,
+  );
+  return digested;
 }

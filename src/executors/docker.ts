@@ -56,6 +56,9 @@ export interface PushResult {
 /** A one-off container: `docker run --rm` with the given user, mounts and network. */
 export interface RunRequest {
   image: string;
+  /** The container's name, so that another path (a cancelled run) can remove it. */
+  name?: string;
+  labels?: Record<string, string>;
   cmd: string[];
   user?: string;
   /** host:container[:ro] */
@@ -187,6 +190,8 @@ export class DockerEngine {
   async run(request: RunRequest, onLine: (line: string) => void): Promise<RunResult> {
     const container = await this.docker.createContainer({
       Image: request.image,
+      ...(request.name ? { name: request.name } : {}),
+      ...(request.labels ? { Labels: request.labels } : {}),
       Cmd: request.cmd,
       ...(request.user ? { User: request.user } : {}),
       ...(request.env ? { Env: request.env } : {}),
@@ -231,6 +236,19 @@ export class DockerEngine {
       return { exitCode: status.StatusCode, output, timedOut };
     } finally {
       await container.remove({ force: true }).catch(() => undefined);
+    }
+  }
+
+  /** Kills and removes a container by name or id; false when there was none. */
+  async removeContainer(name: string): Promise<boolean> {
+    try {
+      await this.docker.getContainer(name).remove({ force: true });
+      return true;
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      // 404: gone; 409: its removal is already under way (the run's own cleanup).
+      if (status === 404 || status === 409) return false;
+      throw err;
     }
   }
 

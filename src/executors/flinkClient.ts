@@ -1,8 +1,8 @@
-// The Flink client (bin/flink): from the job image itself (docker run, host network, the work
-// directory mounted read-only at the plan's client work dir), or from a local FLINK_HOME.
+// The Flink client (bin/flink): from a trusted image (docker run, host network, the work directory
+// mounted read-only at the plan's client work dir), or from a local FLINK_HOME.
 // The work directory holds the client's kubeconfig: its path may be printed, its content never.
 import { spawn } from 'node:child_process';
-import { DockerEngine, type RegistryAuth } from './docker.js';
+import type { DockerEngine, RunRequest } from './docker.js';
 
 export interface ClientRun {
   argv: string[];
@@ -24,30 +24,41 @@ export interface ClientResult {
 /** The uid:gid of the official Flink images' `flink` user, which owns /opt/flink. */
 export const FLINK_USER = '9999:9999';
 
-/** `docker run --rm --network host -v <dir>:<workDir>:ro <image> flink <argv>`. */
+/** The client's container: a trusted image (see deploy/clientImage.ts), a known name and labels to find it by. */
+export interface ClientContainer {
+  image: string;
+  /** Unique per run, so a cancelled run can stop exactly its own container. */
+  name: string;
+  labels: Record<string, string>;
+  user: string;
+}
+
+/**
+ * `docker run --rm --name <name> --network host -v <dir>:<workDir>:ro <image> flink <argv>`: only the work
+ * directory (kubeconfig, pod template) is mounted. No jar: in application mode the jar is
+ * local:///opt/flink/usrlib/... inside the job image, which the JobManager runs; the client never reads it.
+ */
+export function clientRunRequest(container: ClientContainer, run: ClientRun): RunRequest {
+  return {
+    image: container.image,
+    name: container.name,
+    labels: container.labels,
+    cmd: ['flink', ...run.argv],
+    user: container.user,
+    binds: [`${run.hostWorkDir}:${run.clientWorkDir}:ro`],
+    networkMode: 'host',
+    timeoutMs: run.timeoutMs,
+  };
+}
+
 export async function runClientInImage(
   engine: DockerEngine,
-  image: string,
+  container: ClientContainer,
   run: ClientRun,
-  user: string,
   onLine: (line: string) => void,
-  pullAuth?: RegistryAuth,
 ): Promise<ClientResult> {
-  if (!(await engine.inspect(image))) {
-    await engine.pull(image, pullAuth, (line) => onLine(`pull: ${line}`));
-  }
-  const result = await engine.run(
-    {
-      image,
-      cmd: ['flink', ...run.argv],
-      user,
-      binds: [`${run.hostWorkDir}:${run.clientWorkDir}:ro`],
-      networkMode: 'host',
-      timeoutMs: run.timeoutMs,
-    },
-    onLine,
-  );
-  return { ...result, how: `docker run --network host ${image} flink` };
+  const result = await engine.run(clientRunRequest(container, run), onLine);
+  return { ...result, how: `docker run --name ${container.name} --network host ${container.image} flink` };
 }
 
 export function runClientFromHome(

@@ -308,28 +308,47 @@ export class Kube {
     }
   }
 
-  /** SelfSubjectAccessReviews, one per permission (in parallel): the ones the current user lacks. */
-  async missingPermissions(permissions: Permission[]): Promise<Permission[]> {
+  /**
+   * SelfSubjectAccessReviews, one per permission (in parallel): the ones the current user lacks. With a
+   * `subject` (a ServiceAccount's user name and groups), LocalSubjectAccessReviews of that subject
+   * instead, in each permission's namespace.
+   */
+  async missingPermissions(
+    permissions: Permission[],
+    subject?: { user: string; groups: string[] },
+  ): Promise<Permission[]> {
     const api = this.config.makeApiClient(AuthorizationV1Api);
     const results = await Promise.all(
       permissions.map(async (p) => {
-        const review = await this.call(`SelfSubjectAccessReview (${describePermission(p)})`, () =>
-          api.createSelfSubjectAccessReview({
-            body: {
-              apiVersion: 'authorization.k8s.io/v1',
-              kind: 'SelfSubjectAccessReview',
-              spec: {
-                resourceAttributes: {
-                  verb: p.verb,
-                  group: p.group,
-                  resource: p.resource,
-                  ...(p.subresource ? { subresource: p.subresource } : {}),
-                  ...(p.namespace ? { namespace: p.namespace } : {}),
-                },
-              },
-            },
-          }),
-        );
+        const resourceAttributes = {
+          verb: p.verb,
+          group: p.group,
+          resource: p.resource,
+          ...(p.subresource ? { subresource: p.subresource } : {}),
+          ...(p.namespace ? { namespace: p.namespace } : {}),
+        };
+        const review =
+          subject === undefined
+            ? await this.call(`SelfSubjectAccessReview (${describePermission(p)})`, () =>
+                api.createSelfSubjectAccessReview({
+                  body: {
+                    apiVersion: 'authorization.k8s.io/v1',
+                    kind: 'SelfSubjectAccessReview',
+                    spec: { resourceAttributes },
+                  },
+                }),
+              )
+            : await this.call(`LocalSubjectAccessReview of ${subject.user} (${describePermission(p)})`, () =>
+                api.createNamespacedLocalSubjectAccessReview({
+                  namespace: p.namespace!,
+                  body: {
+                    apiVersion: 'authorization.k8s.io/v1',
+                    kind: 'LocalSubjectAccessReview',
+                    metadata: { namespace: p.namespace! },
+                    spec: { user: subject.user, groups: subject.groups, resourceAttributes },
+                  },
+                }),
+              );
         return review.status?.allowed ? undefined : p;
       }),
     );

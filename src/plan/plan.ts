@@ -9,7 +9,7 @@ import { IMAGE_REF_HINT, parseImageRef } from '../util/imageRef.js';
 import { didYouMean } from '../util/suggest.js';
 import { effectiveConfiguration, isFlink2, renderConfigFile, type ConfigFile } from './flinkConfig.js';
 import { planImage, type ImagePlan } from './image.js';
-import { planKubernetesObjects, type KubeObject } from './kubernetes.js';
+import { accountConfiguration, planKubernetesObjects, type KubeObject } from './kubernetes.js';
 
 /** Where the Flink client finds the files the plan generates (mounted there when it runs in a container). */
 export const DEFAULT_CLIENT_WORK_DIR = '/flinkship';
@@ -93,7 +93,10 @@ export function plan(loaded: LoadedSpec, envName: string, options: PlanOptions =
         content: stringify({ apiVersion: 'v1', kind: 'Pod', ...env.podTemplate }),
       }
     : undefined;
-  const entries = effectiveConfiguration(env, imageRef, podTemplate?.path);
+  const entries = {
+    ...effectiveConfiguration(env, imageRef, podTemplate?.path),
+    ...accountConfiguration(env),
+  };
   const image = planImage(env, loaded.file);
   const argv = clientArgv(entries, env, image.jarPath);
 

@@ -1,6 +1,7 @@
 // One environment's view of the spec: its values merged over the top level, `{env}` substituted, defaults
 // filled in. Pure: the plan and the validator both build on it.
 import type {
+  AccountSpec,
   ConfigValue,
   EnvironmentSpec,
   Overridable,
@@ -16,6 +17,7 @@ export const OVERRIDABLE_KEYS = [
   'jobManager',
   'taskManager',
   'podTemplate',
+  'deploy',
 ] as const satisfies readonly (keyof Overridable)[];
 
 /** The official image each supported Flink version defaults to. */
@@ -72,6 +74,15 @@ export function haEnabled(conf: Record<string, ConfigValue>): boolean {
   return type !== undefined && String(type).toLowerCase() !== 'none' && String(type) !== '';
 }
 
+function accountOf(process: AccountSpec | undefined): AccountSpec {
+  return {
+    ...(process?.serviceAccount !== undefined ? { serviceAccount: process.serviceAccount } : {}),
+    ...(process?.serviceAccountAnnotations !== undefined
+      ? { serviceAccountAnnotations: process.serviceAccountAnnotations }
+      : {}),
+  };
+}
+
 export function resolveEnvironment(spec: Spec, envName: string): ResolvedEnvironment {
   const env: EnvironmentSpec = spec.environments?.[envName] ?? {};
   let merged: Overridable = {};
@@ -92,7 +103,8 @@ export function resolveEnvironment(spec: Spec, envName: string): ResolvedEnviron
     createNamespace: env.createNamespace ?? false,
     context: env.context,
     cluster: env.cluster,
-    serviceAccount: env.serviceAccount ?? `${clusterId}-flink`,
+    serviceAccount: merged.jobManager?.serviceAccount ?? env.serviceAccount ?? `${clusterId}-flink`,
+    ownedServiceAccount: env.serviceAccount ?? `${clusterId}-flink`,
     restServiceType: env.restServiceType ?? 'ClusterIP',
     upgradeMode,
     image: {
@@ -105,12 +117,15 @@ export function resolveEnvironment(spec: Spec, envName: string): ResolvedEnviron
     jobManager: {
       resource: { ...DEFAULT_RESOURCES.jobManager, ...merged.jobManager?.resource },
       replicas: merged.jobManager?.replicas ?? 1,
+      ...accountOf(merged.jobManager),
     },
     taskManager: {
       resource: { ...DEFAULT_RESOURCES.taskManager, ...merged.taskManager?.resource },
       slots: merged.taskManager?.slots ?? 1,
+      ...accountOf(merged.taskManager),
     },
     podTemplate: merged.podTemplate,
+    deploy: merged.deploy ?? {},
     kafka: env.kafka,
     fluentBit: env.fluentBit,
     kind: env.kind,

@@ -24,6 +24,8 @@ export interface ImageSpec {
   libs?: string[];
   files?: ImageFile[];
   env?: Record<string, ConfigValue>;
+  /** Secrets in the job's namespace the pods pull the image with (kubernetes.container.image.pull-secrets). */
+  pullSecrets?: string[];
 }
 
 export interface JobSpec {
@@ -34,14 +36,29 @@ export interface JobSpec {
   upgradeMode?: UpgradeMode;
 }
 
+/** The ServiceAccount a Flink process runs as. */
+export interface AccountSpec {
+  /** An existing ServiceAccount: Flinkship leaves it untouched, and checks its rights before a deploy. */
+  serviceAccount?: string;
+  /** Annotations of the ServiceAccount Flinkship creates (IRSA, GKE Workload Identity). */
+  serviceAccountAnnotations?: Record<string, string>;
+}
+
+/** How deploy runs the Flink client. */
+export interface DeploySpec {
+  /** A trusted Flink image by digest, or `job` to run the client from the job image. */
+  clientImage?: string;
+}
+
 /** The keys an environment can override, and the top level holds. */
 export interface Overridable {
   image?: ImageSpec;
   job?: JobSpec;
   flinkConfiguration?: Record<string, ConfigValue>;
-  jobManager?: { resource?: Resource; replicas?: number };
-  taskManager?: { resource?: Resource; slots?: number };
+  jobManager?: { resource?: Resource; replicas?: number } & AccountSpec;
+  taskManager?: { resource?: Resource; slots?: number } & AccountSpec;
   podTemplate?: Record<string, unknown>;
+  deploy?: DeploySpec;
 }
 
 export interface EnvironmentSpec extends Overridable {
@@ -120,15 +137,19 @@ export interface ResolvedEnvironment {
   createNamespace: boolean;
   context?: string;
   cluster?: string;
+  /** The JobManager's ServiceAccount: jobManager.serviceAccount (existing), else the one Flinkship owns. */
   serviceAccount: string;
+  /** The name of the JobManager's ServiceAccount when Flinkship owns it (environments.<env>.serviceAccount). */
+  ownedServiceAccount: string;
   restServiceType: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'Headless_ClusterIP';
   upgradeMode: UpgradeMode;
   image: ImageSpec & { base: string; repository: string };
   job: JobSpec & { jar: string; upgradeMode: UpgradeMode };
   flinkConfiguration: Record<string, ConfigValue>;
-  jobManager: { resource: Resource; replicas: number };
-  taskManager: { resource: Resource; slots: number };
+  jobManager: { resource: Resource; replicas: number } & AccountSpec;
+  taskManager: { resource: Resource; slots: number } & AccountSpec;
   podTemplate?: Record<string, unknown>;
+  deploy: DeploySpec;
   kafka?: KafkaSpec;
   fluentBit?: FluentBitSpec;
   kind?: KindSpec;

@@ -18,7 +18,7 @@ import { loadSpec } from '../../src/spec/load.js';
 import { run as runCommand } from '../helpers/run.js';
 import { testbed } from './testbed.js';
 import { cli } from '../helpers/cli.js';
-import { pushJobImage, stagingAdmin } from '../helpers/deploy.js';
+import { asDeployer, pushJobImage, stagingAdmin } from '../helpers/deploy.js';
 
 const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const clusterId = `f2-${run}`;
@@ -163,11 +163,14 @@ describe('flinkship deploy: a Flink 2.x job with the real Flink 2.2.0 client (--
 });
 
 /**
- * Runs the 2.2.0 client directly, as the deployer ServiceAccount that the deploy above made in the
- * namespace, with `confDir` as its configuration directory when given.
+ * Runs the 2.2.0 client directly to submit `id`, as a deployer ServiceAccount for it with the Role
+ * deploy gives (asDeployer), with `confDir` as its configuration directory when given.
  */
-async function client2(args: string[], confDir?: string) {
-  const token = await admin.serviceAccountToken(namespace, `${clusterId}-deployer`, 600);
+async function client2(id: string, args: string[], confDir?: string) {
+  await asDeployer(admin, namespace, id, (token) => submit2(token, args, confDir));
+}
+
+async function submit2(token: string, args: string[], confDir?: string) {
   const kc = new KubeConfig();
   kc.loadFromFile(testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'));
   const cluster = kc.getCurrentCluster();
@@ -221,7 +224,7 @@ describe("the plan's rendered config.yaml for 2.x, read by the real 2.2.0 client
     await writeFile(path.join(conf, 'config.yaml'), p.flinkConfiguration.file.content);
     const home = testbed('FLINKSHIP_TESTBED_FLINK2_HOME');
     await copyFile(path.join(home, 'conf', 'log4j-cli.properties'), path.join(conf, 'log4j-cli.properties'));
-    await client2([], conf);
+    await client2(fileId, [], conf);
 
     const flat = await clusterConfig(fileId);
     expect(Object.keys(p.flinkConfiguration.entries)).toContain('state.backend.incremental');
@@ -242,7 +245,7 @@ describe('a key that is both a value and a prefix (state.backend and state.backe
     // Why the validator refuses such configurations: the JobManager would run without state.backend.type
     // and state.backend.incremental. Should a later Flink keep them, this test says so.
     const id = `${clusterId}-prefix`;
-    await client2([
+    await client2(id, [
       `-Dkubernetes.cluster-id=${id}`,
       `-Dkubernetes.namespace=${namespace}`,
       `-Dkubernetes.container.image.ref=${image}`,

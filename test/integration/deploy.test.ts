@@ -73,7 +73,10 @@ function verbArgs(verb: 'deploy' | 'delete', file: string, ...extra: string[]): 
     file,
     '--env',
     'staging',
-    ...(verb === 'deploy' ? ['--image', image] : []),
+    // The client from the job image: the opt-in path (security-deploy.test.ts covers the trusted image).
+    ...(verb === 'deploy'
+      ? ['--image', image, ...(extra.includes('--flink-home') ? [] : ['--client-image', 'job'])]
+      : []),
     '--kubeconfig',
     testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
     ...extra,
@@ -564,6 +567,7 @@ describe('flinkship deploy in GitHub Actions', () => {
           image,
           kubeconfig: testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
           'rest-url': testbed('FLINKSHIP_TESTBED_FLINK_REST_URL'),
+          'client-image': 'job',
           'github-token': token,
         },
         'inputs',

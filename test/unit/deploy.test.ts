@@ -7,7 +7,6 @@ import { decideDeploy, deployPermissions, imageProblem, type Desired } from '../
 import { clientKubeconfig, deployerObjects } from '../../src/deploy/deployer.js';
 import { makeRecord, readRecord, RECORD_ANNOTATION } from '../../src/deploy/record.js';
 import { deploymentAvailable, jobRunning } from '../../src/deploy/readiness.js';
-import { JOBMANAGER_RULES } from '../../src/plan/kubernetes.js';
 import { plan } from '../../src/plan/plan.js';
 import { loadSpec } from '../../src/spec/load.js';
 
@@ -121,7 +120,7 @@ describe('preflight permissions and the deployer identity', () => {
   const p = plan(loaded, 'staging', { image: IMAGE });
 
   it('checks what deploy writes and what the Roles it grants hold, in the namespace only', () => {
-    const perms = deployPermissions(p, JOBMANAGER_RULES);
+    const perms = deployPermissions(p);
     const names = perms.map(
       (x) => `${x.verb} ${x.group}/${x.resource}${x.subresource ? `/${x.subresource}` : ''}`,
     );
@@ -132,7 +131,7 @@ describe('preflight permissions and the deployer identity', () => {
     expect(names).not.toContain('create /namespaces'); // staging does not create its namespace
     expect(new Set(perms.map((x) => x.namespace))).toEqual(new Set(['flink-staging']));
     expect(new Set(names).size).toBe(names.length);
-    const integration = deployPermissions(plan(loaded, 'integration', { image: IMAGE }), JOBMANAGER_RULES);
+    const integration = deployPermissions(plan(loaded, 'integration', { image: IMAGE }));
     expect(integration.filter((x) => x.resource === 'namespaces').map((x) => [x.verb, x.namespace])).toEqual([
       ['get', undefined],
       ['create', undefined],

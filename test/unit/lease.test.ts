@@ -10,7 +10,6 @@ import {
   leaseObject,
   microTime,
 } from '../../src/deploy/lease.js';
-import { JOBMANAGER_RULES } from '../../src/plan/kubernetes.js';
 import { plan } from '../../src/plan/plan.js';
 import { loadSpec } from '../../src/spec/load.js';
 
@@ -150,6 +149,7 @@ describe('the Lease object', () => {
           'app.kubernetes.io/instance': p.clusterId,
           'app.kubernetes.io/component': 'deploy-lease',
         }),
+        annotations: { 'flinkship.dev/lifetime': 'deleted when the deploy run ends' },
         resourceVersion: '12345',
       },
       spec: {
@@ -166,7 +166,7 @@ describe('the Lease object', () => {
   it("is in deploy's preflight: get, list, watch, create, update and delete leases in the namespace", () => {
     const loaded = loadSpec('fixtures/log-cleaner/flinkship.yaml');
     const p = plan(loaded, 'staging', { image: `ghcr.io/acme/log-cleaner@sha256:${'ab'.repeat(32)}` });
-    const leases = deployPermissions(p, JOBMANAGER_RULES).filter((x) => x.resource === 'leases');
+    const leases = deployPermissions(p).filter((x) => x.resource === 'leases');
     expect(leases).toEqual(
       ['get', 'list', 'watch', 'create', 'update', 'delete'].map((verb) => ({
         verb,

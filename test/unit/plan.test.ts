@@ -79,6 +79,13 @@ describe('plan for Flink 1.20', () => {
       'ServiceAccount/log-cleaner-flink',
       'Role/log-cleaner-flink',
       'RoleBinding/log-cleaner-flink',
+      'ServiceAccount/log-cleaner-flink-taskmanager',
+      'Role/log-cleaner-flink-taskmanager',
+      'RoleBinding/log-cleaner-flink-taskmanager',
+      'ServiceAccount/log-cleaner-deployer',
+      'Role/log-cleaner-deployer',
+      'RoleBinding/log-cleaner-deployer',
+      'Lease/log-cleaner-flinkship',
     ]);
     const role = p.kubernetes.find((o) => o.kind === 'Role')!;
     expect(role.metadata.namespace).toBe('flink-staging');
