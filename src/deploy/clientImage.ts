@@ -7,17 +7,31 @@ import { JOB_IMAGE_CLIENT } from '../spec/deploySemantics.js';
 export { clientImageProblem, JOB_IMAGE_CLIENT } from '../spec/deploySemantics.js';
 
 /**
- * The official image per Flink version (Docker Hub's `flink`, the library image). A digest here pins
- * it; an entry without one is resolved to its digest by the Docker engine at pull time, and the client
- * still runs by that digest (the log says which). The digests could not be read from Docker Hub where
- * this table was written (no network): fill them in with `docker buildx imagetools inspect <image>`.
+ * The official image per Flink version (Docker Hub's library image `flink`), pinned by the digest of its
+ * multi-platform index as Docker's own record of the official images lists it (docker-library/repo-info,
+ * repos/flink/remote/<tag>.md). 1.19 and 2.0 are no longer listed there: their tags are resolved to a digest by
+ * the Docker engine at pull time and the client runs by that digest (the log says which); pin them with
+ * --client-image or deploy.clientImage.
  */
 export const OFFICIAL_CLIENT_IMAGES: Record<string, { image: string; digest?: string }> = {
   '1.19': { image: 'flink:1.19.3-scala_2.12-java17' },
-  '1.20': { image: 'flink:1.20.3-scala_2.12-java17' },
+  '1.20': {
+    image: 'flink:1.20.5-scala_2.12-java17',
+    digest: 'sha256:a0fcd5400842d794f9a1b6292a148db1b3ca217bcf68741cc538e8bc9bc0b5ae',
+  },
   '2.0': { image: 'flink:2.0.1-scala_2.12-java17' },
-  '2.1': { image: 'flink:2.1.1-scala_2.12-java17' },
-  '2.2': { image: 'flink:2.2.0-scala_2.12-java17' },
+  '2.1': {
+    image: 'flink:2.1.3-scala_2.12-java17',
+    digest: 'sha256:cc557bbe316d804e83195717a41788dc1ddb9a965887bd0ab83d148480a7802d',
+  },
+  '2.2': {
+    image: 'flink:2.2.1-scala_2.12-java17',
+    digest: 'sha256:1934ab4b984d0873ef46825b1140377eed34475904aa077062497712d6e259f8',
+  },
+  '2.3': {
+    image: 'flink:2.3.0-scala_2.12-java17',
+    digest: 'sha256:53eb8f289313d1a03e6800d37bc2dd916bbb5341961543285bf933aa27e63e5e',
+  },
 };
 
 export type ClientChoice =

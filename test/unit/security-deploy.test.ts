@@ -16,14 +16,24 @@ const TRUSTED = `registry.example.com/mirror/flink@sha256:${'cd'.repeat(32)}`;
 const FIXTURE = 'fixtures/log-cleaner/flinkship.yaml';
 
 describe('the image the Flink client runs from', () => {
-  it('is the official image of the Flink version by default, never the job image', () => {
+  it('is the official image of the Flink version by default, pinned by digest, never the job image', () => {
     expect(chooseClient({ flinkVersion: '1.20' })).toEqual({
       from: 'image',
-      image: 'flink:1.20.3-scala_2.12-java17',
-      byDigest: false,
+      image:
+        'flink:1.20.5-scala_2.12-java17@sha256:a0fcd5400842d794f9a1b6292a148db1b3ca217bcf68741cc538e8bc9bc0b5ae',
+      byDigest: true,
       source: 'the official image of Flink 1.20',
     });
-    expect(Object.keys(OFFICIAL_CLIENT_IMAGES)).toEqual(['1.19', '1.20', '2.0', '2.1', '2.2']);
+    expect(Object.keys(OFFICIAL_CLIENT_IMAGES)).toEqual(['1.19', '1.20', '2.0', '2.1', '2.2', '2.3']);
+  });
+
+  it('resolves a Flink version with no pinned official image to the digest the engine pulls', () => {
+    expect(chooseClient({ flinkVersion: '2.0' })).toEqual({
+      from: 'image',
+      image: 'flink:2.0.1-scala_2.12-java17',
+      byDigest: false,
+      source: 'the official image of Flink 2.0',
+    });
   });
 
   it('is --client-image over deploy.clientImage, and the job image only when one of them says "job"', () => {
