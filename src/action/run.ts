@@ -5,14 +5,14 @@ import { parseOptions, type OptionDefs, type RawValues } from '../cli/options.js
 import { ActionsUi } from '../ui/actions.js';
 import { exitCodeOf, InputError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
-import { VERBS } from '../verbs/index.js';
+import { loadVerb, VERBS } from '../verbs/index.js';
 
 /** Runs `verbName`, or, for the root action, the verb named by the `command` input. */
 export async function runAction(verbName?: string): Promise<number> {
   const ui = new ActionsUi();
   try {
     const name = verbName ?? core.getInput('command', { required: false });
-    const verb = VERBS[name];
+    const verb = await loadVerb(name);
     if (!verb) {
       const known = Object.keys(VERBS);
       throw new InputError([

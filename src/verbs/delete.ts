@@ -52,8 +52,6 @@ export interface DeleteResult {
 
 export const deleteVerb = defineVerb({
   name: 'delete',
-  describe:
-    "Remove an environment's application cluster and its HA ConfigMaps, after a savepoint when the job is stateful.",
   options: DELETE_OPTIONS,
   async run(options, ui): Promise<DeleteResult> {
     const origin = originOf(options);

@@ -7,8 +7,6 @@ import { defineVerb } from './verb.js';
 
 export const planVerb = defineVerb({
   name: 'plan',
-  describe:
-    'Print what would be built and deployed to one environment: Dockerfile, Flink configuration, Kubernetes objects, Flink client argv.',
   options: {
     ...COMMON_OPTIONS,
     env: {

@@ -36,8 +36,6 @@ export interface UpResult {
 
 export const upVerb = defineVerb({
   name: 'up',
-  describe:
-    "Build the job image, bring up the integration environment, deploy the job and run the smoke test (the README's main job).",
   options: UP_OPTIONS,
   async run(options, ui: Ui): Promise<UpResult> {
     const origin = originOf(options);

@@ -13,8 +13,6 @@ export interface ValidateResult {
 
 export const validateVerb = defineVerb({
   name: 'validate',
-  describe:
-    'Check flinkship.yaml against the schema and the semantic rules; report every problem with its file:line:col.',
   options: { ...COMMON_OPTIONS },
   async run(options, ui): Promise<ValidateResult> {
     return ui.group(`Validate ${options.config}`, async () => {

@@ -5,8 +5,6 @@ import type { Ui } from '../ui/ui.js';
 
 export interface Verb<Defs extends OptionDefs = OptionDefs, R = unknown> {
   name: string;
-  /** One line for --help. */
-  describe: string;
   options: Defs;
   run(options: OptionsOf<Defs>, ui: Ui): Promise<R>;
   text(result: R): string;

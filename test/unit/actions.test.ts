@@ -95,8 +95,9 @@ describe('action.yml files', () => {
     .filter((d): d is string => d !== null);
 
   it.each(dirs)('%s declares every option as an input and every output, and runs on node24', async (dir) => {
-    const verb =
-      VERBS[Object.keys(VERBS).find((v) => (v in ACTION_DIRS ? ACTION_DIRS[v] : `actions/${v}`) === dir)!]!;
+    const verb = await VERBS[
+      Object.keys(VERBS).find((v) => (v in ACTION_DIRS ? ACTION_DIRS[v] : `actions/${v}`) === dir)!
+    ]!.load();
     const inputs = Object.keys(defsFor(verb.options, 'inputs'));
     const yml = readActionYml(dir) as ReturnType<typeof readActionYml> & { outputs: Record<string, unknown> };
     expect(yml.runs.using).toBe('node24');
