@@ -41,7 +41,8 @@ export const planVerb = defineVerb({
     plan: JSON.stringify(p),
     'cluster-id': p.clusterId,
     namespace: p.namespace,
-    image: p.image.ref,
+    // Empty, not a placeholder, until a build or the image input gives the digest.
+    image: p.image.resolved ? p.image.ref : '',
     'config-hash': p.configHash,
     'upgrade-mode': p.upgradeMode,
     dockerfile: p.build.dockerfile,

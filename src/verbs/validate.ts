@@ -35,6 +35,7 @@ export const validateVerb = defineVerb({
     'flink-version': r.flinkVersion,
     environments: JSON.stringify(r.environments),
   }),
+  invalidOutputs: { valid: 'false' },
   summary: (r) =>
     `### flinkship validate\n\n\`${r.file}\` is valid: job **${r.job}**, Flink ${r.flinkVersion}, environments ${r.environments.map((e) => `\`${e}\``).join(', ')}.\n`,
 });

@@ -11,6 +11,8 @@ export interface Verb<Defs extends OptionDefs = OptionDefs, R = unknown> {
   json(result: R): unknown;
   outputs(result: R): Record<string, string>;
   summary(result: R): string;
+  /** Outputs set when the verb stops at invalid input (validate: valid=false). */
+  invalidOutputs?: Record<string, string>;
 }
 
 export function defineVerb<Defs extends OptionDefs, R>(verb: Verb<Defs, R>): Verb<Defs, R> {
