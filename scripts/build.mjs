@@ -6,7 +6,10 @@
 // No source maps are committed: they would double dist/, and a user acts on our error messages, which
 // name the file:line of the spec, never on a frame of the bundle.
 import { chmodSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
+import { Ajv } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
 
 export const ENTRY_POINTS = {
   cli: 'src/cli/main.ts',
@@ -18,6 +21,27 @@ export const ENTRY_POINTS = {
   'actions/validate': 'src/action/validate.ts',
   'actions/integration-env': 'src/action/integration-env.ts',
   'actions/integration-env-post': 'src/action/integration-env-post.ts',
+};
+
+// The spec schema, compiled at build time: the bundle gets ajv's standalone validator (src/spec/schemaValidator.ts
+// is replaced by it), with the options and keywords that module gives ajv at run time from the sources.
+const precompiledSchema = {
+  name: 'precompiled-spec-schema',
+  setup(b) {
+    b.onLoad({ filter: /src[\\/]spec[\\/]schemaValidator\.ts$/ }, () => {
+      const source = readFileSync('src/spec/schemaValidator.ts', 'utf8');
+      const options = Function(`return ${/AJV_OPTIONS = (\{[^}]*\})/.exec(source)[1]}`)();
+      const ajv = new Ajv({ ...options, code: { source: true, esm: true } });
+      ajv.addKeyword({ keyword: 'x-valid', schemaType: 'string' });
+      const schema = JSON.parse(readFileSync('schema/flinkship.schema.json', 'utf8'));
+      const code = standaloneCode(ajv, ajv.compile(schema));
+      return {
+        contents: `${code}\nexport function specValidator() { return validate; }\n`,
+        loader: 'js',
+        resolveDir: 'src/spec',
+      };
+    });
+  },
 };
 
 export async function bundle(outdir) {
@@ -35,6 +59,7 @@ export async function bundle(outdir) {
     minifyWhitespace: true,
     minifySyntax: true,
     metafile: true,
+    plugins: [precompiledSchema],
     legalComments: 'none',
     // dockerode's ssh transport (ssh2) tries optional native addons inside try/catch and works without them.
     external: ['*.node'],

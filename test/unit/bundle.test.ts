@@ -2,7 +2,8 @@
 // metafile read back. An action loads its entry's static imports and, through the verb catalogue, the one
 // verb it runs; `validate` and `plan` must never load the Kubernetes client, dockerode or octokit. The
 // sources have no import circles (type-only imports are erased and do not count).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +69,39 @@ describe('the bundle', () => {
     expect(loaded.filter((f) => HEAVY.some((h) => f.includes(h)))).toEqual([]);
     expect(loaded).toContain(verb);
   });
+
+  it("validates with the schema compiled at build time, never loading ajv's compiler", () => {
+    const loaded = [
+      ...staticInputs([
+        outputOf('src/action/validate.ts', 'actions/'),
+        outputOf('src/verbs/validate.ts', 'chunks/'),
+      ]),
+    ];
+    expect(loaded.filter((f) => f.includes('node_modules/ajv/dist/compile/'))).toEqual([]);
+    expect(loaded.some((f) => f.includes('node_modules/ajv/dist/runtime/'))).toBe(true);
+  });
+
+  it('reports every bad spec of the corpus exactly as the sources do', () => {
+    const dir = 'test/fixtures/specs/bad';
+    for (const name of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
+      const file = path.join(dir, name);
+      let stderr = '';
+      try {
+        execFileSync('node', [path.join(out, 'cli.js'), 'validate', '--config', file], { encoding: 'utf8' });
+      } catch (err) {
+        expect((err as { status: number }).status, name).toBe(2);
+        stderr = (err as { stderr: string }).stderr;
+      }
+      const expected = readFileSync(file.replace(/\.yaml$/, '.expected'), 'utf8')
+        .trimEnd()
+        .split('\n');
+      const reported = stderr
+        .split('\n')
+        .filter((l) => l.startsWith(`error: ${file}:`))
+        .map((l) => l.slice(`error: ${file}:`.length));
+      expect(reported, name).toEqual(expected);
+    }
+  }, 120_000);
 
   it('holds one copy of each dependency: every source file lands in exactly one output', () => {
     const owners = new Map<string, number>();
