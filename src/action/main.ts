@@ -1,3 +1,9 @@
+import { isExecuted } from './entry.js';
 import { runAction } from './run.js';
 
-process.exitCode = await runAction();
+/** The root action: runs the verb its `command` input names. */
+export async function run(): Promise<void> {
+  process.exitCode = await runAction();
+}
+
+if (isExecuted(import.meta.url)) await run();

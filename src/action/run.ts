@@ -1,18 +1,23 @@
 // The actions' entry: read the inputs once, through the same option parser as the CLI, run the verb,
-// then set outputs and write the job summary. Errors become annotations; bad input exits 2.
+// print its result in the log (text or json, as the `output` input says), set outputs and write the job
+// summary. Errors become annotations; bad input exits 2.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import * as core from '@actions/core';
 import { parseOptions, type OptionDefs, type RawValues } from '../cli/options.js';
 import { ActionsUi } from '../ui/actions.js';
 import { exitCodeOf, InputError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
-import { VERBS } from '../verbs/index.js';
+import { loadVerb, VERBS } from '../verbs/index.js';
+import type { Verb } from '../verbs/verb.js';
 
 /** Runs `verbName`, or, for the root action, the verb named by the `command` input. */
 export async function runAction(verbName?: string): Promise<number> {
   const ui = new ActionsUi();
+  let verb: Verb | undefined;
   try {
     const name = verbName ?? core.getInput('command', { required: false });
-    const verb = VERBS[name];
+    verb = await loadVerb(name);
     if (!verb) {
       const known = Object.keys(VERBS);
       throw new InputError([
@@ -26,14 +31,17 @@ export async function runAction(verbName?: string): Promise<number> {
     const defs = verb.options as OptionDefs;
     const raw: RawValues = {};
     for (const input of Object.keys(defs)) raw[input] = core.getInput(input);
+    if (typeof raw.config === 'string' && raw.config !== '') raw.config = inWorkspace(raw.config);
     const options = parseOptions(defs, raw, 'inputs');
     const result = await verb.run(options, ui);
+    printResult(options.output === 'json' ? JSON.stringify(verb.json(result), null, 2) : verb.text(result));
     for (const [k, v] of Object.entries(verb.outputs(result))) core.setOutput(k, v);
     await ui.summary(verb.summary(result));
     return 0;
   } catch (err) {
     const code = exitCodeOf(err);
     if (err instanceof InputError) {
+      for (const [k, v] of Object.entries(verb?.invalidOutputs ?? {})) core.setOutput(k, v);
       ui.issues(err.issues);
       core.setFailed(
         `flinkship: ${err.issues.length} invalid input${err.issues.length > 1 ? 's' : ''} (see the annotations)`,
@@ -43,4 +51,23 @@ export async function runAction(verbName?: string): Promise<number> {
     }
     return code;
   }
+}
+
+/**
+ * A relative `config` input names a file in the workspace, wherever the step runs. Kept relative to the
+ * working directory when it can be, so annotations name the file as the repository does.
+ */
+function inWorkspace(file: string): string {
+  const workspace = process.env.GITHUB_WORKSPACE;
+  if (!workspace || path.isAbsolute(file)) return file;
+  const relative = path.relative(process.cwd(), path.resolve(workspace, file));
+  return relative.startsWith('..') ? path.resolve(workspace, file) : relative;
+}
+
+/** The result goes to the log verbatim: it holds spec values, which must never run as workflow commands. */
+function printResult(text: string): void {
+  const token = randomUUID();
+  core.info(`::stop-commands::${token}`);
+  core.info(text.replace(/\n$/, ''));
+  core.info(`::${token}::`);
 }

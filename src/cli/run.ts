@@ -17,8 +17,8 @@ export interface CliIo {
 export const VERSION: string = pkg.version;
 
 function usage(): string {
-  const verbs = Object.values(VERBS)
-    .map((v) => `  ${v.name.padEnd(10)} ${v.describe}`)
+  const verbs = Object.entries(VERBS)
+    .map(([name, v]) => `  ${name.padEnd(10)} ${v.describe}`)
     .join('\n');
   return `flinkship ${VERSION}: take a Flink job from a pull request to production on Kubernetes.
 
@@ -60,7 +60,7 @@ function verbUsage(verb: Verb): string {
       return `  ${flag.padEnd(24)} ${def.description}${def.required ? ' Required.' : ''}${dflt}`;
     },
   );
-  return `Usage: flinkship ${verb.name} [flags]\n\n${verb.describe}\n\nFlags:\n${lines.join('\n')}\n  --help                   Show this help.\n`;
+  return `Usage: flinkship ${verb.name} [flags]\n\n${VERBS[verb.name]?.describe ?? ''}\n\nFlags:\n${lines.join('\n')}\n  --help                   Show this help.\n`;
 }
 
 export async function runCli(
@@ -81,9 +81,9 @@ export async function runCli(
     io.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const verb = VERBS[verbName];
+  const entry = VERBS[verbName];
   const group = Object.keys(VERBS).filter((name) => name.startsWith(`${verbName} `));
-  if (!verb && group.length > 0) {
+  if (!entry && group.length > 0) {
     // `flinkship env` alone, `env --help`, or `env <unknown>`: say which subcommands there are.
     const sub = rest[0];
     if (sub === '--help' || sub === '-h') {
@@ -99,7 +99,7 @@ export async function runCli(
     io.stderr.write(`error: <flags>: command: found ${found}${hint}; valid: ${group.join(', ')}\n`);
     return 2;
   }
-  if (!verb) {
+  if (!entry) {
     const known = Object.keys(VERBS);
     io.stderr.write(
       `error: <flags>: command: found "${verbName}"${didYouMean(verbName, known)}; valid: ${known.join(', ')}\n\n${usage()}`,
@@ -107,6 +107,7 @@ export async function runCli(
     return 2;
   }
 
+  const verb = await entry.load();
   const defs = verb.options as OptionDefs;
   const flagDefs = defsFor(defs, 'flags') as OptionDefs;
   // Booleans that default to on are turned off with --no-<name>.

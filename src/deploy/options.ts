@@ -9,7 +9,7 @@ import type { KubeTarget } from '../executors/kube.js';
 import type { RunCleanup } from './cleanup.js';
 import type { LoadedSpec, ResolvedEnvironment } from '../spec/types.js';
 import { type InputIssue } from '../util/errors.js';
-import { parseDuration } from '../util/quantity.js';
+import { DURATION_HINT, parseDuration } from '../util/quantity.js';
 
 export const CLUSTER_OPTIONS = {
   env: {
@@ -66,9 +66,7 @@ export function parseClusterOptions(
   const issues: InputIssue[] = [];
   const timeoutMs = parseDuration(raw.timeout);
   if (timeoutMs === undefined || timeoutMs <= 0) {
-    issues.push(
-      issue(origin, 'timeout', `found "${raw.timeout}"; expected a duration such as 90s, 5m or 1h`),
-    );
+    issues.push(issue(origin, 'timeout', `found "${raw.timeout}"; expected ${DURATION_HINT}`));
   }
   let restUrl: string | undefined;
   if (raw['rest-url'] !== undefined) {

@@ -20,13 +20,3 @@ export class Deadline {
     return left;
   }
 }
-
-/** Milliseconds from a duration such as 90s, 5m, 1h30m or 500ms; undefined when it does not parse. */
-export function parseDuration(text: string): number | undefined {
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(text.trim())) return undefined;
-  let total = 0;
-  for (const m of text.trim().matchAll(re)) total += Number(m[1]) * units[m[2]!]!;
-  return total > 0 ? total : undefined;
-}

@@ -10,7 +10,7 @@ import { resolveNamedEnvironment } from '../plan/plan.js';
 import { loadSpec } from '../spec/load.js';
 import type { LoadedSpec, ResolvedEnvironment } from '../spec/types.js';
 import { InputError, type InputIssue } from '../util/errors.js';
-import { parseDuration } from './deadline.js';
+import { DURATION_HINT, parseDuration } from '../util/quantity.js';
 import { DEFAULT_LOG_TOPIC, DEFAULT_MATCH, type FluentBitSettings } from './fluentBit.js';
 import { KIND_NODE_IMAGE, REGISTRY_PORT, type KindSettings } from './kindConfig.js';
 import { bootstrapAddress, isUrl } from './strimzi.js';
@@ -79,8 +79,8 @@ export function resolveEnvSettings(options: EnvOptionValues): EnvSettings {
   const issues: InputIssue[] = [];
 
   const timeoutMs = parseDuration(options.timeout);
-  if (timeoutMs === undefined) {
-    issues.push(flag('timeout', `found "${options.timeout}"; expected a duration such as 90s, 10m or 1h30m`));
+  if (timeoutMs === undefined || timeoutMs <= 0) {
+    issues.push(flag('timeout', `found "${options.timeout}"; expected ${DURATION_HINT}`));
   }
   if (options.cluster !== undefined && !(CLUSTER_MODES as readonly string[]).includes(options.cluster)) {
     issues.push(flag('cluster', `found "${options.cluster}"; valid: kind or existing`));

@@ -1,6 +1,7 @@
 // The job image: its Dockerfile and the exact files of its build context, ordered so that a change to
 // the job jar alone changes only the last layer.
 import path from 'node:path';
+import { formatImageRef, parseImageRef } from '../util/imageRef.js';
 import type { ResolvedEnvironment } from '../spec/types.js';
 
 export const FLINK_UID = 9999;
@@ -29,10 +30,6 @@ export function jarFileName(jar: string): string {
   return path.posix.basename(jar.replaceAll('\\', '/'));
 }
 
-function withoutTagOrDigest(image: string): string {
-  return image.split('@')[0]!;
-}
-
 export interface ImagePlanOptions {
   /** Build args the Dockerfile declares (ARG), so that RUN steps see the values the build passes. */
   buildArgs?: readonly string[];
@@ -45,7 +42,8 @@ export function planImage(
 ): ImagePlan {
   const { image, job } = env;
   const pinned = image.baseDigest !== undefined;
-  const from = pinned ? `${withoutTagOrDigest(image.base)}@${image.baseDigest}` : image.base;
+  const baseRef = parseImageRef(image.base);
+  const from = pinned && baseRef ? formatImageRef({ ...baseRef, digest: image.baseDigest }) : image.base;
   const jar = jarFileName(job.jar);
   const owner = `${FLINK_UID}:${FLINK_UID}`;
   const origin = env.name === '' ? 'top level' : `environment ${env.name}`;

@@ -1,24 +1,14 @@
 // Checks a parsed spec against schema/flinkship.schema.json, the one schema editors use too, and turns
 // each schema error into a located message that says what was found and what would be valid.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import schemaJson from '../../schema/flinkship.schema.json' with { type: 'json' };
 import type { InputIssue } from '../util/errors.js';
 import { didYouMean, oneOf } from '../util/suggest.js';
 import { formatPath, type FieldPath, type SpecDocument } from './document.js';
+import { specValidator } from './schemaValidator.js';
 import { quote } from './strings.js';
 
 export const SPEC_SCHEMA = schemaJson as Record<string, unknown>;
-
-let compiled: ValidateFunction | undefined;
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, strict: true, verbose: true, allowUnionTypes: true });
-    // Our annotation: a phrase saying what a valid value looks like, used in messages.
-    ajv.addKeyword({ keyword: 'x-valid', schemaType: 'string' });
-    compiled = ajv.compile(SPEC_SCHEMA);
-  }
-  return compiled;
-}
 
 function toPath(instancePath: string, root: unknown): (string | number)[] {
   if (instancePath === '') return [];
@@ -72,7 +62,7 @@ export interface SchemaFinding {
 }
 
 export function schemaFindings(doc: SpecDocument): SchemaFinding[] {
-  const validate = validator();
+  const validate = specValidator();
   if (doc.value === null || doc.value === undefined) {
     return [
       {

@@ -58,7 +58,12 @@ export function formatFlinkMemory(bytes: number): string {
   return bytes % MIB === 0 ? `${bytes / MIB}m` : `${bytes}b`;
 }
 
-/** A duration such as "30s", "5m", "1h30m", "72h", "500ms" in milliseconds. */
+export const DURATION_HINT = 'a duration such as 90s, 10m, 1h30m or 1d';
+
+/**
+ * A duration such as "30s", "5m", "1h30m", "72h", "1d", "500ms" in milliseconds: the one parser of every
+ * --timeout, ttl and soak. Undefined when it does not parse.
+ */
 export function parseDuration(value: unknown): number | undefined {
   if (typeof value !== 'string' || value.trim() === '') return undefined;
   const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

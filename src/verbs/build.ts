@@ -90,8 +90,6 @@ export const BUILD_OPTIONS = {
 
 export const buildVerb = defineVerb({
   name: 'build',
-  describe:
-    'Check the job jar, build the Flink job image through the Docker Engine API, tag it from git and push it by digest.',
   options: BUILD_OPTIONS,
   async run(options, ui): Promise<BuildResult> {
     const origin = originOf(options);

@@ -54,8 +54,6 @@ export interface DeleteResult {
 
 export const deleteVerb = defineVerb({
   name: 'delete',
-  describe:
-    "Remove an environment's application cluster and its HA ConfigMaps, after a savepoint when the job is stateful.",
   options: DELETE_OPTIONS,
   run: (options, ui): Promise<DeleteResult> => withCleanup(ui, (cleanup) => runDelete(options, ui, cleanup)),
   text: (r) =>

@@ -94,8 +94,6 @@ function issue(origin: Origin, name: string, message: string): InputIssue {
 
 export const deployVerb = defineVerb({
   name: 'deploy',
-  describe:
-    'Submit the job to an environment in native application mode with the real Flink client, wait until it runs, and record the deployment.',
   options: DEPLOY_OPTIONS,
   run: (options, ui): Promise<DeployResult> => withCleanup(ui, (cleanup) => runDeploy(options, ui, cleanup)),
   text: (r) => renderDeployText(r),

@@ -120,8 +120,6 @@ function upOutputs(r: EnvUpResult): Record<string, string> {
 
 export const envUpVerb = defineVerb({
   name: 'env up',
-  describe:
-    'Bring up the integration environment: a kind cluster (or the current one), Strimzi Kafka with its topics, and Fluent Bit.',
   options: ENV_UP_OPTIONS,
   async run(options, ui): Promise<EnvUpResult> {
     return envUp(resolveEnvSettings(options), ui);
@@ -132,11 +130,9 @@ export const envUpVerb = defineVerb({
   summary: () => '', // envUp writes its own summary (also when it fails)
 });
 
-/** The deploy verb, looked up at run time (it registers beside this one). */
+/** Deploys through the deploy verb, so a smoke test deploys exactly as `flinkship deploy` does. */
 async function deployThroughVerb(s: EnvSettings, image: string, ui: Ui): Promise<unknown> {
-  const { VERBS } = await import('./index.js');
-  const deploy = VERBS.deploy as Verb | undefined;
-  if (!deploy) throw new OperationError('the deploy verb is not part of this build of flinkship');
+  const { deployVerb } = await import('./deploy.js');
   const raw = {
     config: s.loaded.file,
     env: s.env.name,
@@ -144,8 +140,10 @@ async function deployThroughVerb(s: EnvSettings, image: string, ui: Ui): Promise
     ...(s.kubeconfig ? { kubeconfig: s.kubeconfig } : {}),
     ...(s.context ? { context: s.context } : {}),
   };
-  const options = parseOptions(deploy.options as OptionDefs, raw, 'flags');
-  return ui.group(`Deploy ${s.env.clusterId} (${image}) with the deploy verb`, () => deploy.run(options, ui));
+  const options = parseOptions(deployVerb.options, raw, 'flags');
+  return ui.group(`Deploy ${s.env.clusterId} (${image}) with the deploy verb`, () =>
+    deployVerb.run(options, ui),
+  );
 }
 
 export function readExpected(file: string, issueAt: { file: string; field: string }): string[] {
@@ -165,8 +163,6 @@ export function readExpected(file: string, issueAt: { file: string; field: strin
 
 export const envSmokeVerb = defineVerb({
   name: 'env smoke',
-  describe:
-    'Deploy the fixture job through the deploy verb and check the output topic end to end, or run your own smoke command.',
   options: SMOKE_OPTIONS,
   async run(options, ui): Promise<SmokeResult> {
     const origin = originOf(options);
@@ -223,7 +219,6 @@ export const envSmokeVerb = defineVerb({
 
 export const envDownVerb = defineVerb({
   name: 'env down',
-  describe: 'Collect diagnostics (with --diagnose) and delete the integration environment, unless --keep.',
   options: ENV_DOWN_OPTIONS,
   async run(options, ui): Promise<EnvDownResult> {
     const s = resolveEnvSettings(options);

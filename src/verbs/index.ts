@@ -1,21 +1,59 @@
-// The verbs that work. Later capabilities register theirs here.
-import { buildVerb } from './build.js';
-import { deleteVerb } from './delete.js';
-import { envDownVerb, envSmokeVerb, envUpVerb } from './env.js';
-import { deployVerb } from './deploy.js';
-import { planVerb } from './plan.js';
-import { upVerb } from './up.js';
-import { validateVerb } from './validate.js';
+// The verbs that work, as a catalogue: a name, one line for --help, and how to load the verb. The CLI and
+// the actions load only the verb they run, so `validate` and `plan` never load the Kubernetes client,
+// dockerode or octokit, and `--help` and `--version` load no verb at all.
 import type { Verb } from './verb.js';
 
-export const VERBS: Record<string, Verb> = {
-  validate: validateVerb as unknown as Verb,
-  plan: planVerb as unknown as Verb,
-  build: buildVerb as unknown as Verb,
-  deploy: deployVerb as unknown as Verb,
-  delete: deleteVerb as unknown as Verb,
-  'env up': envUpVerb as unknown as Verb,
-  'env smoke': envSmokeVerb as unknown as Verb,
-  'env down': envDownVerb as unknown as Verb,
-  up: upVerb as unknown as Verb,
+export interface VerbEntry {
+  /** One line for --help. */
+  describe: string;
+  load(): Promise<Verb>;
+}
+
+const entry = (describe: string, load: () => Promise<unknown>): VerbEntry => ({
+  describe,
+  load: load as () => Promise<Verb>,
+});
+
+export const VERBS: Record<string, VerbEntry> = {
+  validate: entry(
+    'Check flinkship.yaml against the schema and the semantic rules; report every problem with its file:line:col.',
+    async () => (await import('./validate.js')).validateVerb,
+  ),
+  plan: entry(
+    'Print what would be built and deployed to one environment: Dockerfile, Flink configuration, Kubernetes objects, Flink client argv.',
+    async () => (await import('./plan.js')).planVerb,
+  ),
+  build: entry(
+    'Check the job jar, build the Flink job image through the Docker Engine API, tag it from git and push it by digest.',
+    async () => (await import('./build.js')).buildVerb,
+  ),
+  deploy: entry(
+    'Submit the job to an environment in native application mode with the real Flink client, wait until it runs, and record the deployment.',
+    async () => (await import('./deploy.js')).deployVerb,
+  ),
+  delete: entry(
+    "Remove an environment's application cluster and its HA ConfigMaps, after a savepoint when the job is stateful.",
+    async () => (await import('./delete.js')).deleteVerb,
+  ),
+  'env up': entry(
+    'Bring up the integration environment: a kind cluster (or the current one), Strimzi Kafka with its topics, and Fluent Bit.',
+    async () => (await import('./env.js')).envUpVerb,
+  ),
+  'env smoke': entry(
+    'Deploy the fixture job through the deploy verb and check the output topic end to end, or run your own smoke command.',
+    async () => (await import('./env.js')).envSmokeVerb,
+  ),
+  'env down': entry(
+    'Collect diagnostics (with --diagnose) and delete the integration environment, unless --keep.',
+    async () => (await import('./env.js')).envDownVerb,
+  ),
+  up: entry(
+    "Build the job image, bring up the integration environment, deploy the job and run the smoke test (the README's main job).",
+    async () => (await import('./up.js')).upVerb,
+  ),
 };
+
+/** Loads a verb by name; undefined when there is no such verb. */
+export async function loadVerb(name: string): Promise<Verb | undefined> {
+  return VERBS[name]?.load();
+}

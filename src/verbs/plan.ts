@@ -7,8 +7,6 @@ import { defineVerb } from './verb.js';
 
 export const planVerb = defineVerb({
   name: 'plan',
-  describe:
-    'Print what would be built and deployed to one environment: Dockerfile, Flink configuration, Kubernetes objects, Flink client argv.',
   options: {
     ...COMMON_OPTIONS,
     env: {
@@ -43,7 +41,8 @@ export const planVerb = defineVerb({
     plan: JSON.stringify(p),
     'cluster-id': p.clusterId,
     namespace: p.namespace,
-    image: p.image.ref,
+    // Empty, not a placeholder, until a build or the image input gives the digest.
+    image: p.image.resolved ? p.image.ref : '',
     'config-hash': p.configHash,
     'upgrade-mode': p.upgradeMode,
     dockerfile: p.build.dockerfile,

@@ -11,6 +11,7 @@ import type { SmokeResult } from '../integration/smoke.js';
 import { renderTimings, StepTimer, type StepTiming } from '../integration/timings.js';
 import type { Ui } from '../ui/ui.js';
 import { InputError } from '../util/errors.js';
+import { parseImageRef } from '../util/imageRef.js';
 import { buildVerb, type BuildResult } from './build.js';
 import { SMOKE_OPTIONS, envSmokeVerb, readExpected } from './env.js';
 import { defineVerb } from './verb.js';
@@ -36,8 +37,6 @@ export interface UpResult {
 
 export const upVerb = defineVerb({
   name: 'up',
-  describe:
-    "Build the job image, bring up the integration environment, deploy the job and run the smoke test (the README's main job).",
   options: UP_OPTIONS,
   async run(options, ui: Ui): Promise<UpResult> {
     const origin = originOf(options);
@@ -70,9 +69,9 @@ export const upVerb = defineVerb({
       if (registry) {
         image = await timer.time('push to the kind registry', () =>
           ui.group(`Push ${built.tags[0]} to the kind registry`, async () => {
-            const [repo, tag] = splitTag(built.tags[0]!);
-            const pushed = await new DockerEngine().push(repo, tag, undefined, (l) => ui.info(l));
-            return `${repo}@${pushed.digest}`;
+            const { repository, tag } = parseImageRef(built.tags[0]!)!;
+            const pushed = await new DockerEngine().push(repository, tag!, undefined, (l) => ui.info(l));
+            return `${repository}@${pushed.digest}`;
           }),
         );
       } else if (s.kind) {
@@ -131,9 +130,3 @@ export const upVerb = defineVerb({
   outputs: (r) => ({ image: r.image, timings: JSON.stringify(r.timings) }),
   summary: () => '',
 });
-
-/** host:port/path:tag → [host:port/path, tag] */
-export function splitTag(ref: string): [string, string] {
-  const i = ref.lastIndexOf(':');
-  return [ref.slice(0, i), ref.slice(i + 1)];
-}

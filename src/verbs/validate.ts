@@ -13,8 +13,6 @@ export interface ValidateResult {
 
 export const validateVerb = defineVerb({
   name: 'validate',
-  describe:
-    'Check flinkship.yaml against the schema and the semantic rules; report every problem with its file:line:col.',
   options: { ...COMMON_OPTIONS },
   async run(options, ui): Promise<ValidateResult> {
     return ui.group(`Validate ${options.config}`, async () => {
@@ -37,6 +35,7 @@ export const validateVerb = defineVerb({
     'flink-version': r.flinkVersion,
     environments: JSON.stringify(r.environments),
   }),
+  invalidOutputs: { valid: 'false' },
   summary: (r) =>
     `### flinkship validate\n\n\`${r.file}\` is valid: job **${r.job}**, Flink ${r.flinkVersion}, environments ${r.environments.map((e) => `\`${e}\``).join(', ')}.\n`,
 });

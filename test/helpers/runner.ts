@@ -46,6 +46,7 @@ export async function runAction(
   actionDir: string,
   inputs: Record<string, string>,
   cwd = process.cwd(),
+  extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<ActionRun> {
   const yml = readActionYml(actionDir);
   const dir = mkdtempSync(path.join(tmpdir(), 'flinkship-runner-'));
@@ -61,6 +62,7 @@ export async function runAction(
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     RUNNER_TEMP: dir,
+    ...extraEnv,
   };
   for (const [name, def] of Object.entries(yml.inputs ?? {})) {
     const value = inputs[name] ?? def.default;

@@ -264,7 +264,7 @@ describe('flinkship deploy refuses bad input and touches nothing', () => {
         '--timeout',
         '5 minutes',
       ],
-      '--timeout: found "5 minutes"; expected a duration such as 90s, 5m or 1h',
+      '--timeout: found "5 minutes"; expected a duration such as 90s, 10m, 1h30m or 1d',
     ],
   ])('%s: exit 2, a located message, the same objects before and after', async (_what, args, message) => {
     const file = await writeSpec(`bad-${_what.replace(/\W/g, '-')}.yaml`, spec(badNs, badId));

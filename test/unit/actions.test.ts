@@ -1,6 +1,8 @@
 // The actions run as the runner runs them: real @actions/core writing to real GITHUB_OUTPUT and
 // GITHUB_STEP_SUMMARY files, annotations on stdout, exit code 2 for bad input.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readActionYml, runAction } from '../helpers/runner.js';
@@ -9,6 +11,23 @@ import { VERBS } from '../../src/verbs/index.js';
 
 const FIXTURE = 'fixtures/log-cleaner/flinkship.yaml';
 const IMAGE = `ghcr.io/flinkship/log-cleaner@sha256:${'12'.repeat(32)}`;
+
+describe('actions/validate', () => {
+  it('outputs valid=true and the job for a valid spec', async () => {
+    const run = await runAction('actions/validate', { config: FIXTURE });
+    expect(run.code).toBe(0);
+    expect(run.outputs.valid).toBe('true');
+    expect(run.outputs.job).toBe('log-cleaner');
+  });
+
+  it('outputs valid=false for an invalid spec, and exits 2', async () => {
+    const run = await runAction('actions/validate', {
+      config: 'test/fixtures/specs/bad/upgrade-mode-invalid.yaml',
+    });
+    expect(run.code).toBe(2);
+    expect(run.outputs).toEqual({ valid: 'false' });
+  });
+});
 
 describe('actions/plan', () => {
   it('outputs the plan and writes it to the job summary', async () => {
@@ -28,6 +47,39 @@ describe('actions/plan', () => {
     expect(run.stdout).toContain(
       '::warning file=fixtures/log-cleaner/flinkship.yaml,line=6,col=9::image.base flink:1.20.3-scala_2.12-java17 is not pinned by digest',
     );
+  });
+
+  it('outputs an empty image, not a placeholder, when no image was given', async () => {
+    const run = await runAction('actions/plan', { config: FIXTURE, env: 'staging' });
+    expect(run.code).toBe(0);
+    expect(run.outputs.image).toBe('');
+    expect(JSON.parse(run.outputs.plan!).image.resolved).toBe(false);
+  });
+
+  it('prints the plan in the log as its output input says: markdown for text, the plan for json', async () => {
+    const text = await runAction('actions/plan', { config: FIXTURE, env: 'staging', image: IMAGE });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('\n## Flinkship plan: log-cleaner → staging\n');
+    const json = await runAction('actions/plan', {
+      config: FIXTURE,
+      env: 'staging',
+      image: IMAGE,
+      output: 'json',
+    });
+    expect(json.code).toBe(0);
+    expect(json.stdout).not.toContain('## Flinkship plan');
+    const start = json.stdout.indexOf('\n{\n') + 1;
+    const end = json.stdout.indexOf('\n}\n', start) + 2;
+    expect(JSON.parse(json.stdout.slice(start, end))).toEqual(JSON.parse(json.outputs.plan!));
+  });
+
+  it('resolves a relative config input against GITHUB_WORKSPACE, wherever the step runs', async () => {
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'flinkship-cwd-'));
+    const run = await runAction('actions/plan', { config: FIXTURE, env: 'staging' }, elsewhere, {
+      GITHUB_WORKSPACE: process.cwd(),
+    });
+    expect(run.code).toBe(0);
+    expect(run.outputs['cluster-id']).toBe('log-cleaner');
   });
 
   it('annotates each spec error at its file, line and column and exits 2', async () => {
@@ -96,7 +148,9 @@ describe('action.yml files', () => {
 
   it.each(dirs)('%s declares every option as an input and every output, and runs on node24', async (dir) => {
     const verb =
-      VERBS[Object.keys(VERBS).find((v) => (v in ACTION_DIRS ? ACTION_DIRS[v] : `actions/${v}`) === dir)!]!;
+      await VERBS[
+        Object.keys(VERBS).find((v) => (v in ACTION_DIRS ? ACTION_DIRS[v] : `actions/${v}`) === dir)!
+      ]!.load();
     const inputs = Object.keys(defsFor(verb.options, 'inputs'));
     const yml = readActionYml(dir) as ReturnType<typeof readActionYml> & { outputs: Record<string, unknown> };
     expect(yml.runs.using).toBe('node24');

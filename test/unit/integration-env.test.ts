@@ -15,7 +15,7 @@ import {
   parseKindVersion,
 } from '../../src/executors/kind.js';
 import { conditionCheck, daemonSetRolledOut, podFinished } from '../../src/integration/conditions.js';
-import { parseDuration } from '../../src/integration/deadline.js';
+import { parseDuration } from '../../src/util/quantity.js';
 import { compareRecords, consumerArgv, recordsOf } from '../../src/integration/fixture.js';
 import { FLUENT_BIT_IMAGE, fluentBitConfig, fluentBitObjects } from '../../src/integration/fluentBit.js';
 import { strimziObjects } from '../../src/integration/install.js';
@@ -328,6 +328,15 @@ describe('the waits', () => {
     expect(parseDuration('1h30m')).toBe(5_400_000);
     expect(parseDuration('90s')).toBe(90_000);
     expect(parseDuration('10')).toBeUndefined();
+    expect(parseDuration('1d')).toBe(86_400_000);
+  });
+
+  it('takes the same durations for env up as for deploy (one parser): --timeout 1d', async () => {
+    const r = await cli('env up', '--config', FIXTURE, '--timeout', '1d', '--cluster', 'kinder');
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n').filter((l) => l.startsWith('error: '))).toEqual([
+      'error: <flags>: --cluster: found "kinder"; valid: kind or existing',
+    ]);
   });
 });
 
@@ -388,7 +397,7 @@ describe('env verbs refuse bad input before touching anything', () => {
     );
     expect(r.code).toBe(2);
     expect(r.err.split('\n').filter((l) => l.startsWith('error: '))).toEqual([
-      'error: <flags>: --timeout: found "soon"; expected a duration such as 90s, 10m or 1h30m',
+      'error: <flags>: --timeout: found "soon"; expected a duration such as 90s, 10m, 1h30m or 1d',
       'error: <flags>: --cluster: found "kinder"; valid: kind or existing',
       "error: <flags>: --strimzi-manifests: no such file or directory: /nonexistent/strimzi; give the Strimzi release's install directory, its YAML file, or an https:// URL",
     ]);
