@@ -28,7 +28,7 @@ export async function runAction(verbName?: string): Promise<number> {
     for (const input of Object.keys(defs)) raw[input] = core.getInput(input);
     const options = parseOptions(defs, raw, 'inputs');
     const result = await verb.run(options, ui);
-    for (const [k, v] of Object.entries(verb.outputs(result))) core.setOutput(k, v);
+    for (const [k, v] of Object.entries(verb.outputs(result))) ui.setOutput(k, v);
     await ui.summary(verb.summary(result));
     return 0;
   } catch (err) {
@@ -39,7 +39,7 @@ export async function runAction(verbName?: string): Promise<number> {
         `flinkship: ${err.issues.length} invalid input${err.issues.length > 1 ? 's' : ''} (see the annotations)`,
       );
     } else {
-      core.setFailed(err instanceof Error ? err.message : String(err));
+      core.setFailed(ui.mask(err instanceof Error ? err.message : String(err)));
     }
     return code;
   }

@@ -233,7 +233,7 @@ describe('every path the CLI writes masks registered secrets (point 3)', () => {
       expect(parseOutputFile(readFileSync(path.join(dir, 'output'), 'utf8'))).toEqual({
         result: 'result ***',
       });
-      expect(readFileSync(path.join(dir, 'summary'), 'utf8')).toBe('# result ***\n');
+      expect(readFileSync(path.join(dir, 'summary'), 'utf8')).toBe('# result ***\n\n');
       expect(stdout).toBe(`::add-mask::${SECRET}\n`);
     });
 
