@@ -117,9 +117,9 @@ export async function runCli(
     (a, i) => a === '--output=json' || (a === '--output' && rest[i + 1] === 'json'),
   );
   const ui = new TerminalUi(io.stderr);
-  // Whatever leaves the process is masked, not only what goes through the Ui.
-  const out = (text: string) => io.stdout.write(ui.mask(text));
-  const err = (text: string) => io.stderr.write(ui.mask(text));
+  // Whatever leaves the process is masked (and shielded from the runner), not only what goes through the Ui.
+  const out = (text: string) => io.stdout.write(ui.safe(text));
+  const err = (text: string) => io.stderr.write(ui.safe(text));
   try {
     let parsed;
     try {

@@ -250,5 +250,6 @@ export function prefixed(ui: Ui, prefix: string): Ui {
     setOutput: (n, v) => ui.setOutput(n, v),
     summary: (m) => ui.summary(m),
     secret: (v) => ui.secret(v),
+    mask: (t) => ui.mask(t),
   };
 }

@@ -2,6 +2,7 @@
 import * as core from '@actions/core';
 import { formatIssue } from '../util/errors.js';
 import { Secrets } from './mask.js';
+import { shieldWorkflowCommands } from './untrusted.js';
 import type { Location, Ui } from './ui.js';
 
 function annotation(at?: Location): core.AnnotationProperties | undefined {
@@ -19,7 +20,8 @@ export class ActionsUi implements Ui {
     return core.group(title, fn);
   }
   info(message: string): void {
-    core.info(this.mask(message));
+    // A message may carry text from outside (process output, job args): shown, never acted on.
+    core.info(shieldWorkflowCommands(this.mask(message)));
   }
   warning(message: string, at?: Location): void {
     core.warning(this.mask(message), annotation(at));

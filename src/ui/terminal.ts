@@ -1,6 +1,7 @@
 // The Ui of the CLI: progress and diagnostics on stderr, so that stdout carries only the result.
 import { formatIssue } from '../util/errors.js';
 import { Secrets } from './mask.js';
+import { inActionsRunner, shieldWorkflowCommands } from './untrusted.js';
 import type { Location, Ui } from './ui.js';
 
 function where(at?: Location): string {
@@ -13,10 +14,12 @@ export class TerminalUi implements Ui {
   constructor(
     private readonly stderr: NodeJS.WritableStream = process.stderr,
     private readonly quiet = false,
+    /** In a workflow's `run:` step the runner reads this output too: text from outside must not command it. */
+    private readonly shield = inActionsRunner(),
   ) {}
 
   private write(line: string): void {
-    this.stderr.write(this.mask(line) + '\n');
+    this.stderr.write(this.safe(line + '\n'));
   }
   async group<T>(title: string, fn: () => Promise<T>): Promise<T> {
     if (!this.quiet) this.write(`── ${title}`);
@@ -41,5 +44,10 @@ export class TerminalUi implements Ui {
   }
   mask(text: string): string {
     return this.secrets.mask(text);
+  }
+  /** What may be written: secrets masked, and in a runner's step no workflow command from outside. */
+  safe(text: string): string {
+    const masked = this.mask(text);
+    return this.shield ? shieldWorkflowCommands(masked) : masked;
   }
 }
