@@ -2,6 +2,7 @@
 // quantities that parse, and configuration that only makes sense together. Each check runs on every
 // environment's merged view, and points at the line where the offending value was written.
 import { prefixConflicts } from './configKeys.js';
+import { envIssues } from './env.js';
 import { MANAGED_KEYS } from './managedKeys.js';
 import type { InputIssue } from '../util/errors.js';
 import { MEMORY_FORMAT_HINT, parseCpu, parseMemory } from '../util/quantity.js';
@@ -199,7 +200,7 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
       }
     }
   }
-  return finish(issues);
+  return [...finish(issues), ...envIssues(doc)];
 }
 
 function finish(issues: Map<string, InputIssue & { envs: string[] }>): InputIssue[] {

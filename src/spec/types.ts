@@ -34,6 +34,13 @@ export interface JobSpec {
   upgradeMode?: UpgradeMode;
 }
 
+/** An environment variable of the JobManager and TaskManagers: a plain value, or a key of a Kubernetes Secret. */
+export interface EnvVar {
+  name: string;
+  value?: ConfigValue;
+  valueFrom?: { secretKeyRef: { name: string; key: string; optional?: boolean } };
+}
+
 /** The keys an environment can override, and the top level holds. */
 export interface Overridable {
   image?: ImageSpec;
@@ -42,6 +49,8 @@ export interface Overridable {
   jobManager?: { resource?: Resource; replicas?: number };
   taskManager?: { resource?: Resource; slots?: number };
   podTemplate?: Record<string, unknown>;
+  /** Merged by name (the environment's win), not replaced as other lists are. */
+  env?: EnvVar[];
 }
 
 export interface EnvironmentSpec extends Overridable {
@@ -129,6 +138,7 @@ export interface ResolvedEnvironment {
   jobManager: { resource: Resource; replicas: number };
   taskManager: { resource: Resource; slots: number };
   podTemplate?: Record<string, unknown>;
+  env: EnvVar[];
   kafka?: KafkaSpec;
   fluentBit?: FluentBitSpec;
   kind?: KindSpec;
