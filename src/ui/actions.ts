@@ -17,7 +17,7 @@ function annotation(at?: Location): core.AnnotationProperties | undefined {
 export class ActionsUi implements Ui {
   private readonly secrets = new Secrets();
   group<T>(title: string, fn: () => Promise<T>): Promise<T> {
-    return core.group(title, fn);
+    return core.group(this.mask(title), fn);
   }
   info(message: string): void {
     // A message may carry text from outside (process output, job args): shown, never acted on.
