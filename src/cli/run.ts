@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import pkg from '../../package.json' with { type: 'json' };
 import { TerminalUi } from '../ui/terminal.js';
+import { commandFreeJson } from '../ui/untrusted.js';
 import { exitCodeOf, InputError, formatIssue } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { VERBS } from '../verbs/index.js';
@@ -165,7 +166,7 @@ export async function runCli(
     }
     const options = parseOptions(defs, values, 'flags');
     const result = await verb.run(options, ui);
-    out(options.output === 'json' ? JSON.stringify(verb.json(result), null, 2) + '\n' : verb.text(result));
+    out(options.output === 'json' ? commandFreeJson(verb.json(result)) + '\n' : verb.text(result));
     return 0;
   } catch (failure) {
     const code = exitCodeOf(failure);
@@ -179,7 +180,7 @@ export async function runCli(
         failure instanceof InputError
           ? { exitCode: code, issues: failure.issues, messages: failure.issues.map(formatIssue) }
           : { exitCode: code, message: failure instanceof Error ? failure.message : String(failure) };
-      out(JSON.stringify({ error }, null, 2) + '\n');
+      out(commandFreeJson({ error }) + '\n');
     }
     return code;
   }

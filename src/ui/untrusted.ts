@@ -23,6 +23,15 @@ export function shieldWorkflowCommands(text: string): string {
   return `::stop-commands::${token}\n${body}\n::${token}::${newline}`;
 }
 
+/**
+ * JSON (2-space indented) that the runner cannot read a command in, and that parses to the same value: no
+ * line of it starts with `::` (every string is quoted), and `#` is written as \u0023 where `##[` would appear.
+ * Machine output stays valid JSON, where a stop-commands block would break it.
+ */
+export function commandFreeJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replaceAll('##[', '\\u0023#[');
+}
+
 /** Whether this process's output is read by an Actions runner (an action, or the CLI in a `run:` step). */
 export function inActionsRunner(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.GITHUB_ACTIONS === 'true';

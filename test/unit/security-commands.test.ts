@@ -160,6 +160,16 @@ describe('a plan with forged job args and flinkConfiguration values', () => {
     }
   });
 
+  it('stays valid JSON, the same value as outside a runner', async () => {
+    const file = forgedSpec();
+    const outside = await cli('plan', '--config', file, '--env', 'staging', '--output', 'json');
+    vi.stubEnv('GITHUB_ACTIONS', 'true');
+    const inside = await cli('plan', '--config', file, '--env', 'staging', '--output', 'json');
+    expect(inside.out.split('\n').filter((l) => l.startsWith('::'))).toEqual([]);
+    expect(JSON.parse(inside.out)).toEqual(JSON.parse(outside.out));
+    expect(JSON.parse(inside.out).client.argv).toContain('progress ##[error]forged legacy annotation');
+  });
+
   it('in the plan action, does not reach the log as commands', async () => {
     const run = await runAction('actions/plan', { config: forgedSpec(), env: 'staging', output: 'json' });
     expect(run.code).toBe(0);
