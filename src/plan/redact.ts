@@ -2,14 +2,15 @@
 // JSON, action outputs, job summary, PR comment, the printed client argv) without them.
 
 /**
- * GlobalConfiguration.SENSITIVE_KEYS of Flink 1.20 (read from flink-core 1.20.3; 2.x has the same list):
- * a key is sensitive when its lower-cased form contains one of these.
+ * GlobalConfiguration.SENSITIVE_KEYS, read from flink-core 1.20.3 and 2.2.0 (2.2 adds api-key; the union
+ * is used for every version): a key is sensitive when its lower-cased form contains one of these.
  */
 export const FLINK_SENSITIVE_KEYS = [
   'password',
   'secret',
   'fs.azure.account.key',
   'apikey',
+  'api-key',
   'auth-params',
   'service-key',
   'token',
@@ -19,7 +20,7 @@ export const FLINK_SENSITIVE_KEYS = [
 ] as const;
 
 /** Flink does not hide S3 access key ids (s3.access-key, fs.s3a.access.key); they are credentials too. */
-const MORE_SENSITIVE_KEYS = ['access-key', 'access.key', 'access_key', 'accesskey', 'api-key', 'api_key'];
+const MORE_SENSITIVE_KEYS = ['access-key', 'access.key', 'access_key', 'accesskey', 'api_key'];
 
 /** What Flink itself prints in place of a sensitive value. */
 export const REDACTED = '******';

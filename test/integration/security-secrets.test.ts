@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { V1ConfigMap, V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type { Kube } from '../../src/executors/kube.js';
 import { cli, type CliRun } from '../helpers/cli.js';
 import { pushJobImage, stagingAdmin } from '../helpers/deploy.js';
@@ -100,7 +101,9 @@ describe('a deploy with a secret flinkConfiguration value and env from a Secret'
       name: `flink-config-${clusterId}`,
       namespace,
     });
-    expect(cm?.data?.['flink-conf.yaml'] ?? cm?.data?.['config.yaml']).toContain(`s3.secret-key: ${SECRET}`);
+    // Flink 1.20's client writes its standard YAML config.yaml, nested by key.
+    const conf = parse(cm?.data?.['config.yaml'] ?? '') as { s3?: Record<string, string> };
+    expect(conf.s3?.['secret-key']).toBe(SECRET);
   });
 
   it("put env into the JobManager's flink-main-container, the environment's value winning", async () => {

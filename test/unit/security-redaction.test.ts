@@ -43,12 +43,13 @@ function expectNoSecret(text: string): void {
 }
 
 describe("Flink's sensitive keys", () => {
-  it('follow GlobalConfiguration.isSensitive of Flink 1.20 (SENSITIVE_KEYS read from flink-core 1.20.3), plus S3 access keys', () => {
+  it('follow GlobalConfiguration.isSensitive of Flink 1.20 (SENSITIVE_KEYS read from flink-core 1.20.3 and 2.2.0), plus S3 access keys', () => {
     for (const key of [
       'security.ssl.rest.keystore-password',
       'fs.s3a.secret.key',
       'fs.azure.account.key.acct.blob.core.windows.net',
       'metrics.reporter.dghttp.apikey',
+      'metrics.reporter.x.api-key',
       'metrics.reporter.x.auth-params',
       'some.service-key',
       'kubernetes.token',
