@@ -16,6 +16,7 @@ function annotation(at?: Location): core.AnnotationProperties | undefined {
  */
 export class ActionsUi implements Ui {
   private readonly secrets = new Secrets();
+  private readonly announced = new Set<string>();
   group<T>(title: string, fn: () => Promise<T>): Promise<T> {
     return core.group(this.mask(title), fn);
   }
@@ -42,8 +43,12 @@ export class ActionsUi implements Ui {
     await core.summary.addRaw(this.mask(markdown), true).write();
   }
   secret(value: string): void {
-    if (value) core.setSecret(value);
+    if (!value) return;
     this.secrets.add(value);
+    // One ::add-mask:: per value (a kubeconfig's are found both before and after parsing).
+    if (this.announced.has(value)) return;
+    this.announced.add(value);
+    core.setSecret(value);
   }
   mask(text: string): string {
     return this.secrets.mask(text);
