@@ -1,11 +1,11 @@
 // The actions' entry: read the inputs once, through the same option parser as the CLI, run the verb,
 // print its result in the log (text or json, as the `output` input says), set outputs and write the job
 // summary. Errors become annotations; bad input exits 2.
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { parseOptions, type OptionDefs, type RawValues } from '../cli/options.js';
 import { ActionsUi } from '../ui/actions.js';
+import { commandFreeJson } from '../ui/untrusted.js';
 import { exitCodeOf, InputError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { loadVerb, VERBS } from '../verbs/index.js';
@@ -34,8 +34,11 @@ export async function runAction(verbName?: string): Promise<number> {
     if (typeof raw.config === 'string' && raw.config !== '') raw.config = inWorkspace(raw.config);
     const options = parseOptions(defs, raw, 'inputs');
     const result = await verb.run(options, ui);
-    printResult(options.output === 'json' ? JSON.stringify(verb.json(result), null, 2) : verb.text(result));
-    for (const [k, v] of Object.entries(verb.outputs(result))) core.setOutput(k, v);
+    // The result holds spec values: masked, and shown without acting on anything in it.
+    ui.info(
+      options.output === 'json' ? commandFreeJson(verb.json(result)) : verb.text(result).replace(/\n$/, ''),
+    );
+    for (const [k, v] of Object.entries(verb.outputs(result))) ui.setOutput(k, v);
     await ui.summary(verb.summary(result));
     return 0;
   } catch (err) {
@@ -47,7 +50,7 @@ export async function runAction(verbName?: string): Promise<number> {
         `flinkship: ${err.issues.length} invalid input${err.issues.length > 1 ? 's' : ''} (see the annotations)`,
       );
     } else {
-      core.setFailed(err instanceof Error ? err.message : String(err));
+      core.setFailed(ui.mask(err instanceof Error ? err.message : String(err)));
     }
     return code;
   }
@@ -62,12 +65,4 @@ function inWorkspace(file: string): string {
   if (!workspace || path.isAbsolute(file)) return file;
   const relative = path.relative(process.cwd(), path.resolve(workspace, file));
   return relative.startsWith('..') ? path.resolve(workspace, file) : relative;
-}
-
-/** The result goes to the log verbatim: it holds spec values, which must never run as workflow commands. */
-function printResult(text: string): void {
-  const token = randomUUID();
-  core.info(`::stop-commands::${token}`);
-  core.info(text.replace(/\n$/, ''));
-  core.info(`::${token}::`);
 }

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import pkg from '../../package.json' with { type: 'json' };
 import { TerminalUi } from '../ui/terminal.js';
+import { commandFreeJson } from '../ui/untrusted.js';
 import { exitCodeOf, InputError, formatIssue } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { VERBS } from '../verbs/index.js';
@@ -118,6 +119,9 @@ export async function runCli(
     (a, i) => a === '--output=json' || (a === '--output' && rest[i + 1] === 'json'),
   );
   const ui = new TerminalUi(io.stderr);
+  // Whatever leaves the process is masked (and shielded from the runner), not only what goes through the Ui.
+  const out = (text: string) => io.stdout.write(ui.safe(text));
+  const err = (text: string) => io.stderr.write(ui.safe(text));
   try {
     let parsed;
     try {
@@ -163,28 +167,21 @@ export async function runCli(
     }
     const options = parseOptions(defs, values, 'flags');
     const result = await verb.run(options, ui);
-    io.stdout.write(
-      options.output === 'json' ? JSON.stringify(verb.json(result), null, 2) + '\n' : verb.text(result),
-    );
+    out(options.output === 'json' ? commandFreeJson(verb.json(result)) + '\n' : verb.text(result));
     return 0;
-  } catch (err) {
-    const code = exitCodeOf(err);
-    if (err instanceof InputError) ui.issues(err.issues);
-    else ui.error(err instanceof Error ? err.message : String(err));
-    if (
-      code === 1 &&
-      !(err instanceof Error && err.name === 'OperationError') &&
-      err instanceof Error &&
-      err.stack
-    ) {
-      io.stderr.write(`(unexpected error; please report it)\n${err.stack}\n`);
+  } catch (failure) {
+    const code = exitCodeOf(failure);
+    if (failure instanceof InputError) ui.issues(failure.issues);
+    else ui.error(failure instanceof Error ? failure.message : String(failure));
+    if (code === 1 && failure instanceof Error && failure.name !== 'OperationError' && failure.stack) {
+      err(`(unexpected error; please report it)\n${failure.stack}\n`);
     }
     if (wantsJson) {
       const error =
-        err instanceof InputError
-          ? { exitCode: code, issues: err.issues, messages: err.issues.map(formatIssue) }
-          : { exitCode: code, message: err instanceof Error ? err.message : String(err) };
-      io.stdout.write(JSON.stringify({ error }, null, 2) + '\n');
+        failure instanceof InputError
+          ? { exitCode: code, issues: failure.issues, messages: failure.issues.map(formatIssue) }
+          : { exitCode: code, message: failure instanceof Error ? failure.message : String(failure) };
+      out(commandFreeJson({ error }) + '\n');
     }
     return code;
   }

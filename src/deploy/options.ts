@@ -95,7 +95,10 @@ export function parseClusterOptions(
       issue(
         origin,
         'kubeconfig',
-        `no such file: ${kubeconfig}; expected the path of a kubeconfig file${origin === 'inputs' ? ' or its content' : ''}`,
+        // An input may hold the content itself (from a secret): never echo it.
+        origin === 'inputs'
+          ? 'is neither an existing file nor kubeconfig content (the value is not shown: it may hold credentials); give the path of a kubeconfig file, or its content as YAML over several lines or as JSON'
+          : `no such file: ${kubeconfig}; expected the path of a kubeconfig file`,
       ),
     );
   }
@@ -123,7 +126,8 @@ export function parseClusterOptions(
 
 /** An action input holding a kubeconfig itself (YAML or JSON), as a secret would, rather than a path. */
 export function isKubeconfigContent(value: string): boolean {
-  return value.includes('\n') && /^\s*(\{|apiVersion\s*:|clusters\s*:|kind\s*:)/m.test(value);
+  if (value.trimStart().startsWith('{')) return true;
+  return value.includes('\n') && /^\s*(apiVersion\s*:|clusters\s*:|kind\s*:)/m.test(value);
 }
 
 /**

@@ -24,7 +24,7 @@ import {
   type ClientResult,
 } from '../executors/flinkClient.js';
 import type { Kube } from '../executors/kube.js';
-import { DEFAULT_CLIENT_WORK_DIR, plan, type Plan } from '../plan/plan.js';
+import { DEFAULT_CLIENT_WORK_DIR, planSubmission, type Plan } from '../plan/plan.js';
 import { OperationError } from '../util/errors.js';
 import { parseImageRef } from '../util/imageRef.js';
 import type { LoadedSpec } from '../spec/types.js';
@@ -83,20 +83,23 @@ export async function submit(request: SubmitRequest, ui: Ui): Promise<ClientResu
       const flinkHome = client.from === 'home' ? client.dir : undefined;
       const clientWorkDir = flinkHome ? hostWorkDir : DEFAULT_CLIENT_WORK_DIR;
       // The same plan, with the files where the client will see them.
-      const forClient = plan(loaded, desired.environment, { image: request.image, clientWorkDir });
+      const forClient = planSubmission(loaded, desired.environment, { image: request.image, clientWorkDir });
+      // Secret configuration values reach the client, never the log (the client may echo its argv).
+      for (const value of forClient.secrets) ui.secret(value);
       const kubeconfigPath = path.join(hostWorkDir, 'kubeconfig');
       await writeFile(kubeconfigPath, clientKubeconfig(await clientCluster(kube), token, desired.namespace), {
         mode: 0o600,
       });
       if (forClient.podTemplate) {
-        await writeFile(path.join(hostWorkDir, 'pod-template.yaml'), forClient.podTemplate.content, {
+        await writeFile(path.join(hostWorkDir, 'pod-template.yaml'), forClient.podTemplate, {
           mode: 0o600,
         });
       }
-      const argv = [...forClient.client.argv];
+      const argv = [...forClient.argv];
+      const shown = [...forClient.plan.client.argv];
       // Before the jar: what follows the jar is the job's own arguments.
-      argv.splice(3, 0, `-Dkubernetes.config.file=${clientWorkDir}/kubeconfig`);
-      ui.info(`flink ${argv.join(' ')}`);
+      for (const a of [argv, shown]) a.splice(3, 0, `-Dkubernetes.config.file=${clientWorkDir}/kubeconfig`);
+      ui.info(`flink ${shown.join(' ')}`);
       const run = { argv, hostWorkDir, clientWorkDir, timeoutMs };
       const onLine = (line: string) => ui.info(line);
       if (client.from === 'home') return await runClientFromHome(client.dir, run, onLine);

@@ -18,6 +18,7 @@ import { FIELD_MANAGER } from '../plan/kubernetes.js';
 import type { Ui } from '../ui/ui.js';
 import { InputError, OperationError, type InputIssue } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
+import { kubeconfigFiles, scanKubeconfigs } from './kubeconfigSecrets.js';
 import { describeError, httpFailureOf, isRetryable, withRetry, type RetryPolicy } from './retry.js';
 
 export interface KubeTarget {
@@ -137,41 +138,49 @@ export class Kube {
     const kubeconfigLabel = target.labels?.kubeconfig ?? { file: '<flags>', field: '--kubeconfig' };
     const contextLabel = target.labels?.context ?? { file: '<flags>', field: '--context' };
     const kc = new KubeConfig();
+    const fix =
+      kubeconfigLabel.file === '<inputs>' ? `the ${kubeconfigLabel.field} input` : kubeconfigLabel.field;
     try {
-      if (target.kubeconfig !== undefined) {
-        if (!existsSync(target.kubeconfig)) {
-          throw new InputError([
-            {
-              ...kubeconfigLabel,
-              message: `no such file: ${target.kubeconfig}; expected the path of a kubeconfig file`,
-            },
-          ]);
-        }
-        kc.loadFromFile(target.kubeconfig);
-      } else {
-        kc.loadFromDefault();
+      if (target.kubeconfig !== undefined && !existsSync(target.kubeconfig)) {
+        throw new InputError([
+          {
+            ...kubeconfigLabel,
+            message: `no such file: ${target.kubeconfig}; expected the path of a kubeconfig file`,
+          },
+        ]);
       }
+      // Credentials are masked before anything parses the file, whose errors would quote it.
+      const syntax = scanKubeconfigs(kubeconfigFiles(target.kubeconfig), (s) => options.ui?.secret(s));
+      if (syntax) {
+        throw new InputError([
+          { ...kubeconfigLabel, message: `${syntax}; fix the file or give another with ${fix}` },
+        ]);
+      }
+      if (target.kubeconfig !== undefined) kc.loadFromFile(target.kubeconfig);
+      else kc.loadFromDefault();
     } catch (err) {
       if (err instanceof InputError) throw err;
+      // A parser's message quotes the file: say only where, never what.
+      const mark = (err as { mark?: { line?: number } }).mark;
+      const why =
+        mark?.line !== undefined ? `not valid YAML at line ${mark.line + 1}` : (err as Error).message;
       throw new InputError([
         {
           ...kubeconfigLabel,
-          message: `cannot read the kubeconfig ${target.kubeconfig ?? '(KUBECONFIG or ~/.kube/config)'}: ${(err as Error).message}`,
+          message: `cannot read the kubeconfig ${target.kubeconfig ?? '(KUBECONFIG or ~/.kube/config)'}: ${why}`,
         },
       ]);
     }
-    // Credentials in the kubeconfig never reach a log, whichever context is used.
+    // Credentials in the kubeconfig never reach a log, whichever context is used (loaded from any source).
     for (const user of kc.getUsers()) {
       const provider = user.authProvider as { config?: Record<string, string> } | undefined;
       for (const value of [
         user.token,
         user.password,
         user.keyData,
-        provider?.config?.['access-token'],
-        provider?.config?.['id-token'],
-        provider?.config?.['refresh-token'],
+        ...Object.values(provider?.config ?? {}),
       ]) {
-        if (value) options.ui?.secret(value);
+        if (typeof value === 'string' && value) options.ui?.secret(value);
       }
     }
     const names = kc.getContexts().map((c) => c.name);

@@ -7,6 +7,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { optionLabel } from '../cli/options.js';
 import { Kind, KindRegistry } from '../executors/kind.js';
 import { Kube } from '../executors/kube.js';
+import { kubeconfigSecrets } from '../executors/kubeconfigSecrets.js';
 import type { Ui } from '../ui/ui.js';
 import { InputError } from '../util/errors.js';
 import { Deadline } from './deadline.js';
@@ -70,7 +71,7 @@ export async function readInputs(
 export function maskKubeconfig(file: string, ui: Ui): void {
   const text = readFileSync(file, 'utf8');
   ui.secret(text.trim());
-  for (const m of text.matchAll(/(?:-data|token|password):\s*(\S+)/g)) ui.secret(m[1]!);
+  for (const s of kubeconfigSecrets(text)) ui.secret(s);
 }
 
 async function createKindCluster(
@@ -249,5 +250,6 @@ export function prefixed(ui: Ui, prefix: string): Ui {
     setOutput: (n, v) => ui.setOutput(n, v),
     summary: (m) => ui.summary(m),
     secret: (v) => ui.secret(v),
+    mask: (t) => ui.mask(t),
   };
 }

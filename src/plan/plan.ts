@@ -10,6 +10,8 @@ import { didYouMean } from '../util/suggest.js';
 import { effectiveConfiguration, isFlink2, renderConfigFile, type ConfigFile } from './flinkConfig.js';
 import { planImage, type ImagePlan } from './image.js';
 import { accountConfiguration, planKubernetesObjects, type KubeObject } from './kubernetes.js';
+import { planPodTemplate } from './podTemplate.js';
+import { redactConfiguration } from './redact.js';
 
 /** Where the Flink client finds the files the plan generates (mounted there when it runs in a container). */
 export const DEFAULT_CLIENT_WORK_DIR = '/flinkship';
@@ -39,12 +41,28 @@ export interface Plan {
     repository: string;
   };
   build: Pick<ImagePlan, 'base' | 'from' | 'pinned' | 'dockerfile' | 'context' | 'jarPath'>;
+  /** Sensitive values (Flink's GlobalConfiguration.isSensitive) show as ******, here and in client.argv. */
   flinkConfiguration: { entries: Record<string, string>; file: ConfigFile };
+  /** Plain env values of secret-looking names show as ******. */
   podTemplate?: { path: string; content: string };
   kubernetes: KubeObject[];
   client: { argv: string[]; workDir: string };
-  /** sha256 over everything that is deployed except the image: a changed hash means a changed deployment. */
+  /**
+   * sha256 over everything that is deployed except the image, secret values included (so that a changed
+   * secret redeploys): a changed hash means a changed deployment.
+   */
   configHash: string;
+}
+
+/** A plan and what only the Flink client may see: the real values the plan shows as ******. */
+export interface Submission {
+  plan: Plan;
+  /** The client argv with real values. */
+  argv: string[];
+  /** The pod template file as deployed. */
+  podTemplate?: string;
+  /** The values the plan hides, to register as secrets before the client runs. */
+  secrets: string[];
 }
 
 export function environmentNames(loaded: LoadedSpec): string[] {
@@ -67,6 +85,10 @@ export function resolveNamedEnvironment(loaded: LoadedSpec, envName: string): Re
 }
 
 export function plan(loaded: LoadedSpec, envName: string, options: PlanOptions = {}): Plan {
+  return planSubmission(loaded, envName, options).plan;
+}
+
+export function planSubmission(loaded: LoadedSpec, envName: string, options: PlanOptions = {}): Submission {
   const env = resolveNamedEnvironment(loaded, envName);
   const workDir = options.clientWorkDir ?? DEFAULT_CLIENT_WORK_DIR;
 
@@ -87,21 +109,19 @@ export function plan(loaded: LoadedSpec, envName: string, options: PlanOptions =
     byDigest = parsed.digest !== undefined;
   }
 
-  const podTemplate = env.podTemplate
-    ? {
-        path: `${workDir}/pod-template.yaml`,
-        content: stringify({ apiVersion: 'v1', kind: 'Pod', ...env.podTemplate }),
-      }
-    : undefined;
+  const templates = planPodTemplate(env.podTemplate, env.env);
+  const podTemplatePath = templates ? `${workDir}/pod-template.yaml` : undefined;
+  const realTemplate = templates ? stringify(templates.real) : undefined;
   const entries = {
-    ...effectiveConfiguration(env, imageRef, podTemplate?.path),
+    ...effectiveConfiguration(env, imageRef, podTemplatePath),
     ...accountConfiguration(env),
   };
+  const shown = redactConfiguration(entries);
   const image = planImage(env, loaded.file);
   const argv = clientArgv(entries, env, image.jarPath);
 
   const { repository: _r, ...build } = image;
-  return {
+  const p: Plan = {
     planVersion: 1,
     job: env.jobName,
     environment: env.name,
@@ -117,12 +137,14 @@ export function plan(loaded: LoadedSpec, envName: string, options: PlanOptions =
       repository: env.image.repository,
     },
     build,
-    flinkConfiguration: { entries, file: renderConfigFile(env.flinkVersion, entries) },
-    ...(podTemplate ? { podTemplate } : {}),
+    flinkConfiguration: { entries: shown.shown, file: renderConfigFile(env.flinkVersion, shown.shown) },
+    ...(templates ? { podTemplate: { path: podTemplatePath!, content: stringify(templates.shown) } } : {}),
     kubernetes: planKubernetesObjects(env),
-    client: { argv, workDir },
-    configHash: configHash(entries, podTemplate?.content, argv),
+    client: { argv: clientArgv(shown.shown, env, image.jarPath), workDir },
+    configHash: configHash(entries, realTemplate, argv),
   };
+  const secrets = [...shown.secrets, ...(templates?.secrets ?? [])];
+  return { plan: p, argv, ...(realTemplate ? { podTemplate: realTemplate } : {}), secrets };
 }
 
 /**

@@ -83,6 +83,17 @@ function accountOf(process: AccountSpec | undefined): AccountSpec {
   };
 }
 
+/** The top level's variables with an environment's over them: same name replaced in place, new ones appended. */
+export function mergeEnvVars<T extends { name: string }>(base: T[] | undefined, over: T[] | undefined): T[] {
+  const out = [...(Array.isArray(base) ? base : [])];
+  for (const v of Array.isArray(over) ? over : []) {
+    const at = out.findIndex((b) => b.name === v.name);
+    if (at >= 0) out[at] = v;
+    else out.push(v);
+  }
+  return out;
+}
+
 export function resolveEnvironment(spec: Spec, envName: string): ResolvedEnvironment {
   const env: EnvironmentSpec = spec.environments?.[envName] ?? {};
   let merged: Overridable = {};
@@ -126,6 +137,7 @@ export function resolveEnvironment(spec: Spec, envName: string): ResolvedEnviron
     },
     podTemplate: merged.podTemplate,
     deploy: merged.deploy ?? {},
+    env: substituteEnv(mergeEnvVars(spec.env, env.env), envName),
     kafka: env.kafka,
     fluentBit: env.fluentBit,
     kind: env.kind,

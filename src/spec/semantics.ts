@@ -3,6 +3,7 @@
 // environment's merged view, and points at the line where the offending value was written.
 import { prefixConflicts } from './configKeys.js';
 import { deployIssues } from './deploySemantics.js';
+import { envIssues } from './env.js';
 import { MANAGED_KEYS } from './managedKeys.js';
 import type { InputIssue } from '../util/errors.js';
 import { MEMORY_FORMAT_HINT, parseCpu, parseMemory } from '../util/quantity.js';
@@ -210,7 +211,7 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
       }
     }
   }
-  return [...finish(issues), ...deployIssues(doc)];
+  return [...finish(issues), ...deployIssues(doc), ...envIssues(doc)];
 }
 
 function finish(issues: Map<string, InputIssue & { envs: string[] }>): InputIssue[] {

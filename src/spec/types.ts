@@ -50,6 +50,13 @@ export interface DeploySpec {
   clientImage?: string;
 }
 
+/** An environment variable of the JobManager and TaskManagers: a plain value, or a key of a Kubernetes Secret. */
+export interface EnvVar {
+  name: string;
+  value?: ConfigValue;
+  valueFrom?: { secretKeyRef: { name: string; key: string; optional?: boolean } };
+}
+
 /** The keys an environment can override, and the top level holds. */
 export interface Overridable {
   image?: ImageSpec;
@@ -59,6 +66,8 @@ export interface Overridable {
   taskManager?: { resource?: Resource; slots?: number } & AccountSpec;
   podTemplate?: Record<string, unknown>;
   deploy?: DeploySpec;
+  /** Merged by name (the environment's win), not replaced as other lists are. */
+  env?: EnvVar[];
 }
 
 export interface EnvironmentSpec extends Overridable {
@@ -150,6 +159,7 @@ export interface ResolvedEnvironment {
   taskManager: { resource: Resource; slots: number } & AccountSpec;
   podTemplate?: Record<string, unknown>;
   deploy: DeploySpec;
+  env: EnvVar[];
   kafka?: KafkaSpec;
   fluentBit?: FluentBitSpec;
   kind?: KindSpec;

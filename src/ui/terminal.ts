@@ -1,5 +1,7 @@
 // The Ui of the CLI: progress and diagnostics on stderr, so that stdout carries only the result.
 import { formatIssue } from '../util/errors.js';
+import { Secrets } from './mask.js';
+import { inActionsRunner, shieldWorkflowCommands } from './untrusted.js';
 import type { Location, Ui } from './ui.js';
 
 function where(at?: Location): string {
@@ -8,16 +10,16 @@ function where(at?: Location): string {
 }
 
 export class TerminalUi implements Ui {
-  private readonly secrets: string[] = [];
+  private readonly secrets = new Secrets();
   constructor(
     private readonly stderr: NodeJS.WritableStream = process.stderr,
     private readonly quiet = false,
+    /** In a workflow's `run:` step the runner reads this output too: text from outside must not command it. */
+    private readonly shield = inActionsRunner(),
   ) {}
 
   private write(line: string): void {
-    let text = line;
-    for (const s of this.secrets) text = text.split(s).join('***');
-    this.stderr.write(text + '\n');
+    this.stderr.write(this.safe(line + '\n'));
   }
   async group<T>(title: string, fn: () => Promise<T>): Promise<T> {
     if (!this.quiet) this.write(`── ${title}`);
@@ -38,6 +40,14 @@ export class TerminalUi implements Ui {
   setOutput(): void {}
   async summary(): Promise<void> {}
   secret(value: string): void {
-    if (value) this.secrets.push(value);
+    this.secrets.add(value);
+  }
+  mask(text: string): string {
+    return this.secrets.mask(text);
+  }
+  /** What may be written: secrets masked, and in a runner's step no workflow command from outside. */
+  safe(text: string): string {
+    const masked = this.mask(text);
+    return this.shield ? shieldWorkflowCommands(masked) : masked;
   }
 }

@@ -20,4 +20,6 @@ export interface Ui {
   summary(markdown: string): Promise<void>;
   /** Never print this value: kubeconfigs, tokens, passwords. */
   secret(value: string): void;
+  /** The text with every registered secret hidden: for whatever is written without this Ui. */
+  mask(text: string): string;
 }

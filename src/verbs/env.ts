@@ -13,8 +13,8 @@ import { fixtureSmoke, runSmokeCommand, type SmokeResult } from '../integration/
 import { resolveEnvSettings, type EnvSettings } from '../integration/settings.js';
 import { STRIMZI_DEFAULT_MANIFESTS } from '../integration/strimzi.js';
 import type { Ui } from '../ui/ui.js';
-import { InputError, OperationError } from '../util/errors.js';
-import { defineVerb, type Verb } from './verb.js';
+import { InputError } from '../util/errors.js';
+import { defineVerb } from './verb.js';
 
 export const ENV_COMMON_OPTIONS = {
   ...COMMON_OPTIONS,

@@ -23,6 +23,7 @@ function recordingUi(): Ui & { warnings: string[] } {
     setOutput: () => undefined,
     summary: async () => undefined,
     secret: () => undefined,
+    mask: (text) => text,
   };
 }
 
