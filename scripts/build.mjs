@@ -64,9 +64,11 @@ export async function bundle(outdir) {
     // dockerode's ssh transport (ssh2) tries optional native addons inside try/catch and works without them.
     external: ['*.node'],
     logLevel: 'warning',
-    // Some dependencies are CommonJS and call require() or read __dirname; give the ESM bundle both.
+    // Some dependencies are CommonJS and call require() or read __dirname; give the ESM bundle both. Every
+    // chunk gets this line, before its own top-level names: it must not use a global that a bundled module
+    // declares at its top level (uuid declares URL).
     banner: {
-      js: "import { createRequire as __flinkshipCreateRequire } from 'node:module'; import { fileURLToPath as __flinkshipPath } from 'node:url'; const require = __flinkshipCreateRequire(import.meta.url); const __filename = __flinkshipPath(import.meta.url); const __dirname = __flinkshipPath(new URL('.', import.meta.url));",
+      js: "import { createRequire as __flinkshipCreateRequire } from 'node:module'; import { dirname as __flinkshipDirname } from 'node:path'; import { fileURLToPath as __flinkshipPath } from 'node:url'; const require = __flinkshipCreateRequire(import.meta.url); const __filename = __flinkshipPath(import.meta.url); const __dirname = __flinkshipDirname(__filename);",
     },
   });
 }

@@ -25,9 +25,16 @@ const MORE_SENSITIVE_KEYS = ['access-key', 'access.key', 'access_key', 'accesske
 /** What Flink itself prints in place of a sensitive value. */
 export const REDACTED = '******';
 
+/**
+ * Keys whose names match the rule but whose values are names of Kubernetes Secrets, not secret material:
+ * a reviewer needs to see which Secrets the pods pull with.
+ */
+const NAMES_OF_SECRETS = new Set(['kubernetes.container.image.pull-secrets']);
+
 /** Flink's GlobalConfiguration.isSensitive, plus S3 access keys; also used for env var names. */
 export function isSensitiveKey(key: string): boolean {
   const lower = key.toLowerCase();
+  if (NAMES_OF_SECRETS.has(lower)) return false;
   return [...FLINK_SENSITIVE_KEYS, ...MORE_SENSITIVE_KEYS].some((s) => lower.includes(s));
 }
 

@@ -234,7 +234,8 @@ describe('every path the CLI writes masks registered secrets (point 3)', () => {
         result: 'result ***',
       });
       expect(readFileSync(path.join(dir, 'summary'), 'utf8')).toBe('# result ***\n\n');
-      expect(stdout).toBe(`::add-mask::${SECRET}\n`);
+      // The result printed in the log (the output input is text) is masked too.
+      expect(stdout).toBe(`::add-mask::${SECRET}\nresult ***\n`);
     });
 
     it('masks the error annotation', async () => {
