@@ -10,7 +10,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as prettier from 'prettier';
-import { parseOptions } from '../src/cli/options.js';
+import { parseOptions } from '../src/options/options.js';
 import { clientKubeconfig, deployerName, deployerObjects } from '../src/deploy/deployer.js';
 import { DockerEngine } from '../src/executors/docker.js';
 import { FLINK_USER, runClientInImage } from '../src/executors/flinkClient.js';

@@ -3,7 +3,7 @@
 // summary. Errors become annotations; bad input exits 2.
 import path from 'node:path';
 import * as core from '@actions/core';
-import { parseOptions, type OptionDefs, type RawValues } from '../cli/options.js';
+import { parseOptions, type OptionDefs, type RawValues } from '../options/options.js';
 import { ActionsUi } from '../ui/actions.js';
 import { commandFreeJson } from '../ui/untrusted.js';
 import { exitCodeOf, InputError } from '../util/errors.js';

@@ -1,6 +1,6 @@
 // Build args as given (KEY=VALUE), checked at the edge.
 import { InputError } from '../util/errors.js';
-import type { Origin } from '../cli/options.js';
+import type { Origin } from '../options/options.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -16,7 +16,7 @@ import {
   type HelperRun,
 } from './credentialHelper.js';
 import { InputError } from '../util/errors.js';
-import type { Origin } from '../cli/options.js';
+import type { Origin } from '../options/options.js';
 import type { RegistryAuth } from '../executors/docker.js';
 import type { Ui } from '../ui/ui.js';
 

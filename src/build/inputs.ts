@@ -2,7 +2,7 @@
 // the job jar and its entry class, and every file of the build context. Each problem is an InputIssue
 // located at its flag, input or spec line.
 import { stat } from 'node:fs/promises';
-import type { Origin } from '../cli/options.js';
+import type { Origin } from '../options/options.js';
 import { jarFileName, type ContextFile, type ImagePlan } from '../plan/image.js';
 import type { LoadedSpec, ResolvedEnvironment } from '../spec/types.js';
 import { InputError, type InputIssue } from '../util/errors.js';

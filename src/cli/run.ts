@@ -8,7 +8,7 @@ import { exitCodeOf, InputError, formatIssue } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { VERBS } from '../verbs/index.js';
 import type { Verb } from '../verbs/verb.js';
-import { defsFor, parseOptions, type OptionDefs } from './options.js';
+import { defsFor, parseOptions, type OptionDefs } from '../options/options.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;

@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { optionLabel, type OptionDefs, type Origin } from '../cli/options.js';
+import { optionLabel, type OptionDefs, type Origin } from '../options/options.js';
 import { locateSpecField } from '../build/locate.js';
 import type { KubeTarget } from '../executors/kube.js';
 import type { RunCleanup } from './cleanup.js';

@@ -12,7 +12,7 @@ import {
   readDockerConfig,
   registryHost,
 } from '../build/credentials.js';
-import type { Origin } from '../cli/options.js';
+import type { Origin } from '../options/options.js';
 import type { ClientChoice } from './clientImage.js';
 import type { RunCleanup } from './cleanup.js';
 import { clientKubeconfig, deployerName, deployerObjects, type ClientCluster } from './deployer.js';

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { optionLabel } from '../cli/options.js';
+import { optionLabel } from '../options/options.js';
 import { Kind, KindRegistry } from '../executors/kind.js';
 import { Kube } from '../executors/kube.js';
 import { kubeconfigSecrets } from '../executors/kubeconfigSecrets.js';

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { locateSpecField } from '../build/locate.js';
-import { originOf, optionLabel, type Origin } from '../cli/options.js';
+import { originOf, optionLabel, type Origin } from '../options/options.js';
 import { resolveNamedEnvironment } from '../plan/plan.js';
 import { loadSpec } from '../spec/load.js';
 import type { LoadedSpec, ResolvedEnvironment } from '../spec/types.js';

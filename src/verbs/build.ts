@@ -25,7 +25,7 @@ import {
 import { locateSpecField } from '../build/locate.js';
 import { imageLabels, tagsFor } from '../build/metadata.js';
 import { renderBuildSummary, renderBuildText, type BuildResult } from '../build/render.js';
-import { COMMON_OPTIONS, originOf, type OptionDefs } from '../cli/options.js';
+import { COMMON_OPTIONS, originOf, type OptionDefs } from '../options/options.js';
 import { BuildFailed, DockerEngine } from '../executors/docker.js';
 import { Registry } from '../executors/registry.js';
 import { jarFileName, planImage } from '../plan/image.js';

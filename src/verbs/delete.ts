@@ -2,7 +2,7 @@
 // job (upgradeMode savepoint or last-state) is first stopped with a savepoint, and nothing is deleted
 // until that savepoint has completed, unless --force says its state may go.
 import type { V1Deployment } from '@kubernetes/client-node';
-import { COMMON_OPTIONS, originOf, type OptionDefs, type OptionsOf } from '../cli/options.js';
+import { COMMON_OPTIONS, originOf, type OptionDefs, type OptionsOf } from '../options/options.js';
 import type { Ui } from '../ui/ui.js';
 import { LEASE_VERBS } from '../deploy/decide.js';
 import {

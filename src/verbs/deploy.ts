@@ -16,7 +16,7 @@ import {
   type OptionDefs,
   type OptionsOf,
   type Origin,
-} from '../cli/options.js';
+} from '../options/options.js';
 import { chooseClient, clientImageProblem } from '../deploy/clientImage.js';
 import { withCleanup, type RunCleanup } from '../deploy/cleanup.js';
 import { decideDeploy, deployPermissions, imageProblem, type DeployDecision } from '../deploy/decide.js';

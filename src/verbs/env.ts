@@ -4,7 +4,7 @@
 // deletes what up made. The work is in src/integration; this file is the verbs' options and rendering.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { COMMON_OPTIONS, originOf, optionLabel, parseOptions, type OptionDefs } from '../cli/options.js';
+import { COMMON_OPTIONS, originOf, optionLabel, parseOptions, type OptionDefs } from '../options/options.js';
 import { Kube } from '../executors/kube.js';
 import { Deadline } from '../integration/deadline.js';
 import { envUp, reportFailure, type EnvUpResult } from '../integration/environment.js';

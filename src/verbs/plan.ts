@@ -1,5 +1,5 @@
 // `flinkship plan --env <name> [--image <ref>]`: everything a deploy would do, without doing any of it.
-import { COMMON_OPTIONS } from '../cli/options.js';
+import { COMMON_OPTIONS } from '../options/options.js';
 import { plan, type Plan } from '../plan/plan.js';
 import { renderPlanMarkdown } from '../plan/render.js';
 import { loadSpec } from '../spec/load.js';

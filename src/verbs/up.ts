@@ -1,7 +1,7 @@
 // `flinkship up`: the whole integration path in one command. Build the job image, bring up the
 // environment, get the image into the cluster (the kind registry, kind load, or the job's registry),
 // deploy it and run the smoke test; then delete the environment unless --keep.
-import { optionLabel, parseOptions, originOf, type OptionDefs } from '../cli/options.js';
+import { optionLabel, parseOptions, originOf, type OptionDefs } from '../options/options.js';
 import { DockerEngine } from '../executors/docker.js';
 import { Kind } from '../executors/kind.js';
 import { envUp, type EnvUpResult } from '../integration/environment.js';

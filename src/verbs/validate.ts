@@ -1,5 +1,5 @@
 // `flinkship validate`: load the spec, check it whole, report every problem at its line.
-import { COMMON_OPTIONS } from '../cli/options.js';
+import { COMMON_OPTIONS } from '../options/options.js';
 import { loadSpec } from '../spec/load.js';
 import { defineVerb } from './verb.js';
 

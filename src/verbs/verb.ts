@@ -1,6 +1,6 @@
 // A verb is what the CLI and the actions both run: typed options in, a result out, rendered for the
 // terminal (text or JSON), for action outputs and for the job summary.
-import type { OptionDefs, OptionsOf } from '../cli/options.js';
+import type { OptionDefs, OptionsOf } from '../options/options.js';
 import type { Ui } from '../ui/ui.js';
 
 export interface Verb<Defs extends OptionDefs = OptionDefs, R = unknown> {

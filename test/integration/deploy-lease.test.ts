@@ -14,7 +14,7 @@ import { microTime, type LeaseObject } from '../../src/deploy/lease.js';
 import { RECORD_ANNOTATION } from '../../src/deploy/record.js';
 import { Kube } from '../../src/executors/kube.js';
 import { startGitHubStandIn } from '../helpers/github-standin.js';
-import { parseOptions } from '../../src/cli/options.js';
+import { parseOptions } from '../../src/options/options.js';
 import { TerminalUi } from '../../src/ui/terminal.js';
 import { OperationError } from '../../src/util/errors.js';
 import { deployVerb } from '../../src/verbs/deploy.js';

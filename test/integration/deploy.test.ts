@@ -20,7 +20,7 @@ import { Kube } from '../../src/executors/kube.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { startGitHubStandIn } from '../helpers/github-standin.js';
 import { deployVerb } from '../../src/verbs/deploy.js';
-import { parseOptions } from '../../src/cli/options.js';
+import { parseOptions } from '../../src/options/options.js';
 import { TerminalUi } from '../../src/ui/terminal.js';
 import { parse } from 'yaml';
 import { runAction } from '../helpers/runner.js';

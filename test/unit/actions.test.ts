@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readActionYml, runAction } from '../helpers/runner.js';
-import { defsFor } from '../../src/cli/options.js';
+import { defsFor } from '../../src/options/options.js';
 import { VERBS } from '../../src/verbs/index.js';
 
 const FIXTURE = 'fixtures/log-cleaner/flinkship.yaml';

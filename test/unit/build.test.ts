@@ -29,7 +29,7 @@ import {
 import { gitContextFromActions, sourceUrlOfRemote } from '../../src/build/gitContext.js';
 import { checkEntryClass, isJarProblem, manifestMainClass, readJar } from '../../src/build/jar.js';
 import { imageLabels, sanitizeTag, semverOf, tagsFor, versionOf } from '../../src/build/metadata.js';
-import { parseOptions } from '../../src/cli/options.js';
+import { parseOptions } from '../../src/options/options.js';
 import { runAction } from '../helpers/runner.js';
 import { runCli } from '../../src/cli/run.js';
 import { isLoopback } from '../../src/executors/registry.js';

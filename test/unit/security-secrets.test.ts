@@ -10,7 +10,7 @@ import { runAction as runActionInProcess } from '../../src/action/run.js';
 import { kubeconfigSecrets } from '../../src/executors/kubeconfigSecrets.js';
 import { VERBS } from '../../src/verbs/index.js';
 import { defineVerb, type Verb } from '../../src/verbs/verb.js';
-import { COMMON_OPTIONS } from '../../src/cli/options.js';
+import { COMMON_OPTIONS } from '../../src/options/options.js';
 import { OperationError } from '../../src/util/errors.js';
 import { cli } from '../helpers/cli.js';
 import { parseOutputFile, runAction } from '../helpers/runner.js';
