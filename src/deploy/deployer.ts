@@ -17,7 +17,7 @@ export function deployerName(plan: Plan): string {
  */
 export function deployerObjects(plan: Plan): KubeObject[] {
   return plan.kubernetes.filter(
-    (o) => o.metadata.labels['app.kubernetes.io/component'] === DEPLOYER_COMPONENT,
+    (o) => o.metadata.labels?.['app.kubernetes.io/component'] === DEPLOYER_COMPONENT,
   );
 }
 

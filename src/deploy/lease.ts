@@ -6,7 +6,7 @@
 // watch, within --timeout. No renewal is needed: the Lease lasts the whole --timeout and a margin.
 import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubeObject } from '../plan/objects.js';
 import { isNotFound, type Kube, type ObjectRef } from '../executors/kube.js';
 import { describeError, httpFailureOf } from '../executors/retry.js';
 import { leaseName, LIFETIME_ANNOTATION, RUN_LIFETIME } from '../plan/kubernetes.js';
@@ -23,7 +23,7 @@ export interface LeaseSpec {
   leaseTransitions?: number;
 }
 
-export interface LeaseObject extends KubernetesObject {
+export interface LeaseObject extends KubeObject {
   spec?: LeaseSpec;
 }
 

@@ -1,8 +1,7 @@
 // Is the deployment up? The JobManager Deployment Available, then the job RUNNING; and when it is not,
 // the diagnostics a person needs to act: events, the JobManager pod's status and log, Flink's exceptions.
-import type { CoreV1Event, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { JobOverview } from '../executors/flinkRest.js';
-import type { Kube, WaitCheck } from '../executors/kube.js';
+import type { CoreV1Event, Kube, V1Deployment, V1Pod, WaitCheck } from '../executors/kube.js';
 import { describeError } from '../executors/retry.js';
 import { pollUntil, type FlinkRest } from '../executors/flinkRest.js';
 import type { Ui } from '../ui/ui.js';

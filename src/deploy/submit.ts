@@ -2,7 +2,6 @@
 // with the plan's argv and a kubeconfig holding a short-lived token of the deployer ServiceAccount.
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import type { KubernetesObject } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -164,7 +163,7 @@ async function createDeployer(
     },
   );
   // They do not depend on each other (a RoleBinding may name a Role that does not exist yet).
-  const stored = await Promise.all(objects.map((obj) => kube.apply(obj as KubernetesObject)));
+  const stored = await Promise.all(objects.map((obj) => kube.apply(obj)));
   objects.forEach((obj, i) =>
     ui.info(
       `${obj.kind} ${obj.metadata.name}: applied (resourceVersion ${stored[i]!.metadata?.resourceVersion}), deleted again after the submission`,

@@ -15,11 +15,15 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../plan/kubernetes.js';
+import type { KubeObject } from '../plan/objects.js';
 import type { Ui } from '../ui/ui.js';
 import { InputError, OperationError, type InputIssue } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { kubeconfigFiles, scanKubeconfigs } from './kubeconfigSecrets.js';
 import { describeError, httpFailureOf, isRetryable, withRetry, type RetryPolicy } from './retry.js';
+
+/** The typed objects operations read back (observed state), so only this executor imports client-node. */
+export type { CoreV1Event, V1Deployment, V1Pod } from '@kubernetes/client-node';
 
 export interface KubeTarget {
   /** A kubeconfig file; without it, KUBECONFIG or ~/.kube/config (client-node's default loading). */
@@ -73,6 +77,12 @@ export interface WaitSpec<T extends KubernetesObject> extends ObjectRef {
   /** How often a progress line is printed while nothing changes (default 10 s). */
   progressEveryMs?: number;
 }
+
+/**
+ * What the writes take: Flinkship's own KubeObject, which every caller outside the executors builds, or
+ * one of client-node's typed objects (V1ConfigMap, ...) that this executor's own tests write.
+ */
+type Writable = KubeObject | KubernetesObject;
 
 export interface ApplyOptions {
   /** Default true: Flinkship takes over fields another manager set (e.g. a label someone edited by hand). */
@@ -232,7 +242,7 @@ export class Kube {
   }
 
   /** Server-side apply with field manager `flinkship` (forced by default). Returns the object as stored. */
-  async apply<T extends KubernetesObject>(obj: T, options: ApplyOptions = {}): Promise<T> {
+  async apply<T extends Writable>(obj: T, options: ApplyOptions = {}): Promise<T> {
     const ref = refOf(obj);
     return this.call(`apply ${describeRef(ref)}`, () =>
       this.objects.patch<T>(
@@ -541,7 +551,7 @@ export class Kube {
    * Creates the object (POST): for objects whose existence is the point, such as a Lease. An existing
    * object is an HTTP 409 AlreadyExists, which is not retried: the caller reads it and decides.
    */
-  async create<T extends KubernetesObject>(obj: T): Promise<T> {
+  async create<T extends Writable>(obj: T): Promise<T> {
     return this.call(`create ${describeRef(refOf(obj))}`, () =>
       this.objects.create<T>(obj, undefined, undefined, FIELD_MANAGER),
     );
@@ -552,7 +562,7 @@ export class Kube {
    * Conflict (someone wrote it since it was read) is thrown at once, not retried: sending the same stale
    * version again cannot succeed, so the caller reads the object again and decides again.
    */
-  async replace<T extends KubernetesObject>(obj: T): Promise<T> {
+  async replace<T extends Writable>(obj: T): Promise<T> {
     return this.callUnlessConflict(`replace ${describeRef(refOf(obj))}`, () =>
       this.objects.replace<T>(obj, undefined, undefined, FIELD_MANAGER),
     );
@@ -606,7 +616,7 @@ export class Kube {
   }
 }
 
-function refOf(obj: KubernetesObject): ObjectRef {
+function refOf(obj: Writable): ObjectRef {
   return {
     apiVersion: obj.apiVersion ?? 'v1',
     kind: obj.kind ?? '(no kind)',

@@ -1,9 +1,9 @@
 // `env up`: the cluster (kind, or the current one), then Strimzi and Fluent Bit in parallel; and the
 // diagnostics of a failed run. Observe, act, wait; every wait bounded by the run's --timeout.
 // (`env down` is in teardown.ts.)
+import type { KubeObject } from '../plan/objects.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { KubernetesObject } from '@kubernetes/client-node';
 import { optionLabel } from '../options/options.js';
 import { Kind, KindRegistry } from '../executors/kind.js';
 import { Kube } from '../executors/kube.js';
@@ -21,7 +21,7 @@ import {
   registryCertsFiles,
 } from './kindConfig.js';
 import type { EnvSettings } from './settings.js';
-import { InvalidManifests, bootstrapAddress, loadStrimziManifests, type K8sObject } from './strimzi.js';
+import { InvalidManifests, bootstrapAddress, loadStrimziManifests } from './strimzi.js';
 import { StepTimer, renderTimings, type StepTiming } from './timings.js';
 
 export interface EnvUpResult {
@@ -41,8 +41,8 @@ export interface EnvUpResult {
 /** Reads what the run needs from files and URLs, before anything is touched; bad content is an InputError. */
 export async function readInputs(
   s: EnvSettings,
-): Promise<{ manifests: K8sObject[]; kindConfigText?: string }> {
-  let manifests: K8sObject[];
+): Promise<{ manifests: KubeObject[]; kindConfigText?: string }> {
+  let manifests: KubeObject[];
   try {
     manifests = await loadStrimziManifests(s.strimzi.source);
   } catch (err) {
@@ -134,7 +134,7 @@ export async function envUp(s: EnvSettings, ui: Ui): Promise<EnvUpResult> {
     );
     const k = kube;
     if (s.kind?.settings.registry) {
-      await k.apply(localRegistryHostingConfigMap(s.kind.settings.registry.port) as KubernetesObject);
+      await k.apply(localRegistryHostingConfigMap(s.kind.settings.registry.port));
     }
     // Strimzi and Fluent Bit do not depend on each other (Fluent Bit retries until Kafka answers).
     await ui.group(

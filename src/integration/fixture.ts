@@ -1,7 +1,8 @@
 // The fixture's smoke test: a pod writes the log producer's JSON lines, Fluent Bit ships them to Kafka,
 // the job cleans them, and a console consumer (the Strimzi Kafka image's) reads `logs-clean` back.
 // Pure: the pods, and the comparison of what was read with what was expected.
-import { STRIMZI_KAFKA_IMAGE, type K8sObject } from './strimzi.js';
+import type { KubeObject } from '../plan/objects.js';
+import { STRIMZI_KAFKA_IMAGE } from './strimzi.js';
 
 export const LOG_PRODUCER = 'log-producer';
 export const PRODUCER_CLASS = 'dev.flinkship.logcleaner.producer.LogProducer';
@@ -9,7 +10,7 @@ export const CONSUMER = 'flinkship-smoke-consumer';
 const MANAGED = { 'app.kubernetes.io/managed-by': 'flinkship' };
 
 /** The producer runs from the job jar in the job image (it needs only the JDK). */
-export function logProducerPod(namespace: string, image: string, jar: string): K8sObject {
+export function logProducerPod(namespace: string, image: string, jar: string): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -60,7 +61,7 @@ export function consumerArgv(s: ConsumerSettings): string[] {
   ];
 }
 
-export function consumerPod(s: ConsumerSettings): K8sObject {
+export function consumerPod(s: ConsumerSettings): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',

@@ -1,6 +1,6 @@
 // Fluent Bit as a DaemonSet: tail the container logs (CRI multiline parser), add pod metadata with the
 // kubernetes filter (Merge_Log On), and send the records to Kafka. Pure: the objects to apply.
-import type { K8sObject } from './strimzi.js';
+import type { KubeObject } from '../plan/objects.js';
 
 /** Fluent Bit 4.1.1, pinned by digest. */
 export const FLUENT_BIT_IMAGE =
@@ -78,7 +78,7 @@ export function fluentBitConfig(s: FluentBitSettings): string {
 `;
 }
 
-export function fluentBitObjects(s: FluentBitSettings): K8sObject[] {
+export function fluentBitObjects(s: FluentBitSettings): KubeObject[] {
   const meta = (extra: Record<string, unknown> = {}) => ({
     name: FLUENT_BIT_NAME,
     labels: LABELS,

@@ -1,6 +1,5 @@
 // Installing the environment's parts on a cluster: Strimzi (operator, Kafka, topics) and Fluent Bit.
 // Each part applies its objects with server-side apply, then waits on the conditions that say it works.
-import type { KubernetesObject } from '@kubernetes/client-node';
 import { describeRef, type Kube } from '../executors/kube.js';
 import type { Ui } from '../ui/ui.js';
 import { conditionCheck, daemonSetRolledOut } from './conditions.js';
@@ -13,10 +12,10 @@ import {
   kafkaTopic,
   rewriteNamespace,
   splitCrds,
-  type K8sObject,
 } from './strimzi.js';
+import type { KubeObject } from '../plan/objects.js';
 
-export function namespaceObject(name: string): K8sObject {
+export function namespaceObject(name: string): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -24,9 +23,9 @@ export function namespaceObject(name: string): K8sObject {
   };
 }
 
-async function applyAll(kube: Kube, objects: K8sObject[], ui: Ui): Promise<void> {
+async function applyAll(kube: Kube, objects: KubeObject[], ui: Ui): Promise<void> {
   for (const obj of objects) {
-    await kube.apply(obj as KubernetesObject);
+    await kube.apply(obj);
     ui.info(`applied ${describeRef({ ...obj, name: obj.metadata.name, namespace: obj.metadata.namespace })}`);
   }
 }
@@ -36,14 +35,14 @@ export interface StrimziSettings {
   cluster: string;
   topics: string[];
   /** The release's objects, as read (before the namespace is rewritten). */
-  manifests: K8sObject[];
+  manifests: KubeObject[];
 }
 
 /** The objects `env up` applies for Kafka, in order: operator install (namespace rewritten), Kafka, topics. */
 export function strimziObjects(s: StrimziSettings): {
-  crds: K8sObject[];
-  operator: K8sObject[];
-  kafka: K8sObject[];
+  crds: KubeObject[];
+  operator: KubeObject[];
+  kafka: KubeObject[];
 } {
   const { crds, rest } = splitCrds(rewriteNamespace(s.manifests, s.namespace));
   return {
@@ -66,7 +65,7 @@ export async function installStrimzi(
 ): Promise<void> {
   const objects = strimziObjects(s);
   await time('Strimzi operator', async () => {
-    await kube.apply(namespaceObject(s.namespace) as KubernetesObject);
+    await kube.apply(namespaceObject(s.namespace));
     await applyAll(kube, objects.crds, ui);
     await Promise.all(
       objects.crds.map((crd) =>
@@ -142,7 +141,7 @@ export async function installFluentBit(
   time: <T>(step: string, fn: () => Promise<T>) => Promise<T>,
 ): Promise<void> {
   await time('Fluent Bit', async () => {
-    await kube.apply(namespaceObject(s.namespace) as KubernetesObject);
+    await kube.apply(namespaceObject(s.namespace));
     await applyAll(kube, fluentBitObjects(s), ui);
     await kube.waitFor(
       {

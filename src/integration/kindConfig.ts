@@ -3,6 +3,7 @@
 // containerd `certs.d` way (a hosts.toml per registry, mounted into every node), which works the same
 // whether Flinkship writes the config or merges into the user's.
 import { parse, stringify } from 'yaml';
+import type { KubeObject } from '../plan/objects.js';
 import { isPlainObject } from '../spec/resolve.js';
 
 /** kind v0.30.0's image for Kubernetes 1.34.0, from its release notes. */
@@ -46,7 +47,7 @@ export function registryCertsFiles(port: number): Record<string, string> {
 }
 
 /** KEP-1755: tells tools in the cluster where the local registry is. */
-export function localRegistryHostingConfigMap(port: number): Record<string, unknown> {
+export function localRegistryHostingConfigMap(port: number): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',

@@ -1,8 +1,8 @@
 // `env smoke`: deploy the fixture job through the deploy verb, start the log producer, and read
 // `logs-clean` back with the Strimzi Kafka image's console consumer until it holds exactly the expected
 // records, or the time is up. Or run the user's own command instead.
+import type { KubeObject } from '../plan/objects.js';
 import { spawn } from 'node:child_process';
-import type { KubernetesObject } from '@kubernetes/client-node';
 import { Kube } from '../executors/kube.js';
 import type { Ui } from '../ui/ui.js';
 import { OperationError } from '../util/errors.js';
@@ -71,7 +71,7 @@ export async function runSmokeCommand(
   });
 }
 
-async function recreatePod(kube: Kube, pod: KubernetesObject, deadline: Deadline, ui: Ui): Promise<void> {
+async function recreatePod(kube: Kube, pod: KubeObject, deadline: Deadline, ui: Ui): Promise<void> {
   const ref = {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -103,7 +103,7 @@ export async function fixtureSmoke(
   const outputTopic = jobArg(s.env.job.args, '--output-topic') ?? 'logs-clean';
   const jar = s.env.job.jar.split('/').pop()!;
   await ui.group(`Log producer ${s.env.namespace}/${LOG_PRODUCER}`, () =>
-    recreatePod(kube, logProducerPod(s.env.namespace, input.image, jar) as KubernetesObject, deadline, ui),
+    recreatePod(kube, logProducerPod(s.env.namespace, input.image, jar), deadline, ui),
   );
   const brokers = bootstrapAddress(s.strimzi.cluster, s.strimzi.namespace);
   let attempt = 0;
@@ -121,7 +121,7 @@ export async function fixtureSmoke(
       name,
     });
     const output = await ui.group(`Consume ${outputTopic} (attempt ${attempt})`, async () => {
-      await recreatePod(kube, pod as KubernetesObject, deadline, ui);
+      await recreatePod(kube, pod, deadline, ui);
       const done = await kube.waitFor(
         {
           apiVersion: 'v1',

@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import type { KubeObject } from '../plan/objects.js';
 import { isPlainObject } from '../spec/resolve.js';
 import { sha256Hex } from '../util/digest.js';
 import { OperationError } from '../util/errors.js';
@@ -26,12 +27,6 @@ export const STRIMZI_KAFKA_IMAGE = `quay.io/strimzi/kafka:${STRIMZI_VERSION}-kaf
 export const STRIMZI_OPERATOR_DEPLOYMENT = 'strimzi-cluster-operator';
 export const STRIMZI_API = 'kafka.strimzi.io/v1';
 
-export type K8sObject = Record<string, unknown> & {
-  apiVersion: string;
-  kind: string;
-  metadata: Record<string, unknown> & { name: string; namespace?: string };
-};
-
 const CLUSTER_SCOPED = new Set([
   'CustomResourceDefinition',
   'ClusterRole',
@@ -41,7 +36,7 @@ const CLUSTER_SCOPED = new Set([
   'StorageClass',
 ]);
 
-export function isClusterScoped(obj: K8sObject): boolean {
+export function isClusterScoped(obj: KubeObject): boolean {
   return CLUSTER_SCOPED.has(obj.kind);
 }
 
@@ -50,8 +45,8 @@ export function isUrl(source: string): boolean {
 }
 
 /** Parses multi-document YAML into objects; empty documents are dropped. `file` names it in errors. */
-export function parseManifests(text: string, file: string): K8sObject[] {
-  const out: K8sObject[] = [];
+export function parseManifests(text: string, file: string): KubeObject[] {
+  const out: KubeObject[] = [];
   for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length > 0)
       throw new InvalidManifests(`${file}: not valid YAML: ${doc.errors[0]!.message}`);
@@ -60,13 +55,13 @@ export function parseManifests(text: string, file: string): K8sObject[] {
     if (!isPlainObject(value) || typeof value.kind !== 'string' || !isPlainObject(value.metadata)) {
       throw new InvalidManifests(`${file}: a document is not a Kubernetes object (no kind or metadata)`);
     }
-    out.push(value as K8sObject);
+    out.push(value as KubeObject);
   }
   return out;
 }
 
 /** The YAML files of a directory, in name order (the release's files are numbered for that). */
-export function readManifestDir(dir: string): K8sObject[] {
+export function readManifestDir(dir: string): KubeObject[] {
   const files = readdirSync(dir)
     .filter((f) => /\.ya?ml$/.test(f) && statSync(path.join(dir, f)).isFile())
     .sort();
@@ -74,7 +69,7 @@ export function readManifestDir(dir: string): K8sObject[] {
 }
 
 /** What `sed -i 's/namespace: .*\/namespace: <ns>/' *RoleBinding*.yaml` plus `kubectl -n <ns>` do, on objects. */
-export function rewriteNamespace(objects: K8sObject[], namespace: string): K8sObject[] {
+export function rewriteNamespace(objects: KubeObject[], namespace: string): KubeObject[] {
   return objects.map((obj) => {
     const out = structuredClone(obj);
     if (!isClusterScoped(out)) out.metadata.namespace = namespace;
@@ -88,7 +83,7 @@ export function rewriteNamespace(objects: K8sObject[], namespace: string): K8sOb
 }
 
 /** CRDs first, then the rest in file order: a CR-free install, so the order only matters for CRDs. */
-export function splitCrds(objects: K8sObject[]): { crds: K8sObject[]; rest: K8sObject[] } {
+export function splitCrds(objects: KubeObject[]): { crds: KubeObject[]; rest: KubeObject[] } {
   return {
     crds: objects.filter((o) => o.kind === 'CustomResourceDefinition'),
     rest: objects.filter((o) => o.kind !== 'CustomResourceDefinition'),
@@ -97,7 +92,7 @@ export function splitCrds(objects: K8sObject[]): { crds: K8sObject[]; rest: K8sO
 
 const MANAGED = { 'app.kubernetes.io/managed-by': 'flinkship' };
 
-export function kafkaNodePool(cluster: string, namespace: string): K8sObject {
+export function kafkaNodePool(cluster: string, namespace: string): KubeObject {
   return {
     apiVersion: STRIMZI_API,
     kind: 'KafkaNodePool',
@@ -110,7 +105,7 @@ export function kafkaNodePool(cluster: string, namespace: string): K8sObject {
   };
 }
 
-export function kafka(cluster: string, namespace: string): K8sObject {
+export function kafka(cluster: string, namespace: string): KubeObject {
   return {
     apiVersion: STRIMZI_API,
     kind: 'Kafka',
@@ -141,7 +136,7 @@ export function topicResourceName(topic: string): string {
     .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
 }
 
-export function kafkaTopic(cluster: string, namespace: string, topic: string): K8sObject {
+export function kafkaTopic(cluster: string, namespace: string, topic: string): KubeObject {
   const name = topicResourceName(topic);
   return {
     apiVersion: STRIMZI_API,
@@ -166,8 +161,8 @@ export class InvalidManifests extends Error {}
 export async function loadStrimziManifests(
   source: string,
   expected = STRIMZI_MANIFESTS_SHA256,
-): Promise<K8sObject[]> {
-  let objects: K8sObject[];
+): Promise<KubeObject[]> {
+  let objects: KubeObject[];
   if (/^http:\/\//i.test(source)) {
     throw new InvalidManifests(
       `${source}: plain http:// is refused: anyone on the way could change the cluster-scoped CRDs and RBAC it installs; give an https:// URL (its content must have the sha256 of ${STRIMZI_MANIFESTS_FILE}, ${expected}), or the release's install directory or YAML file on disk`,

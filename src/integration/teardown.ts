@@ -1,5 +1,6 @@
 // `env down`: diagnostics when asked, then delete what `env up` made — the kind cluster and its
 // registry, or, on an existing cluster, the objects Flinkship applied (the Strimzi operator stays).
+import type { KubeObject } from '../plan/objects.js';
 import { Kind, KindRegistry } from '../executors/kind.js';
 import { Kube } from '../executors/kube.js';
 import type { Ui } from '../ui/ui.js';
@@ -9,7 +10,7 @@ import { LOG_PRODUCER } from './fixture.js';
 import { FLUENT_BIT_NAME, fluentBitObjects } from './fluentBit.js';
 import { REGISTRY_NAME } from './kindConfig.js';
 import type { EnvSettings } from './settings.js';
-import { kafka, kafkaNodePool, kafkaTopic, type K8sObject } from './strimzi.js';
+import { kafka, kafkaNodePool, kafkaTopic } from './strimzi.js';
 
 export interface EnvDownResult {
   env: string;
@@ -56,7 +57,7 @@ export async function envDown(
     return result;
   }
   const kube = Kube.load({ kubeconfig: s.kubeconfig, context: s.context }, { ui });
-  const owned: K8sObject[] = [
+  const owned: KubeObject[] = [
     ...s.strimzi.topics.map((t) => kafkaTopic(s.strimzi.cluster, s.strimzi.namespace, t)),
     kafka(s.strimzi.cluster, s.strimzi.namespace),
     kafkaNodePool(s.strimzi.cluster, s.strimzi.namespace),

@@ -4,20 +4,11 @@
 // deployer's account, which the Flink client submits as, and the deploy Lease).
 import { haEnabled } from '../spec/resolve.js';
 import type { ResolvedEnvironment } from '../spec/types.js';
+import type { KubeObject } from './objects.js';
+
+export type { KubeObject } from './objects.js';
 
 export const FIELD_MANAGER = 'flinkship';
-
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  [key: string]: unknown;
-}
 
 export interface PolicyRule {
   apiGroups: string[];

@@ -1,7 +1,6 @@
 // `flinkship delete --env <name>`: remove the application cluster and its HA ConfigMaps. A stateful
 // job (upgradeMode savepoint or last-state) is first stopped with a savepoint, and nothing is deleted
 // until that savepoint has completed, unless --force says its state may go.
-import type { V1Deployment } from '@kubernetes/client-node';
 import { COMMON_OPTIONS, originOf, type OptionDefs, type OptionsOf } from '../options/options.js';
 import type { Ui } from '../ui/ui.js';
 import { LEASE_VERBS } from '../deploy/decide.js';
@@ -24,7 +23,7 @@ import {
   type SavepointStatus,
 } from '../executors/flinkRest.js';
 import { gitHubContextFromEnv } from '../executors/github.js';
-import { describePermission, Kube, type Permission } from '../executors/kube.js';
+import { describePermission, Kube, type Permission, type V1Deployment } from '../executors/kube.js';
 import { withRetry } from '../executors/retry.js';
 import { plan, resolveNamedEnvironment } from '../plan/plan.js';
 import { loadSpec } from '../spec/load.js';

@@ -6,7 +6,6 @@
 // held is the cluster observed, the decision made and anything but the namespace written.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { readGitContext } from '../build/gitContext.js';
 import { locateSpecField } from '../build/locate.js';
 import {
@@ -47,7 +46,7 @@ import {
   serviceProxyTransport,
   type JobOverview,
 } from '../executors/flinkRest.js';
-import { describePermission, Kube } from '../executors/kube.js';
+import { describePermission, Kube, type V1Deployment } from '../executors/kube.js';
 import { isRunScoped } from '../plan/kubernetes.js';
 import { checkNamedAccounts, namedAccountPermissions } from '../deploy/accounts.js';
 import { plan, resolveNamedEnvironment } from '../plan/plan.js';
@@ -212,7 +211,7 @@ async function runDeploy(
   try {
     const lease = await ui.group(`Take the deploy lease of ${desired.clusterId}`, async () => {
       for (const ns of desired.kubernetes.filter((o) => o.kind === 'Namespace')) {
-        const stored = await kube.apply(ns as KubernetesObject);
+        const stored = await kube.apply(ns);
         ui.info(
           `Namespace ${ns.metadata.name}: applied (resourceVersion ${stored.metadata?.resourceVersion})`,
         );
@@ -286,7 +285,7 @@ async function runDeploy(
       // They do not depend on each other (a RoleBinding may name a Role that does not exist yet), so
       // they are applied in parallel.
       const objects = desired.kubernetes.filter((o) => o.kind !== 'Namespace' && !isRunScoped(o));
-      const stored = await Promise.all(objects.map((obj) => kube.apply(obj as KubernetesObject)));
+      const stored = await Promise.all(objects.map((obj) => kube.apply(obj)));
       objects.forEach((obj, i) =>
         ui.info(
           `${obj.kind} ${obj.metadata.name}: applied (resourceVersion ${stored[i]!.metadata?.resourceVersion})`,
