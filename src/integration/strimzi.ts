@@ -2,13 +2,14 @@
 // does (on parsed documents, not with sed), and the Kafka (KRaft, one dual-role node pool, ephemeral
 // storage, replication factors of 1, a plain listener) and KafkaTopics the spec names. Pure, except reading.
 // The manifests install cluster-scoped CRDs and RBAC: a URL is fetched over https only, and its bytes must
-// have the release file's pinned sha256 before they are parsed. A local copy is the user's own choice.
+// have the release file's pinned sha256 before they are parsed (the download executor fetches and checks
+// them). A local copy is the user's own choice.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { DigestMismatch, DownloadFailed, download } from '../executors/download.js';
 import type { KubeObject } from '../plan/objects.js';
 import { isPlainObject } from '../spec/resolve.js';
-import { sha256Hex } from '../util/digest.js';
 import { OperationError } from '../util/errors.js';
 
 export const STRIMZI_VERSION = '1.2.0';
@@ -171,21 +172,17 @@ export async function loadStrimziManifests(
   if (isUrl(source)) {
     let bytes: Uint8Array;
     try {
-      const res = await fetch(source, { redirect: 'follow', signal: AbortSignal.timeout(60_000) });
-      if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);
-      // A redirect may leave https; the digest below would catch changed bytes, but say what happened.
-      if (!res.url.startsWith('https://')) throw new Error(`redirected to ${res.url}, not https`);
-      bytes = new Uint8Array(await res.arrayBuffer());
+      bytes = await download(source, { sha256: expected });
     } catch (err) {
-      throw new OperationError(
-        `downloading the Strimzi manifests from ${source} failed: ${(err as Error).message}`,
-      );
-    }
-    const actual = sha256Hex(bytes);
-    if (actual !== expected) {
-      throw new OperationError(
-        `the Strimzi manifests from ${source} have sha256 ${actual}, not the pinned ${expected} of ${STRIMZI_MANIFESTS_FILE}, so Flinkship does not apply them; give ${STRIMZI_DEFAULT_MANIFESTS} or a copy of that file`,
-      );
+      if (err instanceof DigestMismatch) {
+        throw new OperationError(
+          `the Strimzi manifests from ${source} have sha256 ${err.actual}, not the pinned ${expected} of ${STRIMZI_MANIFESTS_FILE}, so Flinkship does not apply them; give ${STRIMZI_DEFAULT_MANIFESTS} or a copy of that file`,
+        );
+      }
+      if (err instanceof DownloadFailed) {
+        throw new OperationError(`downloading the Strimzi manifests from ${source} failed: ${err.message}`);
+      }
+      throw err;
     }
     objects = parseManifests(new TextDecoder().decode(bytes), source);
   } else if (statSync(source).isDirectory()) {
