@@ -77,6 +77,13 @@ export interface RunResult {
   timedOut: boolean;
 }
 
+/** A long-running container (e.g. kind's local registry): `port` is the container's, e.g. 5000/tcp. */
+export interface ServiceRequest {
+  name: string;
+  image: string;
+  publish: { port: string; hostIp: string; hostPort: number };
+}
+
 export class DockerEngine {
   /** DOCKER_HOST and friends are read by docker-modem, the same way the docker CLI reads them. */
   constructor(private readonly docker: Dockerode = new Dockerode()) {}
@@ -250,6 +257,34 @@ export class DockerEngine {
       if (status === 404 || status === 409) return false;
       throw err;
     }
+  }
+
+  /** A container's state by name; throws the engine's error as is (a missing one is a 404). */
+  async inspectContainer(name: string): Promise<{ running: boolean; networks: string[] }> {
+    const info = await this.docker.getContainer(name).inspect();
+    return {
+      running: info.State?.Running === true,
+      networks: Object.keys(info.NetworkSettings?.Networks ?? {}),
+    };
+  }
+
+  /** Creates and starts a long-running container, restarted always, one port published on the host. */
+  async startService(request: ServiceRequest): Promise<void> {
+    const { port, hostIp, hostPort } = request.publish;
+    const created = await this.docker.createContainer({
+      name: request.name,
+      Image: request.image,
+      HostConfig: {
+        RestartPolicy: { Name: 'always' },
+        PortBindings: { [port]: [{ HostIp: hostIp, HostPort: String(hostPort) }] },
+      },
+      ExposedPorts: { [port]: {} },
+    });
+    await created.start();
+  }
+
+  async connectNetwork(network: string, container: string): Promise<void> {
+    await this.docker.getNetwork(network).connect({ Container: container });
   }
 
   async remove(ref: string): Promise<void> {

@@ -8,11 +8,10 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import * as exec from '@actions/exec';
 import * as tc from '@actions/tool-cache';
-import Dockerode from 'dockerode';
-import type { Readable } from 'node:stream';
 import type { Ui } from '../ui/ui.js';
 import { sha256File } from '../util/digest.js';
 import { OperationError } from '../util/errors.js';
+import { DockerEngine } from './docker.js';
 
 export const KIND_VERSION = '0.30.0';
 export const KIND_NETWORK = 'kind';
@@ -204,35 +203,28 @@ export class Kind {
 
 /**
  * The local registry container kind's nodes pull from (localhost:<port> on the runner, <name>:5000 on
- * the kind network). Talks to the Docker engine directly: it is part of the kind cluster's setup.
+ * the kind network). Part of the kind cluster's setup; its Docker calls go through the Docker executor.
  */
 export class KindRegistry {
   constructor(
     readonly name: string,
     readonly port: number,
     readonly image = REGISTRY_IMAGE,
-    private readonly docker: Dockerode = new Dockerode(),
+    private readonly docker: DockerEngine = new DockerEngine(),
   ) {}
 
   /** Starts the registry unless it runs already. */
   async ensureRunning(ui: Ui): Promise<void> {
-    const container = this.docker.getContainer(this.name);
-    const info = await container.inspect().catch(() => undefined);
-    if (info?.State?.Running) {
+    const info = await this.docker.inspectContainer(this.name).catch(() => undefined);
+    if (info?.running) {
       ui.info(`registry ${this.name} runs already (localhost:${this.port})`);
       return;
     }
-    if (info) await container.remove({ force: true });
-    const present = await this.docker
-      .getImage(this.image)
-      .inspect()
-      .catch(() => undefined);
+    if (info) await this.docker.removeContainer(this.name);
+    const present = await this.docker.inspect(this.image).catch(() => undefined);
     if (!present) {
       try {
-        const stream = (await this.docker.pull(this.image)) as Readable;
-        await new Promise<void>((resolve, reject) =>
-          this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
-        );
+        await this.docker.pull(this.image, undefined, () => {});
       } catch (err) {
         throw new OperationError(
           `pulling the registry image ${this.image} failed: ${(err as Error).message}`,
@@ -240,16 +232,11 @@ export class KindRegistry {
       }
     }
     try {
-      const created = await this.docker.createContainer({
+      await this.docker.startService({
         name: this.name,
-        Image: this.image,
-        HostConfig: {
-          RestartPolicy: { Name: 'always' },
-          PortBindings: { '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: String(this.port) }] },
-        },
-        ExposedPorts: { '5000/tcp': {} },
+        image: this.image,
+        publish: { port: '5000/tcp', hostIp: '127.0.0.1', hostPort: this.port },
       });
-      await created.start();
     } catch (err) {
       throw new OperationError(
         `starting the registry container ${this.name} on 127.0.0.1:${this.port} failed: ${(err as Error).message}`,
@@ -260,10 +247,10 @@ export class KindRegistry {
 
   /** Joins the kind network, so nodes reach it as <name>:5000. */
   async connect(network = KIND_NETWORK): Promise<void> {
-    const info = await this.docker.getContainer(this.name).inspect();
-    if (info.NetworkSettings?.Networks?.[network]) return;
+    const info = await this.docker.inspectContainer(this.name);
+    if (info.networks.includes(network)) return;
     try {
-      await this.docker.getNetwork(network).connect({ Container: this.name });
+      await this.docker.connectNetwork(network, this.name);
     } catch (err) {
       throw new OperationError(
         `connecting the registry ${this.name} to the docker network ${network} failed: ${(err as Error).message}`,
@@ -272,9 +259,6 @@ export class KindRegistry {
   }
 
   async remove(): Promise<void> {
-    await this.docker
-      .getContainer(this.name)
-      .remove({ force: true })
-      .catch(() => undefined);
+    await this.docker.removeContainer(this.name).catch(() => undefined);
   }
 }
