@@ -1,11 +1,11 @@
 // The options deploy and delete share: which cluster, how long to wait, where Flink's REST API is.
 // Parsed once here into types; below this nothing sees the raw strings.
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { optionLabel, type OptionDefs, type Origin } from '../options/options.js';
 import { locateSpecField } from '../build/locate.js';
 import type { KubeTarget } from '../executors/kube.js';
+import { writeTemporaryKubeconfig } from '../executors/kubeconfigFile.js';
 import type { RunCleanup } from './cleanup.js';
 import type { LoadedSpec, ResolvedEnvironment } from '../spec/types.js';
 import { type InputIssue } from '../util/errors.js';
@@ -87,7 +87,8 @@ export function parseClusterOptions(
   let kubeconfig = raw.kubeconfig;
   let temporaryDir: string | undefined;
   if (kubeconfig !== undefined && origin === 'inputs' && isKubeconfigContent(kubeconfig)) {
-    kubeconfig = writeKubeconfigContent(kubeconfig);
+    // Credentials are masked when the kubeconfig is loaded (Kube.load).
+    kubeconfig = writeTemporaryKubeconfig(kubeconfig);
     temporaryDir = path.dirname(kubeconfig);
   }
   if (kubeconfig !== undefined && (!existsSync(kubeconfig) || !statSync(kubeconfig).isFile())) {
@@ -128,18 +129,6 @@ export function parseClusterOptions(
 export function isKubeconfigContent(value: string): boolean {
   if (value.trimStart().startsWith('{')) return true;
   return value.includes('\n') && /^\s*(apiVersion\s*:|clusters\s*:|kind\s*:)/m.test(value);
-}
-
-/**
- * Writes kubeconfig content to a file only this user can read, in the runner's temporary directory.
- * The caller removes it when the run ends (temporaryDir; a self-hosted runner keeps RUNNER_TEMP's
- * files). Its credentials are masked when the kubeconfig is loaded (Kube.load).
- */
-function writeKubeconfigContent(content: string): string {
-  const dir = mkdtempSync(path.join(process.env.RUNNER_TEMP || tmpdir(), 'flinkship-kubeconfig-'));
-  const file = path.join(dir, 'kubeconfig');
-  writeFileSync(file, content, { mode: 0o600 });
-  return file;
 }
 
 function issueLabel(i: InputIssue): Omit<InputIssue, 'message'> {

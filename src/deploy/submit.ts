@@ -23,6 +23,7 @@ import {
   type ClientResult,
 } from '../executors/flinkClient.js';
 import type { Kube } from '../executors/kube.js';
+import { writeKubeconfig } from '../executors/kubeconfigFile.js';
 import { DEFAULT_CLIENT_WORK_DIR, planSubmission, type Plan } from '../plan/plan.js';
 import { OperationError } from '../util/errors.js';
 import { parseImageRef } from '../util/imageRef.js';
@@ -85,10 +86,7 @@ export async function submit(request: SubmitRequest, ui: Ui): Promise<ClientResu
       const forClient = planSubmission(loaded, desired.environment, { image: request.image, clientWorkDir });
       // Secret configuration values reach the client, never the log (the client may echo its argv).
       for (const value of forClient.secrets) ui.secret(value);
-      const kubeconfigPath = path.join(hostWorkDir, 'kubeconfig');
-      await writeFile(kubeconfigPath, clientKubeconfig(await clientCluster(kube), token, desired.namespace), {
-        mode: 0o600,
-      });
+      writeKubeconfig(hostWorkDir, clientKubeconfig(await clientCluster(kube), token, desired.namespace));
       if (forClient.podTemplate) {
         await writeFile(path.join(hostWorkDir, 'pod-template.yaml'), forClient.podTemplate, {
           mode: 0o600,
