@@ -3,7 +3,7 @@
 // delete, load docker-image, export logs, plus the local registry container beside the cluster.
 // Nothing else runs kind. Each command's argv is a pure function, so tests check it without kind.
 // A downloaded or cached binary runs only when its sha256 is the pinned one of its version and platform.
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import * as exec from '@actions/exec';
@@ -198,6 +198,14 @@ export class Kind {
   exportLogs(name: string, dir: string): Promise<string> {
     mkdirSync(dir, { recursive: true });
     return this.run(exportLogsArgv(name, dir), { quiet: true });
+  }
+}
+
+/** Writes the files kind reads (its config, the local registry's certs.d tree), creating their directories. */
+export function writeKindFiles(files: Record<string, string>): void {
+  for (const [file, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, content);
   }
 }
 

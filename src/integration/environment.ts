@@ -1,13 +1,13 @@
 // `env up`: the cluster (kind, or the current one), then Strimzi and Fluent Bit in parallel; and the
 // diagnostics of a failed run. Observe, act, wait; every wait bounded by the run's --timeout.
 // (`env down` is in teardown.ts.)
-import type { KubeObject } from '../plan/objects.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { optionLabel } from '../options/options.js';
-import { Kind, KindRegistry } from '../executors/kind.js';
+import { Kind, KindRegistry, writeKindFiles } from '../executors/kind.js';
 import { Kube } from '../executors/kube.js';
 import { kubeconfigSecrets } from '../executors/kubeconfigSecrets.js';
+import type { KubeObject } from '../plan/objects.js';
 import type { Ui } from '../ui/ui.js';
 import { InputError } from '../util/errors.js';
 import { Deadline } from './deadline.js';
@@ -85,13 +85,17 @@ async function createKindCluster(
   mkdirSync(plan.workDir, { recursive: true });
   const registry = plan.settings.registry;
   if (registry) {
-    for (const [rel, content] of Object.entries(registryCertsFiles(registry.port))) {
-      mkdirSync(path.dirname(path.join(registry.certsDir, rel)), { recursive: true });
-      writeFileSync(path.join(registry.certsDir, rel), content);
-    }
+    writeKindFiles(
+      Object.fromEntries(
+        Object.entries(registryCertsFiles(registry.port)).map(([rel, content]) => [
+          path.join(registry.certsDir, rel),
+          content,
+        ]),
+      ),
+    );
     await new KindRegistry(REGISTRY_NAME, registry.port).ensureRunning(ui);
   }
-  writeFileSync(plan.configFile, configText);
+  writeKindFiles({ [plan.configFile]: configText });
   ui.info(`kind config ${plan.configFile}:\n${configText}`);
   if ((await kind.clusters()).includes(plan.name)) {
     ui.info(`kind cluster ${plan.name} exists already; exporting its kubeconfig`);

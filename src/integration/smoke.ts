@@ -1,9 +1,9 @@
 // `env smoke`: deploy the fixture job through the deploy verb, start the log producer, and read
 // `logs-clean` back with the Strimzi Kafka image's console consumer until it holds exactly the expected
 // records, or the time is up. Or run the user's own command instead.
-import type { KubeObject } from '../plan/objects.js';
 import { spawn } from 'node:child_process';
 import { Kube } from '../executors/kube.js';
+import type { KubeObject } from '../plan/objects.js';
 import type { Ui } from '../ui/ui.js';
 import { OperationError } from '../util/errors.js';
 import { podFinished } from './conditions.js';

@@ -1,8 +1,8 @@
 // `env down`: diagnostics when asked, then delete what `env up` made — the kind cluster and its
 // registry, or, on an existing cluster, the objects Flinkship applied (the Strimzi operator stays).
-import type { KubeObject } from '../plan/objects.js';
 import { Kind, KindRegistry } from '../executors/kind.js';
 import { Kube } from '../executors/kube.js';
+import type { KubeObject } from '../plan/objects.js';
 import type { Ui } from '../ui/ui.js';
 import { renderDiagnostics, type Diagnostics } from './diagnostics.js';
 import { diagnose } from './environment.js';
