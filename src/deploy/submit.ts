@@ -1,10 +1,7 @@
 // Running the real Flink client for a deploy: from a trusted image (docker run) or a local FLINK_HOME,
 // with the plan's argv and a kubeconfig holding a short-lived token of the deployer ServiceAccount.
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import {
   dockerAuth,
   fromDockerConfigWithHelpers,
@@ -17,9 +14,12 @@ import type { RunCleanup } from './cleanup.js';
 import { clientKubeconfig, deployerName, deployerObjects, type ClientCluster } from './deployer.js';
 import { DockerEngine } from '../executors/docker.js';
 import {
-  FLINK_USER,
+  handOverWorkDir,
+  makeClientWorkDir,
+  removeClientWorkDir,
   runClientFromHome,
   runClientInImage,
+  writePodTemplate,
   type ClientResult,
 } from '../executors/flinkClient.js';
 import type { Kube } from '../executors/kube.js';
@@ -75,9 +75,9 @@ export async function submit(request: SubmitRequest, ui: Ui): Promise<ClientResu
     const expirationSeconds = Math.max(600, Math.ceil(timeoutMs / 1000) + 60);
     const token = await kube.serviceAccountToken(desired.namespace, deployerName(desired), expirationSeconds);
     ui.secret(token);
-    const hostWorkDir = await mkdtemp(path.join(tmpdir(), 'flinkship-client-'));
+    const hostWorkDir = await makeClientWorkDir();
     const removeWorkDir = cleanup.add(`remove ${hostWorkDir} (the client's kubeconfig)`, () =>
-      rm(hostWorkDir, { recursive: true, force: true }),
+      removeClientWorkDir(hostWorkDir),
     );
     try {
       const flinkHome = client.from === 'home' ? client.dir : undefined;
@@ -88,9 +88,7 @@ export async function submit(request: SubmitRequest, ui: Ui): Promise<ClientResu
       for (const value of forClient.secrets) ui.secret(value);
       writeKubeconfig(hostWorkDir, clientKubeconfig(await clientCluster(kube), token, desired.namespace));
       if (forClient.podTemplate) {
-        await writeFile(path.join(hostWorkDir, 'pod-template.yaml'), forClient.podTemplate, {
-          mode: 0o600,
-        });
+        await writePodTemplate(hostWorkDir, forClient.podTemplate);
       }
       const argv = [...forClient.argv];
       const shown = [...forClient.plan.client.argv];
@@ -101,18 +99,7 @@ export async function submit(request: SubmitRequest, ui: Ui): Promise<ClientResu
       const onLine = (line: string) => ui.info(line);
       if (client.from === 'home') return await runClientFromHome(client.dir, run, onLine);
 
-      // The official images' flink user (9999) reads the work directory; as root we hand it over,
-      // otherwise the client runs as the current user, who owns it.
-      const uid = process.getuid?.();
-      let user = `${uid}:${process.getgid?.()}`;
-      if (uid === 0) {
-        await chown(hostWorkDir, 9999, 9999);
-        for (const f of ['kubeconfig', 'pod-template.yaml']) {
-          if (existsSync(path.join(hostWorkDir, f))) await chown(path.join(hostWorkDir, f), 9999, 9999);
-        }
-        user = FLINK_USER;
-      }
-      await chmod(hostWorkDir, 0o700);
+      const user = await handOverWorkDir(hostWorkDir);
       const engine = new DockerEngine();
       await engine.ping();
       const image = await clientImage(engine, client, request, ui);

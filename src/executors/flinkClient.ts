@@ -2,6 +2,10 @@
 // mounted read-only at the plan's client work dir), or from a local FLINK_HOME.
 // The work directory holds the client's kubeconfig: its path may be printed, its content never.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { DockerEngine, RunRequest } from './docker.js';
 
 export interface ClientRun {
@@ -23,6 +27,39 @@ export interface ClientResult {
 
 /** The uid:gid of the official Flink images' `flink` user, which owns /opt/flink. */
 export const FLINK_USER = '9999:9999';
+
+/** A new work directory for one client run; the caller registers its removal as soon as it exists. */
+export function makeClientWorkDir(): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), 'flinkship-client-'));
+}
+
+export function removeClientWorkDir(dir: string): Promise<void> {
+  return rm(dir, { recursive: true, force: true });
+}
+
+/** The plan's pod template, beside the kubeconfig (see executors/kubeconfigFile.ts), this user's only. */
+export async function writePodTemplate(dir: string, text: string): Promise<void> {
+  await writeFile(path.join(dir, 'pod-template.yaml'), text, { mode: 0o600 });
+}
+
+/**
+ * Readies the work directory for the client's container and returns the user it runs as: the official
+ * images' flink user (9999) reads the work directory, so as root it is handed over; otherwise the
+ * client runs as the current user, who owns it. Either way nobody else may enter it.
+ */
+export async function handOverWorkDir(dir: string): Promise<string> {
+  const uid = process.getuid?.();
+  let user = `${uid}:${process.getgid?.()}`;
+  if (uid === 0) {
+    await chown(dir, 9999, 9999);
+    for (const f of ['kubeconfig', 'pod-template.yaml']) {
+      if (existsSync(path.join(dir, f))) await chown(path.join(dir, f), 9999, 9999);
+    }
+    user = FLINK_USER;
+  }
+  await chmod(dir, 0o700);
+  return user;
+}
 
 /** The client's container: a trusted image (see deploy/clientImage.ts), a known name and labels to find it by. */
 export interface ClientContainer {
