@@ -71,14 +71,19 @@ function eventLine(e: Event): string {
   return `${when}\t${e.type ?? ''}\t${e.reason ?? ''}\t${what}\t${e.message ?? ''}`;
 }
 
+/** One file of the diagnostics directory (the run's artifact), creating its directories. */
+export function writeDiagnosticsFile(dir: string, name: string, text: string): void {
+  const file = path.join(dir, name);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
 export async function collectDiagnostics(kube: Kube, req: DiagnosticsRequest, ui: Ui): Promise<Diagnostics> {
   mkdirSync(req.dir, { recursive: true });
   const files: string[] = [];
   const findings: string[] = [];
   const write = (name: string, text: string) => {
-    const file = path.join(req.dir, name);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, text);
+    writeDiagnosticsFile(req.dir, name, text);
     files.push(name);
   };
   const attempt = async (what: string, fn: () => Promise<void>) => {

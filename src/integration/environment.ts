@@ -1,7 +1,7 @@
 // `env up`: the cluster (kind, or the current one), then Strimzi and Fluent Bit in parallel; and the
 // diagnostics of a failed run. Observe, act, wait; every wait bounded by the run's --timeout.
 // (`env down` is in teardown.ts.)
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { optionLabel } from '../options/options.js';
 import { Kind, KindRegistry, writeKindFiles } from '../executors/kind.js';
@@ -11,7 +11,12 @@ import type { KubeObject } from '../plan/objects.js';
 import type { Ui } from '../ui/ui.js';
 import { InputError } from '../util/errors.js';
 import { Deadline } from './deadline.js';
-import { collectDiagnostics, renderDiagnostics, type Diagnostics } from './diagnostics.js';
+import {
+  collectDiagnostics,
+  renderDiagnostics,
+  writeDiagnosticsFile,
+  type Diagnostics,
+} from './diagnostics.js';
 import { installFluentBit, installStrimzi } from './install.js';
 import {
   KindConfigError,
@@ -217,9 +222,8 @@ export async function diagnose(s: EnvSettings, kube: Kube | undefined, ui: Ui): 
     try {
       k = Kube.load({ kubeconfig: s.kubeconfig, context: s.context });
     } catch (e) {
-      mkdirSync(s.diagnosticsDir, { recursive: true });
       const line = `no cluster to collect from: ${(e as Error).message}`;
-      writeFileSync(path.join(s.diagnosticsDir, 'findings.txt'), line + '\n');
+      writeDiagnosticsFile(s.diagnosticsDir, 'findings.txt', line + '\n');
       return { dir: s.diagnosticsDir, files: ['findings.txt'], findings: [line] };
     }
   }
