@@ -10,7 +10,7 @@ import { Kube } from '../executors/kube.js';
 import { kubeconfigSecrets } from '../executors/kubeconfigSecrets.js';
 import type { Ui } from '../ui/ui.js';
 import { InputError } from '../util/errors.js';
-import { Deadline } from './deadline.js';
+import { Deadline } from '../util/deadline.js';
 import { collectDiagnostics, renderDiagnostics, type Diagnostics } from './diagnostics.js';
 import { installFluentBit, installStrimzi } from './install.js';
 import {

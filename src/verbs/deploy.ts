@@ -53,6 +53,7 @@ import { checkNamedAccounts, namedAccountPermissions } from '../deploy/accounts.
 import { plan, resolveNamedEnvironment } from '../plan/plan.js';
 import { isPreviewEnvironment } from '../spec/resolve.js';
 import { loadSpec } from '../spec/load.js';
+import { Deadline, systemClock } from '../util/deadline.js';
 import { InputError, OperationError, type InputIssue } from '../util/errors.js';
 import type { Ui } from '../ui/ui.js';
 import { defineVerb } from './verb.js';
@@ -126,7 +127,8 @@ async function runDeploy(
   cleanup: RunCleanup,
 ): Promise<DeployResult> {
   const origin = originOf(options);
-  const started = Date.now();
+  const clock = systemClock;
+  const started = clock.now();
 
   // 1. Input: the spec, the flags, the image. Nothing outside is contacted.
   const loaded = loadSpec(options.config);
@@ -177,12 +179,12 @@ async function runDeploy(
       : {}),
   });
   const desired = plan(loaded, env.name, { image: options.image });
-  const deadline = started + timeoutMs;
-  const remaining = (what: string) => {
-    const ms = deadline - Date.now();
-    if (ms <= 0) throw new OperationError(`the --timeout of ${options.timeout} passed before ${what}`);
-    return ms;
-  };
+  const deadline = new Deadline(timeoutMs, {
+    clock,
+    start: started,
+    expired: (what) => `the --timeout of ${options.timeout} passed before ${what}`,
+  });
+  const remaining = (what: string) => deadline.remainingMs(what);
 
   // 2. Preflight: the kubeconfig and context resolve, and the user may do everything deploy does.
   const kube = Kube.load(target, { ui });

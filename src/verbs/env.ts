@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { COMMON_OPTIONS, originOf, optionLabel, parseOptions, type OptionDefs } from '../options/options.js';
 import { Kube } from '../executors/kube.js';
-import { Deadline } from '../integration/deadline.js';
+import { Deadline } from '../util/deadline.js';
 import { envUp, reportFailure, type EnvUpResult } from '../integration/environment.js';
 import { envDown, type EnvDownResult } from '../integration/teardown.js';
 import { fixtureSmoke, runSmokeCommand, type SmokeResult } from '../integration/smoke.js';
