@@ -4,16 +4,10 @@
 // Observe, decide, act: nothing is written before the input, the kubeconfig and the permissions
 // have been checked; then the deploy lease is taken (one deployer per cluster-id), and only while it is
 // held is the cluster observed, the decision made and anything but the namespace written.
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { readGitContext } from '../build/gitContext.js';
-import { locateSpecField } from '../build/locate.js';
-import { optionLabel, type Origin } from '../options/options.js';
-import { chooseClient, clientImageProblem } from '../deploy/clientImage.js';
 import { withCleanup, type RunCleanup } from '../deploy/cleanup.js';
-import { decideDeploy, deployPermissions, imageProblem, type DeployDecision } from '../deploy/decide.js';
-import { parseClusterOptionsFor } from '../deploy/options.js';
+import { decideDeploy, deployPermissions, type DeployDecision } from '../deploy/decide.js';
 import { collectDiagnostics, deploymentAvailable, waitForJob } from '../deploy/readiness.js';
 import { recordFailureOnGitHub, recordSuccessOnGitHub } from '../deploy/github.js';
 import { submit } from '../deploy/submit.js';
@@ -43,40 +37,13 @@ import {
 import { describePermission, Kube } from '../executors/kube.js';
 import { isRunScoped } from '../plan/kubernetes.js';
 import { checkNamedAccounts, namedAccountPermissions } from '../deploy/accounts.js';
-import { plan, resolveNamedEnvironment } from '../plan/plan.js';
 import { isPreviewEnvironment } from '../spec/resolve.js';
-import { loadSpec } from '../spec/load.js';
 import { Deadline, systemClock, type Clock } from '../util/deadline.js';
-import { InputError, OperationError, type InputIssue } from '../util/errors.js';
+import { InputError, OperationError } from '../util/errors.js';
 import type { Ui } from '../ui/ui.js';
+import { checkDeployRequest, type DeployRequest } from './deployRequest.js';
 
-/**
- * What to deploy where, typed: the deploy verb maps its parsed flags or inputs to it, and other
- * operations (the integration smoke test) build it directly. Its values are checked by `deploy` with
- * the messages the verb's flags and inputs had, so `origin` says which of them to name.
- */
-export interface DeployRequest {
-  /** The spec file. */
-  config: string;
-  /** The environment of the spec to deploy. */
-  env: string;
-  /** The image, by digest (a tag only in integration and preview). */
-  image: string;
-  kubeconfig?: string;
-  context?: string;
-  /** The bound of the whole run, as given (e.g. 5m): messages quote it. */
-  timeout: string;
-  restUrl?: string;
-  clientImage?: string;
-  flinkHome?: string;
-  githubToken?: string;
-  /** Which entry point the values came from: a message names a flag (--image) or an input (image). */
-  origin: Origin;
-}
-
-function issue(origin: Origin, name: string, message: string): InputIssue {
-  return { file: origin === 'flags' ? '<flags>' : '<inputs>', field: optionLabel(name, origin), message };
-}
+export type { DeployRequest } from './deployRequest.js';
 
 /** Deploys, releasing what the run holds (the lease, temporary files) also when it fails or is cancelled. */
 export function deploy(request: DeployRequest, ui: Ui, clock: Clock = systemClock): Promise<DeployResult> {
@@ -93,65 +60,7 @@ async function runDeploy(
   const started = clock.now();
 
   // 1. Input: the spec, the flags, the image. Nothing outside is contacted.
-  const loaded = loadSpec(request.config);
-  const env = resolveNamedEnvironment(loaded, request.env);
-  const issues: InputIssue[] = [];
-  const cluster = parseClusterOptionsFor(
-    cleanup,
-    {
-      timeout: request.timeout,
-      ...(request.kubeconfig !== undefined ? { kubeconfig: request.kubeconfig } : {}),
-      ...(request.context !== undefined ? { context: request.context } : {}),
-      ...(request.restUrl !== undefined ? { 'rest-url': request.restUrl } : {}),
-    },
-    origin,
-    loaded,
-    env,
-  );
-  issues.push(...cluster.issues);
-  const tagAllowed =
-    env.name === 'integration' ||
-    env.cluster !== undefined ||
-    isPreviewEnvironment(env.name, loaded.spec.environments?.[env.name] ?? {});
-  const badImage = imageProblem(request.image, tagAllowed);
-  if (badImage) issues.push(issue(origin, 'image', badImage));
-  const flinkHome = request.flinkHome;
-  if (flinkHome !== undefined && !existsSync(path.join(flinkHome, 'bin', 'flink'))) {
-    issues.push(
-      issue(
-        origin,
-        'flink-home',
-        `${flinkHome}/bin/flink does not exist; expected a Flink distribution (FLINK_HOME)`,
-      ),
-    );
-  }
-  const clientFlag = request.clientImage;
-  if (clientFlag !== undefined) {
-    const problem =
-      flinkHome !== undefined
-        ? `found both ${optionLabel('client-image', origin)} and ${optionLabel('flink-home', origin)}; give one: the client runs either from an image or from a FLINK_HOME`
-        : clientImageProblem(clientFlag);
-    if (problem) issues.push(issue(origin, 'client-image', problem));
-  }
-  if (issues.length) throw new InputError(issues);
-  const { target, timeoutMs, restUrl } = cluster.options!;
-  const specClient = env.deploy.clientImage;
-  const client = chooseClient({
-    flinkVersion: env.flinkVersion,
-    ...(flinkHome !== undefined ? { flinkHome } : {}),
-    ...(clientFlag !== undefined
-      ? { flag: { value: clientFlag, label: optionLabel('client-image', origin) } }
-      : {}),
-    ...(specClient !== undefined
-      ? {
-          spec: {
-            value: specClient,
-            label: `${loaded.file}: ${locateSpecField(loaded, env.name, ['deploy', 'clientImage']).name}`,
-          },
-        }
-      : {}),
-  });
-  const desired = plan(loaded, env.name, { image: request.image });
+  const { loaded, env, client, desired, target, timeoutMs, restUrl } = checkDeployRequest(request, cleanup);
   const deadline = new Deadline(timeoutMs, {
     clock,
     start: started,
