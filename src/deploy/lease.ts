@@ -12,6 +12,7 @@ import { describeError, httpFailureOf } from '../executors/retry.js';
 import { leaseName, LIFETIME_ANNOTATION, RUN_LIFETIME } from '../plan/kubernetes.js';
 import type { Plan } from '../plan/plan.js';
 import type { Ui } from '../ui/ui.js';
+import type { Deadline } from '../util/deadline.js';
 import { OperationError } from '../util/errors.js';
 
 /** The Lease's spec as the API server stores it (times as RFC 3339 strings with microseconds). */
@@ -175,19 +176,22 @@ function held(request: LeaseRequest, stored: LeaseObject, now: Date): HeldLease 
   };
 }
 
+/** The part of the Kubernetes executor taking a Lease uses (a fake stands in for it in unit tests). */
+export type LeaseKube = Pick<Kube, 'create' | 'get' | 'replace' | 'waitFor'>;
+
 function isConflict(err: unknown): boolean {
   return httpFailureOf(err)?.status === 409;
 }
 
 /**
  * Takes the Lease of `request.clusterId`, waiting for another holder's live Lease until `deadline`
- * (epoch ms). Returns undefined when the namespace does not exist (there is nothing to hold a Lease
+ * (whose clock also says what `now` is when deciding). Returns undefined when the namespace does not exist (there is nothing to hold a Lease
  * in). Throws an OperationError naming the holder when the deadline passes first.
  */
 export async function acquireLease(
-  kube: Kube,
+  kube: LeaseKube,
   request: LeaseRequest,
-  deadline: number,
+  deadline: Deadline,
   timeoutText: string,
   ui: Ui,
 ): Promise<HeldLease | undefined> {
@@ -206,7 +210,7 @@ export async function acquireLease(
   // Create first: when nobody deploys, that is the one request taking the Lease needs.
   let current: LeaseObject | undefined;
   for (;;) {
-    const now = new Date();
+    const now = new Date(deadline.now());
     if (current === undefined) {
       try {
         const created = await kube.create(leaseObject(request, now, 0));
@@ -256,24 +260,24 @@ export async function acquireLease(
  * Lease as last seen (undefined: deleted), for the caller to decide again.
  */
 async function waitForRelease(
-  kube: Kube,
+  kube: LeaseKube,
   ref: ObjectRef,
   decision: Extract<LeaseDecision, { take: false }>,
   request: LeaseRequest,
-  deadline: number,
+  deadline: Deadline,
   timeoutText: string,
   ui: Ui,
 ): Promise<LeaseObject | undefined> {
   const since = decision.since ? ` since ${clockTime(decision.since)}` : '';
   const heldBy = `held by ${decision.holder}${since}`;
-  const now = Date.now();
-  if (now >= deadline) {
+  const now = deadline.now();
+  if (now >= deadline.at) {
     throw new OperationError(
       `the deploy lease of ${request.clusterId} (Lease ${request.namespace}/${ref.name}) is ${heldBy}, live until ${clockTime(decision.expiresAt)}, and it was not released within the --timeout of ${timeoutText}, so nothing was deployed. Wait for that run to end and try again; if it died, its lease expires at ${clockTime(decision.expiresAt)}, or delete it: kubectl delete lease -n ${request.namespace} ${ref.name}`,
     );
   }
   // Expiry is a matter of time, not of a change the watch would see: wait at most until then.
-  const until = Math.min(deadline, decision.expiresAt.getTime() + 1_000);
+  const until = Math.min(deadline.at, decision.expiresAt.getTime() + 1_000);
   try {
     return await kube.waitFor<LeaseObject>(
       {
@@ -281,7 +285,7 @@ async function waitForRelease(
         describe: `the deploy lease of ${request.clusterId}`,
         timeoutMs: Math.max(1, until - now),
         check: (lease) => {
-          const d = decideLease(lease?.spec, new Date(), request.identity);
+          const d = decideLease(lease?.spec, new Date(deadline.now()), request.identity);
           const handsChanged = !d.take && d.holder !== decision.holder;
           return { done: d.take || handsChanged, status: lease ? heldBy : 'released' };
         },
@@ -289,7 +293,7 @@ async function waitForRelease(
       ui,
     );
   } catch (err) {
-    if (!(err instanceof OperationError) || Date.now() < until) throw err;
+    if (!(err instanceof OperationError) || deadline.now() < until) throw err;
     return kube.get<LeaseObject>(ref);
   }
 }

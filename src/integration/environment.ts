@@ -10,7 +10,7 @@ import { kubeconfigSecrets } from '../executors/kubeconfigSecrets.js';
 import type { KubeObject } from '../plan/objects.js';
 import type { Ui } from '../ui/ui.js';
 import { InputError } from '../util/errors.js';
-import { Deadline } from './deadline.js';
+import { Deadline } from '../util/deadline.js';
 import {
   collectDiagnostics,
   renderDiagnostics,

@@ -3,7 +3,7 @@
 import { describeRef, type Kube } from '../executors/kube.js';
 import type { Ui } from '../ui/ui.js';
 import { conditionCheck, daemonSetRolledOut } from './conditions.js';
-import type { Deadline } from './deadline.js';
+import type { Deadline } from '../util/deadline.js';
 import { FLUENT_BIT_NAME, fluentBitObjects, type FluentBitSettings } from './fluentBit.js';
 import {
   STRIMZI_OPERATOR_DEPLOYMENT,

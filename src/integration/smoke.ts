@@ -7,7 +7,7 @@ import type { KubeObject } from '../plan/objects.js';
 import type { Ui } from '../ui/ui.js';
 import { OperationError } from '../util/errors.js';
 import { podFinished } from './conditions.js';
-import type { Deadline } from './deadline.js';
+import type { Deadline } from '../util/deadline.js';
 import { CONSUMER, LOG_PRODUCER, compareRecords, consumerPod, logProducerPod, recordsOf } from './fixture.js';
 import { bootstrapAddress } from './strimzi.js';
 import type { EnvSettings } from './settings.js';
@@ -148,7 +148,7 @@ export async function fixtureSmoke(
     );
     if (last.unexpected.length > 0) break;
     if (last.ok) return { mode: 'fixture', records: records.length, attempts: attempt };
-    if (deadline.at - Date.now() < 45_000) break;
+    if (deadline.leftMs() < 45_000) break;
   }
   const lines = [
     ...last.missing.map((r) => `  missing:    ${r}`),

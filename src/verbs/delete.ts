@@ -27,6 +27,7 @@ import { describePermission, Kube, type Permission, type V1Deployment } from '..
 import { withRetry } from '../executors/retry.js';
 import { plan, resolveNamedEnvironment } from '../plan/plan.js';
 import { loadSpec } from '../spec/load.js';
+import { Deadline } from '../util/deadline.js';
 import { InputError, OperationError } from '../util/errors.js';
 import { removeCluster } from '../deploy/teardown.js';
 import { defineVerb } from './verb.js';
@@ -82,8 +83,8 @@ async function runDelete(
   if (cluster.issues.length) throw new InputError(cluster.issues);
   const { target, timeoutMs, restUrl } = cluster.options!;
   const p = plan(loaded, env.name);
-  const deadline = Date.now() + timeoutMs;
-  const remaining = () => Math.max(1_000, deadline - Date.now());
+  const deadline = new Deadline(timeoutMs);
+  const remaining = () => Math.max(1_000, deadline.leftMs());
 
   const kube = Kube.load(target, { ui });
   const ns = p.namespace;

@@ -1,59 +1,10 @@
 // `flinkship deploy --env <name> --image <repository@sha256:...>`: submit the job in native
-// application mode with the real Flink client, with least-privilege RBAC, wait until it runs, and
-// record what was deployed on the JobManager Deployment.
-// Observe, decide, act: nothing is written before the input, the kubeconfig and the permissions
-// have been checked; then the deploy lease is taken (one deployer per cluster-id), and only while it is
-// held is the cluster observed, the decision made and anything but the namespace written.
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { readGitContext } from '../build/gitContext.js';
-import { locateSpecField } from '../build/locate.js';
-import {
-  COMMON_OPTIONS,
-  optionLabel,
-  originOf,
-  type OptionDefs,
-  type OptionsOf,
-  type Origin,
-} from '../options/options.js';
-import { chooseClient, clientImageProblem } from '../deploy/clientImage.js';
-import { withCleanup, type RunCleanup } from '../deploy/cleanup.js';
-import { decideDeploy, deployPermissions, imageProblem, type DeployDecision } from '../deploy/decide.js';
-import { CLUSTER_OPTIONS, parseClusterOptionsFor } from '../deploy/options.js';
-import { collectDiagnostics, deploymentAvailable, waitForJob } from '../deploy/readiness.js';
-import { recordFailureOnGitHub, recordSuccessOnGitHub } from '../deploy/github.js';
-import { submit } from '../deploy/submit.js';
-import { removeCluster } from '../deploy/teardown.js';
-import {
-  acquireLease,
-  leaseDurationSeconds,
-  leaseLabels,
-  localHolderIdentity,
-  releaseLease,
-} from '../deploy/lease.js';
-import {
-  makeRecord,
-  provenance,
-  readRecord,
-  RECORD_ANNOTATION,
-  type DeploymentRecord,
-} from '../deploy/record.js';
+// application mode with the real Flink client and wait until it runs. This file is the verb's options
+// and rendering; the work is the deploy operation (src/operations/deploy.ts), called with a typed request.
+import { COMMON_OPTIONS, originOf, type OptionDefs, type OptionsOf } from '../options/options.js';
+import { CLUSTER_OPTIONS } from '../deploy/options.js';
 import { renderDeploySummary, renderDeployText, type DeployResult } from '../deploy/render.js';
-import { gitHubContextFromEnv } from '../executors/github.js';
-import {
-  directTransport,
-  FlinkRest,
-  serviceProxyTransport,
-  type JobOverview,
-} from '../executors/flinkRest.js';
-import { describePermission, Kube, type V1Deployment } from '../executors/kube.js';
-import { isRunScoped } from '../plan/kubernetes.js';
-import { checkNamedAccounts, namedAccountPermissions } from '../deploy/accounts.js';
-import { plan, resolveNamedEnvironment } from '../plan/plan.js';
-import { isPreviewEnvironment } from '../spec/resolve.js';
-import { loadSpec } from '../spec/load.js';
-import { InputError, OperationError, type InputIssue } from '../util/errors.js';
-import type { Ui } from '../ui/ui.js';
+import { deploy, type DeployRequest } from '../operations/deploy.js';
 import { defineVerb } from './verb.js';
 
 export type { DeployResult } from '../deploy/render.js';
@@ -87,14 +38,10 @@ export const DEPLOY_OPTIONS = {
   },
 } as const satisfies OptionDefs;
 
-function issue(origin: Origin, name: string, message: string): InputIssue {
-  return { file: origin === 'flags' ? '<flags>' : '<inputs>', field: optionLabel(name, origin), message };
-}
-
 export const deployVerb = defineVerb({
   name: 'deploy',
   options: DEPLOY_OPTIONS,
-  run: (options, ui): Promise<DeployResult> => withCleanup(ui, (cleanup) => runDeploy(options, ui, cleanup)),
+  run: (options, ui): Promise<DeployResult> => deploy(deployRequestOf(options), ui),
   text: (r) => renderDeployText(r),
   json: (r) => ({
     clusterId: r.clusterId,
@@ -119,298 +66,19 @@ export const deployVerb = defineVerb({
   summary: (r) => renderDeploySummary(r),
 });
 
-async function runDeploy(
-  options: OptionsOf<typeof DEPLOY_OPTIONS>,
-  ui: Ui,
-  cleanup: RunCleanup,
-): Promise<DeployResult> {
-  const origin = originOf(options);
-  const started = Date.now();
-
-  // 1. Input: the spec, the flags, the image. Nothing outside is contacted.
-  const loaded = loadSpec(options.config);
-  const env = resolveNamedEnvironment(loaded, options.env);
-  const issues: InputIssue[] = [];
-  const cluster = parseClusterOptionsFor(cleanup, options, origin, loaded, env);
-  issues.push(...cluster.issues);
-  const tagAllowed =
-    env.name === 'integration' ||
-    env.cluster !== undefined ||
-    isPreviewEnvironment(env.name, loaded.spec.environments?.[env.name] ?? {});
-  const badImage = imageProblem(options.image, tagAllowed);
-  if (badImage) issues.push(issue(origin, 'image', badImage));
-  const flinkHome = options['flink-home'];
-  if (flinkHome !== undefined && !existsSync(path.join(flinkHome, 'bin', 'flink'))) {
-    issues.push(
-      issue(
-        origin,
-        'flink-home',
-        `${flinkHome}/bin/flink does not exist; expected a Flink distribution (FLINK_HOME)`,
-      ),
-    );
-  }
-  const clientFlag = options['client-image'];
-  if (clientFlag !== undefined) {
-    const problem =
-      flinkHome !== undefined
-        ? `found both ${optionLabel('client-image', origin)} and ${optionLabel('flink-home', origin)}; give one: the client runs either from an image or from a FLINK_HOME`
-        : clientImageProblem(clientFlag);
-    if (problem) issues.push(issue(origin, 'client-image', problem));
-  }
-  if (issues.length) throw new InputError(issues);
-  const { target, timeoutMs, restUrl } = cluster.options!;
-  const specClient = env.deploy.clientImage;
-  const client = chooseClient({
-    flinkVersion: env.flinkVersion,
-    ...(flinkHome !== undefined ? { flinkHome } : {}),
-    ...(clientFlag !== undefined
-      ? { flag: { value: clientFlag, label: optionLabel('client-image', origin) } }
-      : {}),
-    ...(specClient !== undefined
-      ? {
-          spec: {
-            value: specClient,
-            label: `${loaded.file}: ${locateSpecField(loaded, env.name, ['deploy', 'clientImage']).name}`,
-          },
-        }
-      : {}),
-  });
-  const desired = plan(loaded, env.name, { image: options.image });
-  const deadline = started + timeoutMs;
-  const remaining = (what: string) => {
-    const ms = deadline - Date.now();
-    if (ms <= 0) throw new OperationError(`the --timeout of ${options.timeout} passed before ${what}`);
-    return ms;
-  };
-
-  // 2. Preflight: the kubeconfig and context resolve, and the user may do everything deploy does.
-  const kube = Kube.load(target, { ui });
-  await ui.group(`Preflight: permissions in context ${kube.context} (${kube.server})`, async () => {
-    const needed = [...deployPermissions(desired), ...namedAccountPermissions(env)];
-    const missing = await kube.missingPermissions(needed);
-    if (missing.length) {
-      throw new InputError([
-        {
-          ...(target.labels?.context ?? { file: '<flags>', field: '--context' }),
-          message: `the user of context ${kube.context} lacks ${missing.length} of the ${needed.length} permissions deploy needs (nothing was changed): ${missing.map(describePermission).join('; ')}. Grant them with a Role in namespace ${desired.namespace} (and a ClusterRole for namespaces when createNamespace is set), or use another context`,
-        },
-      ]);
-    }
-    ui.info(`all ${needed.length} permissions granted (SelfSubjectAccessReview)`);
-    const accountIssues = await checkNamedAccounts(kube, loaded, env, ui);
-    if (accountIssues.length) throw new InputError(accountIssues);
-  });
-
-  // 3. The deploy lease: one deployer at a time per cluster-id. The Lease lives in the namespace, so
-  // the namespace (when the spec creates it) is the only write before it is held.
-  const github = gitHubContextFromEnv();
-  const token = options['github-token'];
-  if (token) ui.secret(token);
-  const transientEnvironment = isPreviewEnvironment(env.name, loaded.spec.environments?.[env.name] ?? {});
-  let outcome: { decision: DeployDecision; record: DeploymentRecord; job?: JobOverview; rest: FlinkRest };
-  try {
-    const lease = await ui.group(`Take the deploy lease of ${desired.clusterId}`, async () => {
-      for (const ns of desired.kubernetes.filter((o) => o.kind === 'Namespace')) {
-        const stored = await kube.apply(ns);
-        ui.info(
-          `Namespace ${ns.metadata.name}: applied (resourceVersion ${stored.metadata?.resourceVersion})`,
-        );
-      }
-      const held = await acquireLease(
-        kube,
-        {
-          clusterId: desired.clusterId,
-          namespace: desired.namespace,
-          labels: leaseLabels(desired),
-          identity: localHolderIdentity('deploy', github?.runUrl),
-          durationSeconds: leaseDurationSeconds(timeoutMs),
-        },
-        deadline,
-        options.timeout,
-        ui,
-      );
-      if (!held) {
-        throw new OperationError(
-          `namespace ${desired.namespace} does not exist and environment ${env.name} does not create it: create it, or set createNamespace: true for ${env.name} in ${loaded.file}`,
-        );
-      }
-      return held;
-    });
-    const release = cleanup.add(`release the deploy lease of ${desired.clusterId}`, () =>
-      releaseLease(kube, lease, ui),
-    );
-    try {
-      outcome = await deployHoldingLease();
-    } finally {
-      await release();
-    }
-  } catch (err) {
-    if (github && token) {
-      await recordFailureOnGitHub(token, github, err, ui, {
-        environment: env.name,
-        clusterId: desired.clusterId,
-        image: options.image,
-        configHash: desired.configHash,
-        transientEnvironment,
-      });
-    }
-    throw err;
-  }
-  const { decision, record, job, rest } = outcome;
-
-  // 4. While the lease is held: observe and decide, act (RBAC, the submission), wait until it runs.
-  async function deployHoldingLease(): Promise<typeof outcome> {
-    const deploymentRef = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      name: desired.clusterId,
-      namespace: desired.namespace,
-    };
-    const observed = await kube.get<V1Deployment>(deploymentRef);
-    const decision = decideDeploy(
-      {
-        clusterId: desired.clusterId,
-        namespace: desired.namespace,
-        environment: env.name,
-        image: options.image,
-        configHash: desired.configHash,
-        upgradeMode: desired.upgradeMode,
-      },
-      { exists: observed !== undefined, record: readRecord(observed?.metadata?.annotations) },
-    );
-    if (decision.action === 'refuse') throw new OperationError(decision.reason);
-
-    // RBAC converges even when nothing else changes; then the submission.
-    await ui.group(`Apply the RBAC objects in ${desired.namespace}`, async () => {
-      // They do not depend on each other (a RoleBinding may name a Role that does not exist yet), so
-      // they are applied in parallel.
-      const objects = desired.kubernetes.filter((o) => o.kind !== 'Namespace' && !isRunScoped(o));
-      const stored = await Promise.all(objects.map((obj) => kube.apply(obj)));
-      objects.forEach((obj, i) =>
-        ui.info(
-          `${obj.kind} ${obj.metadata.name}: applied (resourceVersion ${stored[i]!.metadata?.resourceVersion})`,
-        ),
-      );
-    });
-
-    let record: DeploymentRecord;
-    if (decision.action === 'unchanged') {
-      record = decision.record;
-      ui.info(
-        `${desired.namespace}/${desired.clusterId} already runs ${options.image} with config ${desired.configHash}: nothing to change`,
-      );
-    } else {
-      if (decision.action === 'replace') {
-        await ui.group(`Replace ${desired.namespace}/${desired.clusterId} (stateless)`, async () => {
-          ui.info(decision.reason);
-          await removeCluster(kube, desired, remaining('deleting the old cluster'), ui);
-        });
-      }
-      await ui.group(`Submit ${desired.clusterId} with the Flink client`, async () => {
-        const result = await submit(
-          {
-            kube,
-            loaded,
-            desired,
-            image: options.image,
-            client,
-            timeoutMs: remaining('submitting'),
-            origin,
-            cleanup,
-          },
-          ui,
-        );
-        if (result.exitCode !== 0) {
-          const tail = result.output
-            .filter((l) => l.trim() !== '')
-            .slice(-15)
-            .join('\n');
-          throw new OperationError(
-            `the Flink client (${result.how}) ${result.timedOut ? 'timed out' : `exited ${result.exitCode}`}; its last lines:\n${tail}`,
-          );
-        }
-      });
-      const git = await readGitContext(loaded.dir);
-      record = makeRecord({
-        environment: env.name,
-        clusterId: desired.clusterId,
-        image: options.image,
-        configHash: desired.configHash,
-        upgradeMode: desired.upgradeMode,
-        provenance: provenance(git),
-        time: new Date(),
-      });
-      await kube.apply({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: {
-          name: desired.clusterId,
-          namespace: desired.namespace,
-          annotations: { [RECORD_ANNOTATION]: JSON.stringify(record) },
-        },
-      });
-      ui.info(`recorded on Deployment ${desired.namespace}/${desired.clusterId} (${RECORD_ANNOTATION})`);
-    }
-
-    // Readiness: the JobManager Deployment Available, then the job RUNNING.
-    const rest = new FlinkRest(
-      restUrl
-        ? directTransport(restUrl)
-        : serviceProxyTransport(kube, desired.namespace, `${desired.clusterId}-rest`),
-    );
-    let job: JobOverview | undefined;
-    try {
-      await ui.group(`Wait for ${desired.clusterId} to run`, async () => {
-        await kube.waitFor<V1Deployment>(
-          {
-            ...deploymentRef,
-            describe: `Deployment ${desired.namespace}/${desired.clusterId} Available`,
-            timeoutMs: remaining('the JobManager became Available'),
-            check: deploymentAvailable,
-          },
-          ui,
-        );
-        ui.info(`Deployment ${desired.namespace}/${desired.clusterId} is Available`);
-        job = await waitForJob(rest, restUrl !== undefined, remaining('the job ran'), ui);
-      });
-    } catch (err) {
-      if (!(err instanceof OperationError)) throw err;
-      await ui.group(`Diagnostics of ${desired.namespace}/${desired.clusterId}`, async () => {
-        const sections = await collectDiagnostics(kube, desired.namespace, desired.clusterId, rest, job?.jid);
-        for (const s of sections) {
-          ui.info(`# ${s.title}`);
-          for (const line of s.lines) ui.info(line);
-        }
-      });
-      throw new OperationError(`${err.message} (the diagnostics are above)`, { cause: err });
-    }
-    return { decision, record, rest, ...(job ? { job } : {}) };
-  }
-
-  const githubDeployment =
-    github && token
-      ? await recordSuccessOnGitHub(token, github, ui, {
-          environment: env.name,
-          clusterId: desired.clusterId,
-          image: options.image,
-          record,
-          environmentUrl: rest.transport.url,
-          transientEnvironment,
-        })
-      : undefined;
-
+/** The parsed flags or inputs as the deploy operation takes them. */
+export function deployRequestOf(options: OptionsOf<typeof DEPLOY_OPTIONS>): DeployRequest {
   return {
-    environment: env.name,
-    clusterId: desired.clusterId,
-    namespace: desired.namespace,
-    context: kube.context,
+    config: options.config,
+    env: options.env,
     image: options.image,
-    restUrl: rest.transport.url,
-    ...(job ? { jobId: job.jid, jobState: job.state } : {}),
-    action:
-      decision.action === 'create' ? 'created' : decision.action === 'replace' ? 'replaced' : 'unchanged',
-    record,
-    ...(githubDeployment ? { githubDeployment } : {}),
-    apiRequests: kube.requests,
+    kubeconfig: options.kubeconfig,
+    context: options.context,
+    timeout: options.timeout,
+    restUrl: options['rest-url'],
+    clientImage: options['client-image'],
+    flinkHome: options['flink-home'],
+    githubToken: options['github-token'],
+    origin: originOf(options),
   };
 }

@@ -1,19 +1,15 @@
 // `flinkship env up|smoke|down`: the integration environment. up brings up the cluster (kind, or the
 // current kubeconfig's), Strimzi with Kafka and its topics, and Fluent Bit; smoke deploys the fixture job
-// through the deploy verb and checks its output end to end; down collects diagnostics when asked and
-// deletes what up made. The work is in src/integration; this file is the verbs' options and rendering.
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { COMMON_OPTIONS, originOf, optionLabel, parseOptions, type OptionDefs } from '../options/options.js';
-import { Kube } from '../executors/kube.js';
-import { Deadline } from '../integration/deadline.js';
-import { envUp, reportFailure, type EnvUpResult } from '../integration/environment.js';
+// with the deploy operation and checks its output end to end; down collects diagnostics when asked and
+// deletes what up made. The work is in src/integration and src/operations/smoke.ts; this file is the
+// verbs' options and rendering.
+import { COMMON_OPTIONS, type OptionDefs } from '../options/options.js';
+import { envUp, type EnvUpResult } from '../integration/environment.js';
 import { envDown, type EnvDownResult } from '../integration/teardown.js';
-import { fixtureSmoke, runSmokeCommand, type SmokeResult } from '../integration/smoke.js';
-import { resolveEnvSettings, type EnvSettings } from '../integration/settings.js';
+import type { SmokeResult } from '../integration/smoke.js';
+import { resolveEnvSettings } from '../integration/settings.js';
 import { STRIMZI_DEFAULT_MANIFESTS } from '../integration/strimzi.js';
-import type { Ui } from '../ui/ui.js';
-import { InputError } from '../util/errors.js';
+import { smoke } from '../operations/smoke.js';
 import { defineVerb } from './verb.js';
 
 export const ENV_COMMON_OPTIONS = {
@@ -130,81 +126,19 @@ export const envUpVerb = defineVerb({
   summary: () => '', // envUp writes its own summary (also when it fails)
 });
 
-/** Deploys through the deploy verb, so a smoke test deploys exactly as `flinkship deploy` does. */
-async function deployThroughVerb(s: EnvSettings, image: string, ui: Ui): Promise<unknown> {
-  const { deployVerb } = await import('./deploy.js');
-  const raw = {
-    config: s.loaded.file,
-    env: s.env.name,
-    image,
-    ...(s.kubeconfig ? { kubeconfig: s.kubeconfig } : {}),
-    ...(s.context ? { context: s.context } : {}),
-  };
-  const options = parseOptions(deployVerb.options, raw, 'flags');
-  return ui.group(`Deploy ${s.env.clusterId} (${image}) with the deploy verb`, () =>
-    deployVerb.run(options, ui),
-  );
-}
-
-export function readExpected(file: string, issueAt: { file: string; field: string }): string[] {
-  if (!existsSync(file)) {
-    throw new InputError([
-      {
-        ...issueAt,
-        message: `no such file: ${file}; expected the records the output topic must hold, one JSON per line`,
-      },
-    ]);
-  }
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
-}
-
 export const envSmokeVerb = defineVerb({
   name: 'env smoke',
   options: SMOKE_OPTIONS,
-  async run(options, ui): Promise<SmokeResult> {
-    const origin = originOf(options);
-    const at = (name: string) => ({
-      file: origin === 'flags' ? '<flags>' : '<inputs>',
-      field: optionLabel(name, origin),
-    });
-    const s = resolveEnvSettings(options);
-    const command = options['smoke-command'];
-    let expected: string[] = [];
-    if (command === undefined) {
-      if (options.image === undefined) {
-        throw new InputError([
-          {
-            ...at('image'),
-            message: 'required unless smoke-command is given: the job image to deploy, by digest',
-          },
-        ]);
-      }
-      expected = readExpected(
-        options.expected ?? path.join(s.loaded.dir, 'producer', 'expected-clean.jsonl'),
-        options.expected
-          ? at('expected')
-          : { file: s.loaded.file, field: `${optionLabel('expected', origin)} (not given)` },
-      );
-    }
-    const deadline = new Deadline(s.timeoutMs);
-    let kube: Kube | undefined;
-    try {
-      if (command !== undefined) {
-        await ui.group(`Smoke command: ${command}`, () => runSmokeCommand(command, s, deadline, ui));
-        return { mode: 'command', command };
-      }
-      await deployThroughVerb(s, options.image!, ui);
-      kube = Kube.load({ kubeconfig: s.kubeconfig, context: s.context }, { ui });
-      return await fixtureSmoke(kube, s, { image: options.image!, expected }, deadline, ui);
-    } catch (err) {
-      if (err instanceof InputError) throw err;
-      await reportFailure(s, kube, err as Error, undefined, ui);
-      throw err;
-    }
-  },
+  run: (options, ui): Promise<SmokeResult> =>
+    smoke(
+      {
+        settings: resolveEnvSettings(options),
+        ...(options.image !== undefined ? { image: options.image } : {}),
+        ...(options.expected !== undefined ? { expected: options.expected } : {}),
+        ...(options['smoke-command'] !== undefined ? { smokeCommand: options['smoke-command'] } : {}),
+      },
+      ui,
+    ),
   text: (r) =>
     r.mode === 'command'
       ? `smoke command passed: ${r.command}\n`

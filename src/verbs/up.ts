@@ -1,7 +1,10 @@
 // `flinkship up`: the whole integration path in one command. Build the job image, bring up the
 // environment, get the image into the cluster (the kind registry, kind load, or the job's registry),
 // deploy it and run the smoke test; then delete the environment unless --keep.
-import { optionLabel, parseOptions, originOf, type OptionDefs } from '../options/options.js';
+import type { BuildRequest } from '../options/build.js';
+import { optionLabel, originOf, type OptionDefs } from '../options/options.js';
+import { build } from '../operations/build.js';
+import { readExpected, smoke as runSmoke } from '../operations/smoke.js';
 import { DockerEngine } from '../executors/docker.js';
 import { Kind } from '../executors/kind.js';
 import { envUp, type EnvUpResult } from '../integration/environment.js';
@@ -12,8 +15,8 @@ import { renderTimings, StepTimer, type StepTiming } from '../integration/timing
 import type { Ui } from '../ui/ui.js';
 import { InputError } from '../util/errors.js';
 import { parseImageRef } from '../util/imageRef.js';
-import { buildVerb, type BuildResult } from './build.js';
-import { SMOKE_OPTIONS, envSmokeVerb, readExpected } from './env.js';
+import type { BuildResult } from '../build/render.js';
+import { SMOKE_OPTIONS } from './env.js';
 import { defineVerb } from './verb.js';
 
 export const UP_OPTIONS = {
@@ -45,11 +48,20 @@ export const upVerb = defineVerb({
     const repository =
       options.repository ?? (registry ? `localhost:${registry.port}/${s.loaded.spec.name}` : undefined);
     const pushNow = s.mode === 'existing';
-    const buildOptions = parseOptions(
-      buildVerb.options as OptionDefs,
-      { config: options.config, env: s.env.name, ...(repository ? { repository } : {}), push: pushNow },
+    // As `flinkship build --env <env> [--repository <r>] [--no-push]` builds, without its other options.
+    const buildRequest: BuildRequest = {
+      config: options.config,
+      env: s.env.name,
+      repository,
+      'base-image': undefined,
+      tag: [],
+      'build-arg': [],
+      push: pushNow,
+      'registry-username': undefined,
+      'registry-password': undefined,
+      'registry-password-stdin': false,
       origin,
-    ) as Parameters<typeof buildVerb.run>[0];
+    };
     if (options['smoke-command'] === undefined && options.expected !== undefined) {
       // checked again by smoke; here so that a bad path stops the run before the build
       readExpected(options.expected, {
@@ -59,7 +71,7 @@ export const upVerb = defineVerb({
     }
 
     const timer = new StepTimer();
-    const built: BuildResult = await timer.time('build image', () => buildVerb.run(buildOptions, ui));
+    const built: BuildResult = await timer.time('build image', () => build(buildRequest, ui));
     let image = built.image;
     let env: EnvUpResult;
     let smoke: SmokeResult;
@@ -80,23 +92,18 @@ export const upVerb = defineVerb({
         );
         image = built.tags[0]!;
       }
-      const smokeOptions = parseOptions(
-        envSmokeVerb.options as OptionDefs,
-        {
-          config: options.config,
-          env: s.env.name,
-          ...(options.cluster ? { cluster: options.cluster } : {}),
-          ...(s.kubeconfig ? { kubeconfig: s.kubeconfig } : {}),
-          timeout: options.timeout,
-          diagnostics: options.diagnostics,
-          'strimzi-manifests': options['strimzi-manifests'],
-          image,
-          ...(options.expected ? { expected: options.expected } : {}),
-          ...(options['smoke-command'] ? { 'smoke-command': options['smoke-command'] } : {}),
-        },
-        origin,
-      ) as Parameters<typeof envSmokeVerb.run>[0];
-      smoke = await timer.time('deploy and smoke test', () => envSmokeVerb.run(smokeOptions, ui));
+      // The environment just brought up, with the image just built (and pushed or loaded).
+      smoke = await timer.time('deploy and smoke test', () =>
+        runSmoke(
+          {
+            settings: s,
+            image,
+            ...(options.expected ? { expected: options.expected } : {}),
+            ...(options['smoke-command'] ? { smokeCommand: options['smoke-command'] } : {}),
+          },
+          ui,
+        ),
+      );
     } catch (err) {
       if (!s.keep && !(err instanceof InputError)) {
         await envDown(s, { diagnose: false }, ui).catch((e: Error) =>

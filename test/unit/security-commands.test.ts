@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Kube } from '../../src/executors/kube.js';
 import { runClientFromHome } from '../../src/executors/flinkClient.js';
-import { Deadline } from '../../src/integration/deadline.js';
+import { Deadline } from '../../src/util/deadline.js';
 import { reportFailure } from '../../src/integration/environment.js';
 import type { EnvSettings } from '../../src/integration/settings.js';
 import { runSmokeCommand } from '../../src/integration/smoke.js';
