@@ -3,8 +3,10 @@
 import type { JobOverview } from '../executors/flinkRest.js';
 import type { CoreV1Event, Kube, V1Deployment, V1Pod, WaitCheck } from '../executors/kube.js';
 import { describeError } from '../executors/retry.js';
+import { OperationError } from '../util/errors.js';
 import { pollUntil, type FlinkRest } from '../executors/flinkRest.js';
 import type { Ui } from '../ui/ui.js';
+import { MAIN_CONTAINER } from '../plan/podTemplate.js';
 
 /** The labels Flink's native Kubernetes integration puts on the JobManager Deployment and its pods. */
 export function jobManagerSelector(clusterId: string): string {
@@ -100,8 +102,14 @@ export async function collectDiagnostics(
   });
   for (const pod of pods.slice(0, 2)) {
     await guard(`Log of ${pod.metadata?.name} (last 50 lines)`, async () =>
-      (await kube.podLog(namespace, pod.metadata!.name!, 'flink-main-container', 50)).trimEnd().split('\n'),
+      (await kube.podLog(namespace, pod.metadata!.name!, MAIN_CONTAINER, 50)).trimEnd().split('\n'),
     );
+    const restarts = pod.status?.containerStatuses?.find((c) => c.name === MAIN_CONTAINER)?.restartCount ?? 0;
+    if (restarts > 0) {
+      await guard(`Log of ${pod.metadata?.name} before its last restart (last 50 lines)`, async () =>
+        (await kube.podLog(namespace, pod.metadata!.name!, MAIN_CONTAINER, 50, true)).trimEnd().split('\n'),
+      );
+    }
   }
   if (rest && jobId) {
     await guard(`Flink's exceptions of job ${jobId}`, async () => (await rest.exceptions(jobId)).split('\n'));
@@ -109,41 +117,143 @@ export async function collectDiagnostics(
   return sections;
 }
 
-/** How long deploy tries to reach the REST API through the API server's service proxy. */
-export const PROXY_REACH_MS = 60_000;
+/**
+ * Waiting reasons of the JobManager's container that waiting longer does not cure: kubelet keeps
+ * retrying, but the image or the pod spec has to change first. (ErrImagePull alone is not here: a
+ * registry hiccup turns into ImagePullBackOff only when it lasts.)
+ */
+const FATAL_WAITING = new Set([
+  'CrashLoopBackOff',
+  'ImagePullBackOff',
+  'ErrImageNeverPull',
+  'InvalidImageName',
+  'CreateContainerConfigError',
+]);
 
-/** Waits for the job to be RUNNING through the REST API; unreachable through the proxy → a warning. */
+/** Why a JobManager pod will not run the job, or undefined while it still may. */
+export function jobManagerPodFailure(pod: V1Pod): { message: string; crashed: boolean } | undefined {
+  const name = pod.metadata?.name ?? '?';
+  const cs = pod.status?.containerStatuses?.find((c) => c.name === MAIN_CONTAINER);
+  if (!cs) return undefined;
+  // Flink's entrypoint exits non-zero when the cluster cannot start or the application's main fails
+  // before a job exists (a missing entry class, an exception in main): the process is gone, and its
+  // exception is in the log of the run that ended.
+  const ended = cs.state?.terminated ?? cs.lastState?.terminated;
+  if (ended && ended.exitCode !== 0) {
+    const restarts = cs.restartCount ? `, restarted ${cs.restartCount}x` : '';
+    return {
+      message: `the JobManager pod ${name} exited with code ${ended.exitCode}${ended.reason ? ` (${ended.reason})` : ''}${restarts}`,
+      crashed: true,
+    };
+  }
+  const waiting = cs.state?.waiting;
+  if (waiting?.reason && FATAL_WAITING.has(waiting.reason)) {
+    return {
+      message: `the JobManager pod ${name} is ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`,
+      crashed: false,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * The exception in a Flink log: the first ERROR line and the exception lines after it (the exception
+ * and each "Caused by:"), without stack frames; at most `max` lines.
+ */
+export function exceptionSummary(log: string, max = 8): string[] {
+  const lines = log.split('\n').map((l) => l.trimEnd());
+  const start = lines.findIndex((l) => / ERROR /.test(l));
+  if (start < 0) return [];
+  const out = [lines[start]!];
+  for (const l of lines.slice(start + 1)) {
+    if (out.length >= max) break;
+    if (/^Caused by: /.test(l) || /^[\w.$]+(Exception|Error)\b/.test(l)) out.push(l);
+  }
+  return out;
+}
+
+/**
+ * Why the JobManager of `clusterId` will not run the job, with the exception from the log of the run
+ * that ended; undefined while its pods may still come up.
+ */
+export async function jobManagerFailure(
+  kube: Kube,
+  namespace: string,
+  clusterId: string,
+): Promise<string | undefined> {
+  const pods = (
+    await kube.list<V1Pod>('v1', 'Pod', namespace, { labelSelector: jobManagerSelector(clusterId) })
+  ).items;
+  for (const pod of pods) {
+    const failure = jobManagerPodFailure(pod);
+    if (!failure) continue;
+    if (!failure.crashed) return failure.message;
+    const running = pod.status?.containerStatuses?.some((c) => c.name === MAIN_CONTAINER && c.state?.running);
+    // Restarted: the exception is in the previous run's log; still terminated: in the current one.
+    const log = await kube.podLog(namespace, pod.metadata!.name!, MAIN_CONTAINER, 300, running === true);
+    const summary = exceptionSummary(log);
+    return summary.length ? `${failure.message}:\n${summary.join('\n')}` : failure.message;
+  }
+  return undefined;
+}
+
+/**
+ * Waits for the job to be RUNNING through the REST API, within `timeoutMs` in all. Through the service
+ * proxy the API first has to answer: a JobManager still starting refuses, and one that crashed never
+ * will, so `jobManager` (when given) is asked on every failed poll and its answer ends the wait.
+ */
 export async function waitForJob(
   rest: FlinkRest,
   explicitUrl: boolean,
   timeoutMs: number,
   ui: Ui,
-): Promise<JobOverview | undefined> {
+  jobManager?: () => Promise<string | undefined>,
+): Promise<JobOverview> {
   const where = rest.transport.url;
+  const started = Date.now();
+  const failure = async (): Promise<string | undefined> => {
+    try {
+      return await jobManager?.();
+    } catch {
+      return undefined; // the API server's answer about pods is a hint, not a verdict
+    }
+  };
   if (!explicitUrl) {
-    const reachMs = Math.min(timeoutMs, PROXY_REACH_MS);
     try {
       await pollUntil(
         `Flink's REST API at ${where}`,
-        reachMs,
+        timeoutMs,
         async () => {
-          await rest.jobs();
-          return { done: true, status: 'answering' };
+          try {
+            await rest.jobs();
+            return { done: true, status: 'answering' };
+          } catch (err) {
+            const failed = await failure();
+            return { status: describeError(err), ...(failed ? { failed } : {}) };
+          }
         },
         (line) => ui.info(line),
         2_000,
       );
     } catch (err) {
-      ui.warning(
-        `Flink's REST API did not answer through the API server's service proxy within ${Math.round(reachMs / 1000)}s (${(err as Error).message}); the job's state is not verified. Pass --rest-url when the proxy cannot reach the JobManager.`,
-      );
-      return undefined;
+      if (err instanceof OperationError && /^timed out/.test(err.message)) {
+        throw new OperationError(
+          `${err.message}. If the API server cannot reach pods in this cluster, pass --rest-url.`,
+          { cause: err },
+        );
+      }
+      throw err;
     }
   }
   const job = await pollUntil(
     `the job to be RUNNING (${where})`,
-    timeoutMs,
-    async () => jobRunning(await rest.currentJob()),
+    Math.max(1_000, timeoutMs - (Date.now() - started)),
+    async () => {
+      const seen = jobRunning(await rest.currentJob());
+      if (seen.done || seen.failed) return seen;
+      const failed = await failure();
+      return failed ? { ...seen, failed } : seen;
+    },
     (line) => ui.info(line),
   );
   ui.info(`job ${job.jid} (${job.name}) is RUNNING`);

@@ -390,17 +390,27 @@ export class Kube {
     return token;
   }
 
-  /** The last lines of a container's log, or a sentence saying why there is none. */
+  /**
+   * The last lines of a container's log (with `previous`, of its run before the last restart), or a
+   * sentence saying why there is none.
+   */
   async podLog(
     namespace: string,
     pod: string,
     container: string | undefined,
     tailLines: number,
+    previous = false,
   ): Promise<string> {
     const core = this.config.makeApiClient(CoreV1Api);
     try {
       this.requests++;
-      return await core.readNamespacedPodLog({ namespace, name: pod, container, tailLines });
+      return await core.readNamespacedPodLog({
+        namespace,
+        name: pod,
+        container,
+        tailLines,
+        ...(previous ? { previous } : {}),
+      });
     } catch (err) {
       return `(no log: ${describeError(err)})`;
     }

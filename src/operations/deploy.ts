@@ -7,7 +7,12 @@
 import { readGitContext } from '../build/gitContext.js';
 import { withCleanup, type RunCleanup } from '../deploy/cleanup.js';
 import { decideDeploy, deployPermissions, type DeployDecision } from '../deploy/decide.js';
-import { collectDiagnostics, deploymentAvailable, waitForJob } from '../deploy/readiness.js';
+import {
+  collectDiagnostics,
+  deploymentAvailable,
+  jobManagerFailure,
+  waitForJob,
+} from '../deploy/readiness.js';
 import { recordFailureOnGitHub, recordSuccessOnGitHub } from '../deploy/github.js';
 import { submit } from '../deploy/submit.js';
 import { removeCluster } from '../deploy/teardown.js';
@@ -255,7 +260,9 @@ async function runDeploy(
           ui,
         );
         ui.info(`Deployment ${desired.namespace}/${desired.clusterId} is Available`);
-        job = await waitForJob(rest, restUrl !== undefined, remaining('the job ran'), ui);
+        job = await waitForJob(rest, restUrl !== undefined, remaining('the job ran'), ui, () =>
+          jobManagerFailure(kube, desired.namespace, desired.clusterId),
+        );
       });
     } catch (err) {
       if (!(err instanceof OperationError)) throw err;
