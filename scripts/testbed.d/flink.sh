@@ -19,6 +19,9 @@
 #                user flink 9999:9999, /docker-entrypoint.sh; they run Flink's native Kubernetes
 #                application mode for real (see flink/Dockerfile). Each is built only when its label
 #                dev.flinkship.testbed.inputs differs from the hash of its inputs. Needs the docker component.
+#   kind/        pod-template.yaml (hostPath /var/lib/flinkship-state on the node at /opt/flink/state,
+#                made flink's by a root init container) and rbac.yaml (ServiceAccount flink bound to
+#                ClusterRole edit) for native-mode jobs in the kind cluster; only files, nothing runs.
 #   REST         a MiniCluster (flink/minicluster, jar cached by a hash of its sources) on
 #                127.0.0.1:18081 running one stateful job "flinkship-testbed-counter" (checkpoints every
 #                2 s, state under $TB_RUN/flink/state, wiped at each start). After a job ends
@@ -369,6 +372,10 @@ flink_env() {
   echo "export FLINKSHIP_TESTBED_FLINK2_HOME=$FLINK2_TB_HOME"
   echo "export FLINKSHIP_TESTBED_FLINK_BASE_IMAGE=$FLINK_TB_IMAGE"
   echo "export FLINKSHIP_TESTBED_FLINK2_BASE_IMAGE=$FLINK2_TB_IMAGE"
+  # For native-mode jobs in the kind cluster: the pod template that mounts durable state, and the
+  # ServiceAccount + RoleBinding the JobManager runs as (flink/kind/).
+  echo "export FLINKSHIP_TESTBED_FLINK_POD_TEMPLATE=$FLINK_TB_SRC/kind/pod-template.yaml"
+  echo "export FLINKSHIP_TESTBED_FLINK_RBAC=$FLINK_TB_SRC/kind/rbac.yaml"
   echo "export FLINKSHIP_TESTBED_FLINK_REST_URL=$FLINK_TB_REST_URL"
   echo "export FLINKSHIP_TESTBED_FLINK_PROXY_PATH=$FLINK_TB_PROXY_PATH"
 }
