@@ -3,18 +3,25 @@
 # binary distribution can be downloaded here). Sourced by scripts/testbed; sources in
 # scripts/testbed.d/flink/.
 #
-#   FLINK_HOME   $TB_HOME/flink/1.20.3/home: bin/flink (a launcher for the real CliFrontend), conf/,
-#                lib/ (flink-clients, flink-kubernetes, flink-runtime, flink-streaming-java, log4j...),
-#                opt/flink-metrics-prometheus-1.20.3.jar, plugins/, usrlib/, log/.
+#   FLINK_HOME   $TB_HOME/flink/1.20.3/home: bin/flink (a launcher for the real CliFrontend) and the
+#                native-mode scripts kubernetes-jobmanager.sh / kubernetes-taskmanager.sh, conf/,
+#                lib/ (flink-clients, flink-kubernetes, flink-runtime, flink-streaming-java,
+#                flink-connector-files/-base, flink-statebackend-rocksdb, log4j...),
+#                opt/ (flink-metrics-prometheus, flink-s3-fs-hadoop), plugins/, usrlib/, log/.
 #                Rebuilt only when pom.xml, bin/ or conf/ change (a hash of them is kept in the home).
 #   FLINK2_HOME  $TB_HOME/flink/2.2.0/home: the same layout for Flink 2.2.0 (flink2/pom.xml; every
 #                module, flink-kubernetes included, at 2.2.0), the same bin/flink launcher, the same
 #                log4j files, and flink2/conf/config.yaml (2.x reads only config.yaml, nested YAML).
-#                Rebuilt only when flink2/, bin/ or those log4j files change. Client only: no image
-#                and no REST endpoint are made from it.
-#   base image   flinkship-testbed/flink:1.20.3-java17: Debian bookworm + openjdk-17-jre-headless +
-#                that FLINK_HOME as /opt/flink, user flink 9999:9999. Built only when its label
+#                Rebuilt only when flink2/, bin/ or those log4j files change. No REST endpoint is
+#                made from it.
+#   images       flinkship-testbed/flink:1.20.3-java17 and flinkship-testbed/flink:2.2.0-java17:
+#                Debian bookworm + openjdk-17-jre-headless + that line's FLINK_HOME as /opt/flink,
+#                user flink 9999:9999, /docker-entrypoint.sh; they run Flink's native Kubernetes
+#                application mode for real (see flink/Dockerfile). Each is built only when its label
 #                dev.flinkship.testbed.inputs differs from the hash of its inputs. Needs the docker component.
+#   kind/        pod-template.yaml (hostPath /var/lib/flinkship-state on the node at /opt/flink/state,
+#                made flink's by a root init container) and rbac.yaml (ServiceAccount flink bound to
+#                ClusterRole edit) for native-mode jobs in the kind cluster; only files, nothing runs.
 #   REST         a MiniCluster (flink/minicluster, jar cached by a hash of its sources) on
 #                127.0.0.1:18081 running one stateful job "flinkship-testbed-counter" (checkpoints every
 #                2 s, state under $TB_RUN/flink/state, wiped at each start). After a job ends
@@ -49,6 +56,7 @@ FLINK_TB_MVN=(mvn -B -q -Dstyle.color=never)
 FLINK2_TB_VERSION=2.2.0
 FLINK2_TB_DIR=$TB_HOME/flink/$FLINK2_TB_VERSION
 FLINK2_TB_HOME=$FLINK2_TB_DIR/home
+FLINK2_TB_IMAGE=flinkship-testbed/flink:$FLINK2_TB_VERSION-java17
 
 # _flink_hash PATH...: one hash over the names (relative to the sources) and contents of all files.
 _flink_hash() {
@@ -69,7 +77,7 @@ _flink_home() {
   mkdir -p "$tmp"/{bin,conf,lib,opt,plugins,usrlib,log} || tb_fail flink "cannot create $tmp"
   "${FLINK_TB_MVN[@]}" -f "$FLINK_TB_SRC/pom.xml" package -Dflink.home.dir="$tmp" \
     -Dbuild.dir="$FLINK_TB_DIR/.maven-home" >"$log" 2>&1 || { rm -rf "$tmp"; tb_fail flink "mvn could not resolve the Flink jars" "$log"; }
-  { cp "$FLINK_TB_SRC/bin/flink" "$tmp/bin/flink" && chmod 755 "$tmp/bin/flink" && cp "$FLINK_TB_SRC"/conf/* "$tmp/conf/"; } ||
+  { cp "$FLINK_TB_SRC"/bin/* "$tmp/bin/" && chmod 755 "$tmp"/bin/* && cp "$FLINK_TB_SRC"/conf/* "$tmp/conf/"; } ||
     tb_fail flink "cannot copy bin/ and conf/ into $tmp"
   printf 'Plugins go in their own directories here, e.g. plugins/metrics-prometheus/flink-metrics-prometheus-%s.jar,\ncopied from opt/.\n' \
     "$FLINK_TB_VERSION" >"$tmp/plugins/README.txt"
@@ -96,7 +104,7 @@ _flink2_home() {
   mkdir -p "$tmp"/{bin,conf,lib,opt,plugins,usrlib,log} || tb_fail flink "cannot create $tmp"
   "${FLINK_TB_MVN[@]}" -f "$FLINK_TB_SRC/flink2/pom.xml" package -Dflink.home.dir="$tmp" \
     -Dbuild.dir="$FLINK2_TB_DIR/.maven-home" >"$log" 2>&1 || { rm -rf "$tmp"; tb_fail flink "mvn could not resolve the Flink $FLINK2_TB_VERSION jars" "$log"; }
-  { cp "$FLINK_TB_SRC/bin/flink" "$tmp/bin/flink" && chmod 755 "$tmp/bin/flink" &&
+  { cp "$FLINK_TB_SRC"/bin/* "$tmp/bin/" && chmod 755 "$tmp"/bin/* &&
     cp "$FLINK_TB_SRC"/conf/log4j-cli.properties "$FLINK_TB_SRC"/conf/log4j-console.properties "$tmp/conf/" &&
     cp "$FLINK_TB_SRC"/flink2/conf/* "$tmp/conf/"; } ||
     tb_fail flink "cannot copy bin/ and conf/ into $tmp"
@@ -153,27 +161,36 @@ _flink_rest_up() {
     tb_fail flink "the MiniCluster's job is not RUNNING after 120 s" "$TB_RUN/flink.log"
 }
 
-# The stand-in base image (needs the docker component).
+# _flink_image VERSION HOME IMAGE KEY: the Flink image of one line, built from HOME when its
+# inputs label differs from KEY (needs the docker component).
 _flink_image() {
-  local key have ctx log=$TB_RUN/flink-image.log
-  key=$(_flink_hash pom.xml bin conf Dockerfile docker-entrypoint.sh)
-  have=$(docker image inspect -f '{{ index .Config.Labels "dev.flinkship.testbed.inputs" }}' "$FLINK_TB_IMAGE" 2>/dev/null || true)
+  local version=$1 home=$2 image=$3 key=$4 have ctx log=$TB_RUN/flink-image-$1.log start
+  have=$(docker image inspect -f '{{ index .Config.Labels "dev.flinkship.testbed.inputs" }}' "$image" 2>/dev/null || true)
   [ "$have" = "$key" ] && return 0
   docker image inspect "$FLINK_TB_DEBIAN_IMAGE" >/dev/null 2>&1 ||
     tb_fail flink "the docker component has no base image $FLINK_TB_DEBIAN_IMAGE"
-  tb_log "flink: building $FLINK_TB_IMAGE"
-  ctx=$FLINK_TB_DIR/image-context
+  tb_log "flink: building $image"
+  start=$SECONDS
+  ctx=$(dirname "$home")/image-context
   rm -rf "$ctx"
   { mkdir -p "$ctx/flink/log" && cp "$FLINK_TB_SRC/Dockerfile" "$FLINK_TB_SRC/docker-entrypoint.sh" "$ctx/" &&
-    (cd "$FLINK_TB_HOME" && cp -a bin conf lib opt plugins usrlib "$ctx/flink/"); } ||
+    (cd "$home" && cp -a bin conf lib opt plugins usrlib "$ctx/flink/"); } ||
     tb_fail flink "cannot assemble the image build context in $ctx"
   # Host networking for the build: apt-get inside reaches Debian's mirror without a bridge.
-  docker build --network host --build-arg "BASE_IMAGE=$FLINK_TB_DEBIAN_IMAGE" \
-    --label "dev.flinkship.testbed.inputs=$key" -t "$FLINK_TB_IMAGE" "$ctx" >"$log" 2>&1 ||
-    tb_fail flink "docker build of $FLINK_TB_IMAGE failed" "$log"
+  docker build --network host --build-arg "BASE_IMAGE=$FLINK_TB_DEBIAN_IMAGE" --build-arg "FLINK_VERSION=$version" \
+    --label "dev.flinkship.testbed.inputs=$key" -t "$image" "$ctx" >"$log" 2>&1 ||
+    tb_fail flink "docker build of $image failed" "$log"
   rm -rf "$ctx"
-  [ "$(docker run --rm --user 9999:9999 "$FLINK_TB_IMAGE" flink --version 2>/dev/null | grep -o 'Version: [^,]*')" = "Version: $FLINK_TB_VERSION" ] ||
-    tb_fail flink "flink --version in $FLINK_TB_IMAGE does not report Version: $FLINK_TB_VERSION"
+  [ "$(docker run --rm "$image" flink --version 2>/dev/null | grep -o 'Version: [^,]*')" = "Version: $version" ] ||
+    tb_fail flink "flink --version in $image (run as flink by the entrypoint) does not report Version: $version"
+  tb_log "flink: built $image in $((SECONDS - start)) s"
+}
+
+_flink_images() {
+  _flink_image "$FLINK_TB_VERSION" "$FLINK_TB_HOME" "$FLINK_TB_IMAGE" \
+    "$(_flink_hash pom.xml bin conf Dockerfile docker-entrypoint.sh)"
+  _flink_image "$FLINK2_TB_VERSION" "$FLINK2_TB_HOME" "$FLINK2_TB_IMAGE" \
+    "$(_flink_hash flink2 bin conf/log4j-cli.properties conf/log4j-console.properties Dockerfile docker-entrypoint.sh)"
 }
 
 _flink_kubectl() {
@@ -313,10 +330,10 @@ flink_up() {
   _flink_rest_up
 
   if ! docker_status >/dev/null 2>&1; then
-    tb_fail flink "the docker component is not up, so $FLINK_TB_IMAGE cannot be built (scripts/testbed up docker flink)" /dev/null
+    tb_fail flink "the docker component is not up, so $FLINK_TB_IMAGE and $FLINK2_TB_IMAGE cannot be built (scripts/testbed up docker flink)" /dev/null
   fi
   eval "$(docker_env)"
-  _flink_image
+  _flink_images
 
   if ! kube_status >/dev/null 2>&1; then
     tb_fail flink "the kube component is not up, so the REST API cannot be exposed through the staging API server's service proxy (scripts/testbed up kube flink)" /dev/null
@@ -354,6 +371,11 @@ flink_env() {
   echo "export FLINKSHIP_TESTBED_FLINK_HOME=$FLINK_TB_HOME"
   echo "export FLINKSHIP_TESTBED_FLINK2_HOME=$FLINK2_TB_HOME"
   echo "export FLINKSHIP_TESTBED_FLINK_BASE_IMAGE=$FLINK_TB_IMAGE"
+  echo "export FLINKSHIP_TESTBED_FLINK2_BASE_IMAGE=$FLINK2_TB_IMAGE"
+  # For native-mode jobs in the kind cluster: the pod template that mounts durable state, and the
+  # ServiceAccount + RoleBinding the JobManager runs as (flink/kind/).
+  echo "export FLINKSHIP_TESTBED_FLINK_POD_TEMPLATE=$FLINK_TB_SRC/kind/pod-template.yaml"
+  echo "export FLINKSHIP_TESTBED_FLINK_RBAC=$FLINK_TB_SRC/kind/rbac.yaml"
   echo "export FLINKSHIP_TESTBED_FLINK_REST_URL=$FLINK_TB_REST_URL"
   echo "export FLINKSHIP_TESTBED_FLINK_PROXY_PATH=$FLINK_TB_PROXY_PATH"
 }

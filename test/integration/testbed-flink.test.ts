@@ -1,5 +1,5 @@
 // The `flink` testbed component: the real Flink 1.20.3 client from Maven Central jars (FLINK_HOME),
-// the stand-in base image with the same client in /opt/flink, and a real Flink REST endpoint (a
+// the Flink images (1.20.3 and 2.2.0) that run native Kubernetes mode, and a real Flink REST endpoint (a
 // MiniCluster running a stateful job with checkpoints), also reachable through the staging API
 // server's service proxy. These tests use each the way the toolkit will.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -238,7 +238,7 @@ describe('testbed flink: FLINK_HOME deploys in native application mode', () => {
   });
 });
 
-describe('testbed flink: stand-in base image', () => {
+describe('testbed flink: the Flink 1.20.3 image', () => {
   const docker = (args: string[]) => ok('docker', args, { DOCKER_HOST: testbed('DOCKER_HOST') });
   const image = () => testbed('FLINKSHIP_TESTBED_FLINK_BASE_IMAGE');
 
@@ -259,7 +259,7 @@ describe('testbed flink: stand-in base image', () => {
     expect(lines[2]).toMatch(/^Version: 1\.20\.3, Commit ID: [0-9a-f]{7}$/);
   });
 
-  it('has the /opt/flink layout, owned by flink, with a real plugin jar in opt/', async () => {
+  it('has the /opt/flink layout, owned by flink, with real plugin jars in opt/', async () => {
     const out = await docker([
       'run',
       '--rm',
@@ -272,8 +272,12 @@ describe('testbed flink: stand-in base image', () => {
     expect(lines.slice(0, 7)).toEqual(
       ['bin', 'conf', 'lib', 'opt', 'plugins', 'usrlib', 'log'].map((d) => `${d} 9999:9999 directory`),
     );
-    expect(lines[7]).toBe('flink-metrics-prometheus-1.20.3.jar');
-    expect(Number(lines[8])).toBeGreaterThanOrEqual(10);
+    // flink-s3-fs-hadoop stops at 1.20.1 on Maven Central.
+    expect(lines.slice(7, 9)).toEqual([
+      'flink-metrics-prometheus-1.20.3.jar',
+      'flink-s3-fs-hadoop-1.20.1.jar',
+    ]);
+    expect(Number(lines[9])).toBeGreaterThanOrEqual(10);
     // A real metrics plugin: its factory class is in the jar (zip entry names are stored as plain text).
     const factory = await docker([
       'run',
@@ -286,6 +290,67 @@ describe('testbed flink: stand-in base image', () => {
     expect(factory.trim()).toBe('org/apache/flink/metrics/prometheus/PrometheusReporterFactory.class');
   });
 
+  it('the entrypoint runs commands as flink when started as root, and enables ENABLE_BUILT_IN_PLUGINS', async () => {
+    const out = await docker([
+      'run',
+      '--rm',
+      '-e',
+      'ENABLE_BUILT_IN_PLUGINS=flink-s3-fs-hadoop-1.20.1.jar;flink-metrics-prometheus-1.20.3.jar',
+      image(),
+      'bash',
+      '-c',
+      'echo "uid=$(id -u) gid=$(id -g) home=$HOME"; cd /opt/flink/plugins && find . -name "*.jar" | sort',
+    ]);
+    expect(out.trim().split('\n')).toEqual([
+      'uid=9999 gid=9999 home=/opt/flink',
+      './flink-metrics-prometheus-1.20.3/flink-metrics-prometheus-1.20.3.jar',
+      './flink-s3-fs-hadoop-1.20.1/flink-s3-fs-hadoop-1.20.1.jar',
+    ]);
+  });
+
+  it('the entrypoint prints usage with no arguments, and refuses standalone mode and unknown plugins', async () => {
+    const env = { DOCKER_HOST: testbed('DOCKER_HOST') };
+    const usage = await runCommand('docker', ['run', '--rm', image()], { env });
+    expect(usage.code).toBe(0);
+    expect(usage.stdout.split('\n')[0]).toBe(
+      'flinkship-testbed/flink: Flink 1.20.3 assembled from Maven Central jars.',
+    );
+    const standalone = await runCommand('docker', ['run', '--rm', image(), 'jobmanager'], { env });
+    expect(standalone.code).toBe(2);
+    expect(standalone.stderr).toContain("standalone 'jobmanager' is not supported by this image");
+    const plugin = await runCommand(
+      'docker',
+      ['run', '--rm', '-e', 'ENABLE_BUILT_IN_PLUGINS=nope.jar', image(), 'true'],
+      {
+        env,
+      },
+    );
+    expect(plugin.code).toBe(1);
+    expect(plugin.stderr).toContain('plugin nope.jar is not in /opt/flink/opt');
+  });
+
+  it('kubernetes-taskmanager.sh starts KubernetesTaskExecutorRunner with the memory BashJavaUtils computes', async () => {
+    // No JobManager answers here: the runner starts, logs its JVM options, and is stopped by timeout.
+    const r = await runCommand(
+      'docker',
+      [
+        'run',
+        '--rm',
+        image(),
+        'bash',
+        '-c',
+        'timeout 20 kubernetes-taskmanager.sh -D taskmanager.resource-id=tm-1 -D taskmanager.memory.process.size=1024m 2>&1 | grep -m 3 -E "starting|Starting Kubernetes TaskExecutor runner|OS current user"',
+      ],
+      { env: { DOCKER_HOST: testbed('DOCKER_HOST') } },
+    );
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toBe(
+      'kubernetes-taskmanager.sh: starting org.apache.flink.kubernetes.taskmanager.KubernetesTaskExecutorRunner with -Xmx161061270 -Xms161061270 -XX:MaxDirectMemorySize=201326592 -XX:MaxMetaspaceSize=268435456',
+    );
+    expect(lines[1]).toContain('Starting Kubernetes TaskExecutor runner (Version: 1.20.3,');
+    expect(lines[2]).toMatch(/OS current user: flink$/);
+  });
+
   it('carries the version label', async () => {
     const label = await docker([
       'image',
@@ -295,6 +360,32 @@ describe('testbed flink: stand-in base image', () => {
       image(),
     ]);
     expect(label.trim()).toBe('1.20.3');
+  });
+});
+
+describe('testbed flink: the Flink 2.2.0 image', () => {
+  it('runs the 2.2.0 client as flink, with RocksDB in lib/ and the S3 plugin in opt/', async () => {
+    const out = await ok(
+      'docker',
+      [
+        'run',
+        '--rm',
+        testbed('FLINKSHIP_TESTBED_FLINK2_BASE_IMAGE'),
+        'bash',
+        '-c',
+        'id -u; flink --version; ls lib | grep -E "^(flink-statebackend-rocksdb|flink-kubernetes)-"; ls opt',
+      ],
+      { DOCKER_HOST: testbed('DOCKER_HOST') },
+    );
+    const lines = out.trim().split('\n');
+    expect(lines[0]).toBe('9999');
+    expect(lines[1]).toMatch(/^Version: 2\.2\.0, Commit ID: [0-9a-f]{7}$/);
+    expect(lines.slice(2)).toEqual([
+      'flink-kubernetes-2.2.0.jar',
+      'flink-statebackend-rocksdb-2.2.0.jar',
+      'flink-metrics-prometheus-2.2.0.jar',
+      'flink-s3-fs-hadoop-2.2.0.jar',
+    ]);
   });
 });
 
