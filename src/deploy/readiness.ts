@@ -37,7 +37,16 @@ export function jobRunning(job: JobOverview | undefined): {
 } {
   if (!job) return { status: 'no job yet' };
   const status = `job ${job.jid} (${job.name}) ${job.state}`;
-  if (job.state === 'RUNNING') return { done: job, status };
+  if (job.state === 'RUNNING') {
+    // A RUNNING job may still wait for TaskManagers to register and take its tasks: it runs when
+    // every task does (a finished task of a bounded source counts).
+    const t = job.tasks;
+    if (!t) return { done: job, status };
+    const up = t.running + (t.finished ?? 0);
+    return up >= t.total
+      ? { done: job, status }
+      : { status: `${status}, ${t.running}/${t.total} tasks running` };
+  }
   if (FAILED_STATES.has(job.state)) return { failed: status, status };
   return { status };
 }

@@ -54,6 +54,8 @@ export interface JobOverview {
   name: string;
   state: string;
   'start-time': number;
+  /** How many of the job's tasks are in each state (running, scheduled, deploying, finished, ...). */
+  tasks?: { total: number; running: number; finished?: number } & Record<string, number>;
 }
 
 export interface SavepointStatus {

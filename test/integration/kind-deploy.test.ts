@@ -143,7 +143,23 @@ beforeAll(async () => {
     obj.metadata = { ...obj.metadata, namespace: kafkaNs };
     await kube.apply(obj);
   }
-}, 900_000);
+  await ok(
+    testbed('FLINKSHIP_TESTBED_KUBECTL'),
+    ['-n', kafkaNs, 'rollout', 'status', 'deployment/kafka', '--timeout=300s'],
+    { env: kindEnv(), timeoutMs: 320_000 },
+  );
+  // The topics exist before the job starts, as a Strimzi KafkaTopic would make them.
+  for (const topic of ['logs', 'logs-clean']) {
+    await ok(
+      testbed('FLINKSHIP_TESTBED_KUBECTL'),
+      ['-n', kafkaNs, 'exec', 'deploy/kafka', '--', 'kafka-class', 'kafka.admin.TopicCommand'].concat(
+        ['--bootstrap-server', 'localhost:9092', '--create', '--if-not-exists', '--topic', topic],
+        ['--partitions', '1', '--replication-factor', '1'],
+      ),
+      { env: kindEnv(), timeoutMs: 120_000 },
+    );
+  }
+}, 1_200_000);
 
 afterAll(async () => {
   for (const name of [ns, kafkaNs]) await kube?.delete({ apiVersion: 'v1', kind: 'Namespace', name });
@@ -173,7 +189,10 @@ describe('flinkship deploy to a real kind cluster', () => {
     const { jobs } = await flinkGet<{
       jobs: { jid: string; name: string; state: string; tasks: Record<string, number> }[];
     }>('/jobs/overview');
-    expect(jobs.map((j) => [j.name, j.state])).toEqual([['log-cleaner', 'RUNNING']]);
+    // Two tasks at parallelism 1: source and clean chained, then dedup and the sinks after keyBy.
+    expect(jobs.map((j) => [j.name, j.state, j.tasks.running, j.tasks.total])).toEqual([
+      ['log-cleaner', 'RUNNING', 2, 2],
+    ]);
     expect(jobs[0]!.jid).toBe(JSON.parse(first.out).jobId);
   });
 
@@ -199,6 +218,7 @@ describe('flinkship deploy to a real kind cluster', () => {
     expect(tm.metadata?.name).toMatch(new RegExp(`^${clusterId}-taskmanager-1-1$`));
     // Flink's resource manager in the JobManager owns them through the JobManager Deployment.
     expect(tm.metadata?.ownerReferences?.map((o) => [o.kind, o.name])).toEqual([['Deployment', clusterId]]);
+    // ...and registered with its resource manager under the pod's name.
     const tms = await flinkGet<{ taskmanagers: { id: string }[] }>('/taskmanagers');
     expect(tms.taskmanagers.map((t) => t.id)).toEqual([tm.metadata!.name]);
   });

@@ -214,4 +214,12 @@ describe('readiness checks', () => {
     expect(jobRunning({ ...job, state: 'CREATED' })).toEqual({ status: 'job j1 (n) CREATED' });
     expect(jobRunning(undefined)).toEqual({ status: 'no job yet' });
   });
+
+  it('a RUNNING job runs only once every task does (a finished one counts)', () => {
+    const job = { jid: 'j1', name: 'n', state: 'RUNNING', 'start-time': 1 };
+    const waiting = { ...job, tasks: { total: 2, running: 0, scheduled: 2, finished: 0 } };
+    expect(jobRunning(waiting)).toEqual({ status: 'job j1 (n) RUNNING, 0/2 tasks running' });
+    const running = { ...job, tasks: { total: 2, running: 1, finished: 1 } };
+    expect(jobRunning(running)).toEqual({ done: running, status: 'job j1 (n) RUNNING' });
+  });
 });
