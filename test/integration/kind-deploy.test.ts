@@ -33,12 +33,10 @@ const kindEnv = () => ({
 
 /** GET through the API server's service proxy of the JobManager's rest Service, as JSON. */
 async function flinkGet<T>(restPath: string): Promise<T> {
-  const out = await ok(
-    testbed('FLINKSHIP_TESTBED_KUBECTL'),
-    ['get', '--raw', `/api/v1/namespaces/${ns}/services/${clusterId}-rest:rest/proxy${restPath}`],
-    { env: kindEnv(), timeoutMs: 20_000 },
-  );
-  return JSON.parse(out) as T;
+  const r = await kube.serviceProxy(ns, `${clusterId}-rest`, 'rest', restPath);
+  if (r.status !== 200)
+    throw new Error(`GET ${restPath} through the service proxy: HTTP ${r.status}: ${r.body}`);
+  return JSON.parse(r.body) as T;
 }
 
 /** Polls `probe` every 2 s until it returns a value, bounded in count and time; fails with what it saw. */
@@ -208,7 +206,7 @@ describe('flinkship deploy to a real kind cluster', () => {
     expect(completed).toBeGreaterThanOrEqual(2);
   }, 200_000);
 
-  it('the JobManager created its TaskManager pods, which run', async () => {
+  it('the JobManager created its TaskManager pods, which run', { timeout: 150_000 }, async () => {
     const pods = (
       await kube.list<V1Pod>('v1', 'Pod', ns, { labelSelector: `app=${clusterId},component=taskmanager` })
     ).items;
@@ -219,8 +217,13 @@ describe('flinkship deploy to a real kind cluster', () => {
     // Flink's resource manager in the JobManager owns them through the JobManager Deployment.
     expect(tm.metadata?.ownerReferences?.map((o) => [o.kind, o.name])).toEqual([['Deployment', clusterId]]);
     // ...and registered with its resource manager under the pod's name.
-    const tms = await flinkGet<{ taskmanagers: { id: string }[] }>('/taskmanagers');
-    expect(tms.taskmanagers.map((t) => t.id)).toEqual([tm.metadata!.name]);
+    // The REST API asks the resource manager, which it may only reach a while after the job runs
+    // ("Cannot connect to ResourceManager right now").
+    const ids = await until('the TaskManagers through the REST API', 120_000, async () => {
+      const tms = await flinkGet<{ taskmanagers: { id: string }[] }>('/taskmanagers');
+      return { done: tms.taskmanagers.map((t) => t.id), seen: JSON.stringify(tms) };
+    });
+    expect(ids).toEqual([tm.metadata!.name]);
   });
 });
 
