@@ -268,6 +268,18 @@ kind_up() {
   _kind_component_images
   _kind_node_image
   _kind_cluster
+  _kind_preload
+}
+
+# Images the tests run as they are (the Kafka broker) go into the node once per cluster; `kind load`
+# itself skips an image the node already has under the same ID.
+_kind_preload() {
+  local img log=$KIND_TB_RUN/load.log
+  for img in "$KAFKA_TB_IMAGE"; do
+    docker image inspect "$img" >/dev/null 2>&1 || continue
+    _kind load docker-image "$img" --name "$KIND_TB_CLUSTER" >>"$log" 2>&1 ||
+      tb_fail kind "kind load docker-image $img failed" "$log"
+  done
 }
 
 kind_down() {
