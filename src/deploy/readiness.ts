@@ -166,19 +166,21 @@ export function jobManagerPodFailure(pod: V1Pod): { message: string; crashed: bo
 }
 
 /**
- * The exception in a Flink log: the first ERROR line and the exception lines after it (the exception
- * and each "Caused by:"), without stack frames; at most `max` lines.
+ * The exception in a Flink log: the first ERROR line, the exception after it and its causes without
+ * stack frames; at most `max` lines, the innermost causes kept when there are more.
  */
 export function exceptionSummary(log: string, max = 8): string[] {
   const lines = log.split('\n').map((l) => l.trimEnd());
   const start = lines.findIndex((l) => / ERROR /.test(l));
   if (start < 0) return [];
-  const out = [lines[start]!];
+  const head = [lines[start]!];
+  const causes: string[] = [];
   for (const l of lines.slice(start + 1)) {
-    if (out.length >= max) break;
-    if (/^Caused by: /.test(l) || /^[\w.$]+(Exception|Error)\b/.test(l)) out.push(l);
+    if (/^Caused by: /.test(l)) causes.push(l);
+    else if (causes.length === 0 && head.length === 1 && /^[\w.$]+(Exception|Error)\b/.test(l)) head.push(l);
   }
-  return out;
+  const room = Math.max(0, max - head.length);
+  return [...head, ...causes.slice(Math.max(0, causes.length - room))].slice(0, max);
 }
 
 /**

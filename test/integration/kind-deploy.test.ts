@@ -56,7 +56,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<{ 
   throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}; last seen: ${seen}`);
 }
 
-function spec(entryClass: string, id: string): string {
+function spec(entryClass: string, id: string, extraArgs = ''): string {
   return `name: log-cleaner
 flinkVersion: '1.20'
 image:
@@ -64,7 +64,7 @@ image:
 job:
   jar: target/log-cleaner.jar
   entryClass: ${entryClass}
-  args: [--brokers, 'my-cluster-kafka-bootstrap.${kafkaNs}:9092', --input-topic, logs, --output-topic, logs-clean]
+  args: [--brokers, 'my-cluster-kafka-bootstrap.${kafkaNs}:9092', --input-topic, logs, --output-topic, logs-clean${extraArgs}]
   parallelism: 1
   upgradeMode: stateless
 flinkConfiguration:
@@ -228,19 +228,24 @@ describe('flinkship deploy to a real kind cluster', () => {
 });
 
 describe('flinkship deploy of a job whose main cannot start, to a real kind cluster', () => {
-  const badId = `no-main-${run}`;
+  const noClass = `no-main-${run}`;
+  const throws = `bad-args-${run}`;
   let r: CliRun;
+  let t: CliRun;
 
   beforeAll(async () => {
-    const file = path.join(dir, 'no-main.yaml');
-    writeFileSync(file, spec('dev.flinkship.logcleaner.NoSuchJob', badId));
-    r = await deploy(file, '5m');
+    const noClassFile = path.join(dir, 'no-main.yaml');
+    writeFileSync(noClassFile, spec('dev.flinkship.logcleaner.NoSuchJob', noClass));
+    const throwsFile = path.join(dir, 'bad-args.yaml');
+    writeFileSync(throwsFile, spec('dev.flinkship.logcleaner.LogCleanerJob', throws, ', --bogus, x'));
+    // Side by side: each JobManager fails on its own.
+    [r, t] = await Promise.all([deploy(noClassFile, '5m'), deploy(throwsFile, '5m')]);
   }, 360_000);
 
-  it("exits 1 as soon as the JobManager exits, with Flink's exception from its log", () => {
+  it("a missing entry class: exits 1 as soon as the JobManager exits, with Flink's exception from its log", () => {
     expect(r.code, r.err).toBe(1);
     expect(r.err).toMatch(
-      new RegExp(`the JobManager pod ${badId}-[a-z0-9]+-[a-z0-9]+ exited with code 1 \\(Error\\)`),
+      new RegExp(`the JobManager pod ${noClass}-[a-z0-9]+-[a-z0-9]+ exited with code 1 \\(Error\\)`),
     );
     expect(r.err).toContain(
       "Caused by: org.apache.flink.client.program.ProgramInvocationException: The program's entry point class 'dev.flinkship.logcleaner.NoSuchJob' was not found in the jar file.",
@@ -251,9 +256,16 @@ describe('flinkship deploy of a job whose main cannot start, to a real kind clus
     expect(r.err).not.toMatch(/timed out after/);
   });
 
+  it("an exception in main: exits 1 when the JobManager exits, with the job's own message", () => {
+    expect(t.code, t.err).toBe(1);
+    expect(t.err).toMatch(new RegExp(`the JobManager pod ${throws}-[a-z0-9]+-[a-z0-9]+ exited with code`));
+    expect(t.err).toMatch(/Caused by: .*unknown argument --bogus/);
+    expect(t.err).not.toMatch(/timed out after/);
+  });
+
   it('shows the log of the run that ended in the diagnostics', () => {
     expect(r.err).toMatch(
-      new RegExp(`# Log of ${badId}-[a-z0-9-]+ (before its last restart )?\\(last 50 lines\\)`),
+      new RegExp(`# Log of ${noClass}-[a-z0-9-]+ (before its last restart )?\\(last 50 lines\\)`),
     );
   });
 });

@@ -96,8 +96,12 @@ describe('exceptionSummary', () => {
     ]);
   });
 
-  it('is empty for a log without an ERROR, and bounded', () => {
+  it('is empty for a log without an ERROR, and bounded, keeping the innermost cause', () => {
     expect(exceptionSummary('INFO all good\n')).toEqual([]);
-    expect(exceptionSummary(LOG, 2)).toHaveLength(2);
+    expect(exceptionSummary(LOG, 3)).toEqual([
+      '2026-12-02 18:00:05,506 ERROR org.apache.flink.runtime.entrypoint.ClusterEntrypoint        [] - Could not create application program.',
+      'org.apache.flink.util.FlinkException: Could not load the provided entrypoint class.',
+      'Caused by: java.lang.ClassNotFoundException: dev.flinkship.logcleaner.NoSuchJob',
+    ]);
   });
 });
