@@ -107,6 +107,21 @@ export function deployPermissions(plan: Plan): Permission[] {
     { verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: ns },
     { verb: 'list', group: '', resource: 'events', namespace: ns },
     ...LEASE_VERBS.map((verb) => ({ verb, group: 'coordination.k8s.io', resource: 'leases', namespace: ns })),
+    // The release lifecycle (release/): the history Secret, the JobManager Deployment it annotates and
+    // removes, the HA ConfigMaps it reads, strips (last-state) and removes.
+    ...['get', 'create', 'patch'].map((verb) => ({ verb, group: '', resource: 'secrets', namespace: ns })),
+    ...['get', 'patch', 'delete'].map((verb) => ({
+      verb,
+      group: 'apps',
+      resource: 'deployments',
+      namespace: ns,
+    })),
+    ...['list', 'update', 'delete'].map((verb) => ({
+      verb,
+      group: '',
+      resource: 'configmaps',
+      namespace: ns,
+    })),
   );
   // Every Role of the plan: the deployer's, the JobManager's and the TaskManagers' (when Flinkship owns
   // them), without their resourceNames: the user must hold them for the whole kind.

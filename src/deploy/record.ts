@@ -25,6 +25,8 @@ export interface DeploymentRecord {
   time: string;
   /** The savepoint the job was started from, when there was one. */
   savepoint?: string;
+  /** The revision of the release history (release/history.ts) this is. */
+  revision?: number;
 }
 
 /** Where a deploy runs from: the commit, the Actions run and who started it. */

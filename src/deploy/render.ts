@@ -1,5 +1,6 @@
 // How a deploy's result reads: one block for the terminal, a table for the job summary.
 import type { DeploymentRecord } from './record.js';
+import type { HealthVerdict, RestoredFrom } from '../release/history.js';
 
 export interface DeployResult {
   environment: string;
@@ -12,7 +13,15 @@ export interface DeployResult {
   jobId?: string;
   jobState?: string;
   /** What deploy did. */
-  action: 'created' | 'replaced' | 'unchanged';
+  action: 'created' | 'replaced' | 'upgraded' | 'unchanged' | 'resumed';
+  /** The revision of the release history that runs now. */
+  revision: number;
+  /** How it got there (release/decide.ts): create, stateless, savepoint, last-state, ... */
+  upgradePath: string;
+  health?: HealthVerdict;
+  restoredFrom?: RestoredFrom;
+  /** The savepoint taken of the previous revision before this one replaced it. */
+  savepoint?: string;
   record: DeploymentRecord;
   /** The GitHub deployment, in Actions. */
   githubDeployment?: { id: number; environmentUrl: string };
@@ -23,13 +32,24 @@ export interface DeployResult {
 const VERB: Record<DeployResult['action'], string> = {
   created: 'deployed',
   replaced: 'replaced (stateless: deleted, then submitted again)',
+  upgraded: 'upgraded with its state',
   unchanged: 'unchanged: the same image and configuration were already deployed',
+  resumed: 'deployed (continuing a run that was cut off)',
 };
+
+function restoredText(r: DeployResult): string {
+  if (!r.restoredFrom) return 'no state (fresh start)';
+  if (r.restoredFrom.kind === 'last-state') return `last-state (HA checkpoints${r.restoredFrom.path ? `, newest ${r.restoredFrom.path}` : ''})`;
+  return `${r.restoredFrom.kind} ${r.restoredFrom.path ?? ''}`.trim();
+}
 
 export function renderDeployText(r: DeployResult): string {
   return [
     `${r.clusterId} in ${r.namespace} (context ${r.context}): ${VERB[r.action]}`,
+    `revision:  ${r.revision} (${r.upgradePath})`,
     `image:     ${r.image}`,
+    `state:     ${restoredText(r)}`,
+    ...(r.health ? [`health:    ${r.health.healthy ? 'healthy' : 'UNHEALTHY'}: ${r.health.reason}`] : []),
     `config:    ${r.record.configHash}`,
     `REST:      ${r.restUrl}`,
     `job:       ${r.jobId ? `${r.jobId} ${r.jobState ?? ''}`.trim() : 'unknown (REST not reachable)'}`,
@@ -48,6 +68,11 @@ export function renderDeploySummary(r: DeployResult): string {
     ['Image', `\`${r.image}\``],
     ['Config hash', `\`${r.record.configHash}\``],
     ['Result', VERB[r.action]],
+    ['Revision', `${r.revision} (${r.upgradePath})`],
+    ['State', restoredText(r)],
+    ...(r.health
+      ? [['Health gate', `${r.health.healthy ? '✅ healthy' : '❌ unhealthy'}: ${r.health.reason}`] as [string, string]]
+      : []),
     ['Job', r.jobId ? `\`${r.jobId}\` ${r.jobState ?? ''}` : 'unknown (REST not reachable)'],
     ['REST', r.restUrl],
     ...(r.record.commit ? [['Commit', `\`${r.record.commit}\``] as [string, string]] : []),

@@ -25,9 +25,11 @@ import {
 import type { Kube } from '../executors/kube.js';
 import { writeKubeconfig } from '../executors/kubeconfigFile.js';
 import { DEFAULT_CLIENT_WORK_DIR, planSubmission, type Plan } from '../plan/plan.js';
+import { isSensitiveKey } from '../plan/redact.js';
 import { OperationError } from '../util/errors.js';
 import { parseImageRef } from '../util/imageRef.js';
 import type { LoadedSpec } from '../spec/types.js';
+import type { StoredSubmission } from '../release/history.js';
 import type { Ui } from '../ui/ui.js';
 
 /** The cluster as the Flink client must see it: server, CA as data (the file may not be in its container). */
@@ -53,6 +55,10 @@ export interface SubmitRequest {
   timeoutMs: number;
   origin: Origin;
   cleanup: RunCleanup;
+  /** Options beyond the plan: the job ID and where the job restores from (release/lifecycle.ts). */
+  extraOptions?: string[];
+  /** Submit this stored submission (a rollback) instead of planning the spec again. */
+  replay?: StoredSubmission;
 }
 
 /**
@@ -82,8 +88,11 @@ export async function submit(request: SubmitRequest, ui: Ui): Promise<ClientResu
     try {
       const flinkHome = client.from === 'home' ? client.dir : undefined;
       const clientWorkDir = flinkHome ? hostWorkDir : DEFAULT_CLIENT_WORK_DIR;
-      // The same plan, with the files where the client will see them.
-      const forClient = planSubmission(loaded, desired.environment, { image: request.image, clientWorkDir });
+      // The same plan, with the files where the client will see them; or, for a rollback, exactly what
+      // was submitted then (its secret values are registered before anything runs).
+      const forClient = request.replay
+        ? replayed(request.replay, clientWorkDir)
+        : planned(planSubmission(loaded, desired.environment, { image: request.image, clientWorkDir }));
       // Secret configuration values reach the client, never the log (the client may echo its argv).
       for (const value of forClient.secrets) ui.secret(value);
       writeKubeconfig(hostWorkDir, clientKubeconfig(await clientCluster(kube), token, desired.namespace));
@@ -91,9 +100,10 @@ export async function submit(request: SubmitRequest, ui: Ui): Promise<ClientResu
         await writePodTemplate(hostWorkDir, forClient.podTemplate);
       }
       const argv = [...forClient.argv];
-      const shown = [...forClient.plan.client.argv];
+      const shown = [...forClient.shown];
       // Before the jar: what follows the jar is the job's own arguments.
-      for (const a of [argv, shown]) a.splice(3, 0, `-Dkubernetes.config.file=${clientWorkDir}/kubeconfig`);
+      const extra = [`-Dkubernetes.config.file=${clientWorkDir}/kubeconfig`, ...(request.extraOptions ?? [])];
+      for (const a of [argv, shown]) a.splice(3, 0, ...extra);
       ui.info(`flink ${shown.join(' ')}`);
       const run = { argv, hostWorkDir, clientWorkDir, timeoutMs };
       const onLine = (line: string) => ui.info(line);
@@ -122,6 +132,40 @@ export async function submit(request: SubmitRequest, ui: Ui): Promise<ClientResu
       await removeWorkDir();
     }
   }
+}
+
+function planned(s: ReturnType<typeof planSubmission>) {
+  return {
+    argv: s.argv,
+    shown: s.plan.client.argv,
+    ...(s.podTemplate ? { podTemplate: s.podTemplate } : {}),
+    secrets: s.secrets,
+  };
+}
+
+/**
+ * A stored submission as the client will run it: the pod template's path moved to the client's work
+ * directory. Its argv holds real values; the log shows the configuration values Flink deems sensitive
+ * as ******, and they are registered as secrets.
+ */
+function replayed(
+  stored: StoredSubmission,
+  clientWorkDir: string,
+): { argv: string[]; shown: string[]; podTemplate?: string; secrets: string[] } {
+  const from = `${stored.clientWorkDir}/`;
+  const argv = stored.argv.map((a) =>
+    a.startsWith('-D') && a.includes(`=${from}`) ? a.replace(`=${from}`, `=${clientWorkDir}/`) : a,
+  );
+  const secrets: string[] = [];
+  const shown = argv.map((a) => {
+    const m = /^-D([^=]+)=(.*)$/.exec(a);
+    if (m && isSensitiveKey(m[1]!) && m[2]) {
+      secrets.push(m[2]);
+      return `-D${m[1]}=******`;
+    }
+    return a;
+  });
+  return { argv, shown, ...(stored.podTemplate ? { podTemplate: stored.podTemplate } : {}), secrets };
 }
 
 /** Applies the deployer's ServiceAccount, Role and RoleBinding; returns what deletes them again. */

@@ -110,12 +110,95 @@ export class FlinkRest {
   }
 
   /** POST /jobs/:id/stop: stop with a savepoint; returns the trigger id to poll. */
-  async stopWithSavepoint(jobId: string, targetDirectory?: string): Promise<string> {
+  async stopWithSavepoint(
+    jobId: string,
+    targetDirectory?: string,
+    formatType: 'CANONICAL' | 'NATIVE' = 'CANONICAL',
+  ): Promise<string> {
     const r = await this.json<{ 'request-id': string }>('POST', `/jobs/${jobId}/stop`, {
       drain: false,
+      formatType,
       ...(targetDirectory ? { targetDirectory } : {}),
     });
     return r['request-id'];
+  }
+
+  /** POST /jobs/:id/savepoints with cancel-job false: a savepoint of a job that keeps running. */
+  async triggerSavepoint(
+    jobId: string,
+    targetDirectory?: string,
+    formatType: 'CANONICAL' | 'NATIVE' = 'CANONICAL',
+  ): Promise<string> {
+    const r = await this.json<{ 'request-id': string }>('POST', `/jobs/${jobId}/savepoints`, {
+      'cancel-job': false,
+      formatType,
+      ...(targetDirectory ? { 'target-directory': targetDirectory } : {}),
+    });
+    return r['request-id'];
+  }
+
+  /** GET /jobs/:id: the job's state (and when it started). */
+  async job(jobId: string): Promise<{ jid: string; state: string; 'start-time': number }> {
+    return this.json('GET', `/jobs/${jobId}`);
+  }
+
+  /** The checkpoint statistics of the job since its JobManager started. */
+  async checkpointCounts(jobId: string): Promise<{ completed: number; failed: number }> {
+    const r = await this.json<{ counts?: { completed?: number; failed?: number } }>(
+      'GET',
+      `/jobs/${jobId}/checkpoints`,
+    );
+    return { completed: r.counts?.completed ?? 0, failed: r.counts?.failed ?? 0 };
+  }
+
+  /** The newest completed checkpoint and savepoint of the job, with their paths and when they ended. */
+  async latestSnapshots(jobId: string): Promise<{
+    checkpoint?: { path: string; at: number };
+    savepoint?: { path: string; at: number };
+    restored?: { path: string; savepoint: boolean };
+  }> {
+    type Stat = { external_path?: string; latest_ack_timestamp?: number; status?: string };
+    const r = await this.json<{
+      latest?: {
+        completed?: Stat | null;
+        savepoint?: Stat | null;
+        restored?: { external_path?: string; is_savepoint?: boolean } | null;
+      };
+    }>('GET', `/jobs/${jobId}/checkpoints`);
+    const pick = (s: Stat | null | undefined) =>
+      s?.external_path && s.external_path !== '<checkpoint-not-externally-addressable>'
+        ? { path: s.external_path, at: s.latest_ack_timestamp ?? 0 }
+        : undefined;
+    const checkpoint = pick(r.latest?.completed);
+    const savepoint = pick(r.latest?.savepoint);
+    const restored = r.latest?.restored?.external_path
+      ? { path: r.latest.restored.external_path, savepoint: !!r.latest.restored.is_savepoint }
+      : undefined;
+    return {
+      ...(checkpoint ? { checkpoint } : {}),
+      ...(savepoint ? { savepoint } : {}),
+      ...(restored ? { restored } : {}),
+    };
+  }
+
+  /** A job metric's value as a number (e.g. numRestarts); undefined when Flink does not report it yet. */
+  async jobMetric(jobId: string, metric: string): Promise<number | undefined> {
+    const r = await this.json<{ id: string; value: string }[]>(
+      'GET',
+      `/jobs/${jobId}/metrics?get=${encodeURIComponent(metric)}`,
+    );
+    const v = r.find((m) => m.id === metric)?.value;
+    return v === undefined ? undefined : Number(v);
+  }
+
+  /** How many entries the job's exception history holds (a truncated history counts as more). */
+  async exceptionCount(jobId: string): Promise<number> {
+    const r = await this.json<{ exceptionHistory?: { entries?: unknown[]; truncated?: boolean } }>(
+      'GET',
+      `/jobs/${jobId}/exceptions?maxExceptions=20`,
+    );
+    const n = r.exceptionHistory?.entries?.length ?? 0;
+    return r.exceptionHistory?.truncated ? n + 1 : n;
   }
 
   async savepointStatus(jobId: string, requestId: string): Promise<SavepointStatus> {

@@ -6,16 +6,9 @@
 // held is the cluster observed, the decision made and anything but the namespace written.
 import { readGitContext } from '../build/gitContext.js';
 import { withCleanup, type RunCleanup } from '../deploy/cleanup.js';
-import { decideDeploy, deployPermissions, type DeployDecision } from '../deploy/decide.js';
-import {
-  collectDiagnostics,
-  deploymentAvailable,
-  jobManagerFailure,
-  waitForJob,
-} from '../deploy/readiness.js';
+import { deployPermissions } from '../deploy/decide.js';
+import { release, type ReleaseOutcome } from '../release/release.js';
 import { recordFailureOnGitHub, recordSuccessOnGitHub } from '../deploy/github.js';
-import { submit } from '../deploy/submit.js';
-import { removeCluster } from '../deploy/teardown.js';
 import {
   acquireLease,
   leaseDurationSeconds,
@@ -23,22 +16,11 @@ import {
   localHolderIdentity,
   releaseLease,
 } from '../deploy/lease.js';
-import {
-  makeRecord,
-  provenance,
-  readRecord,
-  RECORD_ANNOTATION,
-  type DeploymentRecord,
-} from '../deploy/record.js';
+import { provenance } from '../deploy/record.js';
 import type { DeployResult } from '../deploy/render.js';
 import { gitHubContextFromEnv } from '../executors/github.js';
-import {
-  directTransport,
-  FlinkRest,
-  serviceProxyTransport,
-  type JobOverview,
-} from '../executors/flinkRest.js';
-import { describePermission, Kube, type V1Deployment } from '../executors/kube.js';
+import { directTransport, FlinkRest, serviceProxyTransport } from '../executors/flinkRest.js';
+import { describePermission, Kube } from '../executors/kube.js';
 import { isRunScoped } from '../plan/kubernetes.js';
 import { checkNamedAccounts, namedAccountPermissions } from '../deploy/accounts.js';
 import { isPreviewEnvironment } from '../spec/resolve.js';
@@ -96,7 +78,7 @@ async function runDeploy(
   const token = request.githubToken;
   if (token) ui.secret(token);
   const transientEnvironment = isPreviewEnvironment(env.name, loaded.spec.environments?.[env.name] ?? {});
-  let outcome: { decision: DeployDecision; record: DeploymentRecord; job?: JobOverview; rest: FlinkRest };
+  let outcome: { released: ReleaseOutcome; rest: FlinkRest };
   try {
     const lease = await ui.group(`Take the deploy lease of ${desired.clusterId}`, async () => {
       for (const ns of desired.kubernetes.filter((o) => o.kind === 'Namespace')) {
@@ -145,137 +127,47 @@ async function runDeploy(
     }
     throw err;
   }
-  const { decision, record, job, rest } = outcome;
+  const { released, rest } = outcome;
+  const record = released.record;
 
-  // 4. While the lease is held: observe and decide, act (RBAC, the submission), wait until it runs.
+  // 4. While the lease is held: the release lifecycle (release/release.ts): observe, decide, record the
+  // revision pending, act (RBAC first), wait and gate, roll back when the gate fails.
   async function deployHoldingLease(): Promise<typeof outcome> {
-    const deploymentRef = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      name: desired.clusterId,
-      namespace: desired.namespace,
-    };
-    const observed = await kube.get<V1Deployment>(deploymentRef);
-    const decision = decideDeploy(
-      {
-        clusterId: desired.clusterId,
-        namespace: desired.namespace,
-        environment: env.name,
-        image: request.image,
-        configHash: desired.configHash,
-        upgradeMode: desired.upgradeMode,
-      },
-      { exists: observed !== undefined, record: readRecord(observed?.metadata?.annotations) },
-    );
-    if (decision.action === 'refuse') throw new OperationError(decision.reason);
-
-    // RBAC converges even when nothing else changes; then the submission.
-    await ui.group(`Apply the RBAC objects in ${desired.namespace}`, async () => {
-      // They do not depend on each other (a RoleBinding may name a Role that does not exist yet), so
-      // they are applied in parallel.
-      const objects = desired.kubernetes.filter((o) => o.kind !== 'Namespace' && !isRunScoped(o));
-      const stored = await Promise.all(objects.map((obj) => kube.apply(obj)));
-      objects.forEach((obj, i) =>
-        ui.info(
-          `${obj.kind} ${obj.metadata.name}: applied (resourceVersion ${stored[i]!.metadata?.resourceVersion})`,
-        ),
-      );
-    });
-
-    let record: DeploymentRecord;
-    if (decision.action === 'unchanged') {
-      record = decision.record;
-      ui.info(
-        `${desired.namespace}/${desired.clusterId} already runs ${request.image} with config ${desired.configHash}: nothing to change`,
-      );
-    } else {
-      if (decision.action === 'replace') {
-        await ui.group(`Replace ${desired.namespace}/${desired.clusterId} (stateless)`, async () => {
-          ui.info(decision.reason);
-          await removeCluster(kube, desired, remaining('deleting the old cluster'), ui);
-        });
-      }
-      await ui.group(`Submit ${desired.clusterId} with the Flink client`, async () => {
-        const result = await submit(
-          {
-            kube,
-            loaded,
-            desired,
-            image: request.image,
-            client,
-            timeoutMs: remaining('submitting'),
-            origin,
-            cleanup,
-          },
-          ui,
-        );
-        if (result.exitCode !== 0) {
-          const tail = result.output
-            .filter((l) => l.trim() !== '')
-            .slice(-15)
-            .join('\n');
-          throw new OperationError(
-            `the Flink client (${result.how}) ${result.timedOut ? 'timed out' : `exited ${result.exitCode}`}; its last lines:\n${tail}`,
-          );
-        }
-      });
-      const git = await readGitContext(loaded.dir);
-      record = makeRecord({
-        environment: env.name,
-        clusterId: desired.clusterId,
-        image: request.image,
-        configHash: desired.configHash,
-        upgradeMode: desired.upgradeMode,
-        provenance: provenance(git),
-        time: new Date(),
-      });
-      await kube.apply({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: {
-          name: desired.clusterId,
-          namespace: desired.namespace,
-          annotations: { [RECORD_ANNOTATION]: JSON.stringify(record) },
-        },
-      });
-      ui.info(`recorded on Deployment ${desired.namespace}/${desired.clusterId} (${RECORD_ANNOTATION})`);
-    }
-
-    // Readiness: the JobManager Deployment Available, then the job RUNNING.
     const rest = new FlinkRest(
       restUrl
         ? directTransport(restUrl)
         : serviceProxyTransport(kube, desired.namespace, `${desired.clusterId}-rest`),
     );
-    let job: JobOverview | undefined;
-    try {
-      await ui.group(`Wait for ${desired.clusterId} to run`, async () => {
-        await kube.waitFor<V1Deployment>(
-          {
-            ...deploymentRef,
-            describe: `Deployment ${desired.namespace}/${desired.clusterId} Available`,
-            timeoutMs: remaining('the JobManager became Available'),
-            check: deploymentAvailable,
-          },
-          ui,
-        );
-        ui.info(`Deployment ${desired.namespace}/${desired.clusterId} is Available`);
-        job = await waitForJob(rest, restUrl !== undefined, remaining('the job ran'), ui, () =>
-          jobManagerFailure(kube, desired.namespace, desired.clusterId),
-        );
-      });
-    } catch (err) {
-      if (!(err instanceof OperationError)) throw err;
-      await ui.group(`Diagnostics of ${desired.namespace}/${desired.clusterId}`, async () => {
-        const sections = await collectDiagnostics(kube, desired.namespace, desired.clusterId, rest, job?.jid);
-        for (const s of sections) {
-          ui.info(`# ${s.title}`);
-          for (const line of s.lines) ui.info(line);
-        }
-      });
-      throw new OperationError(`${err.message} (the diagnostics are above)`, { cause: err });
-    }
-    return { decision, record, rest, ...(job ? { job } : {}) };
+    const git = await readGitContext(loaded.dir);
+    const released = await release({
+      kube,
+      rest,
+      explicitUrl: restUrl !== undefined,
+      loaded,
+      env,
+      desired,
+      image: request.image,
+      client,
+      origin,
+      cleanup,
+      ui,
+      provenance: provenance(git),
+      remaining,
+      // RBAC converges even when nothing else changes; then the submission.
+      beforeChange: () =>
+        ui.group(`Apply the RBAC objects in ${desired.namespace}`, async () => {
+          // They do not depend on each other (a RoleBinding may name a Role that does not exist yet), so
+          // they are applied in parallel.
+          const objects = desired.kubernetes.filter((o) => o.kind !== 'Namespace' && !isRunScoped(o));
+          const stored = await Promise.all(objects.map((obj) => kube.apply(obj)));
+          objects.forEach((obj, i) =>
+            ui.info(
+              `${obj.kind} ${obj.metadata.name}: applied (resourceVersion ${stored[i]!.metadata?.resourceVersion})`,
+            ),
+          );
+        }),
+    });
+    return { released, rest };
   }
 
   const githubDeployment =
@@ -297,9 +189,14 @@ async function runDeploy(
     context: kube.context,
     image: request.image,
     restUrl: rest.transport.url,
-    ...(job ? { jobId: job.jid, jobState: job.state } : {}),
-    action:
-      decision.action === 'create' ? 'created' : decision.action === 'replace' ? 'replaced' : 'unchanged',
+    ...(released.jobId ? { jobId: released.jobId } : {}),
+    ...(released.jobState ? { jobState: released.jobState } : {}),
+    action: released.action,
+    revision: released.revision.revision,
+    upgradePath: released.path,
+    ...(released.revision.health ? { health: released.revision.health } : {}),
+    ...(released.revision.restoredFrom ? { restoredFrom: released.revision.restoredFrom } : {}),
+    ...(released.revision.savepoint ? { savepoint: released.revision.savepoint } : {}),
     record,
     ...(githubDeployment ? { githubDeployment } : {}),
     apiRequests: kube.requests,

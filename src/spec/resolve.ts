@@ -18,6 +18,8 @@ export const OVERRIDABLE_KEYS = [
   'taskManager',
   'podTemplate',
   'deploy',
+  'upgrade',
+  'health',
 ] as const satisfies readonly (keyof Overridable)[];
 
 /** The official image each supported Flink version defaults to. */
@@ -138,6 +140,8 @@ export function resolveEnvironment(spec: Spec, envName: string): ResolvedEnviron
     podTemplate: merged.podTemplate,
     deploy: merged.deploy ?? {},
     env: substituteEnv(mergeEnvVars(spec.env, env.env), envName),
+    upgrade: merged.upgrade ?? {},
+    health: merged.health ?? {},
     kafka: env.kafka,
     fluentBit: env.fluentBit,
     kind: env.kind,

@@ -50,6 +50,38 @@ export interface DeploySpec {
   clientImage?: string;
 }
 
+/** How a changed stateful job is upgraded (release lifecycle). */
+export interface UpgradeSpec {
+  /** How long a savepoint may take; default: execution.checkpointing.timeout, else 10m. */
+  savepointTimeout?: string;
+  /** Savepoint format: CANONICAL (default, portable across state backends) or NATIVE (faster). */
+  savepointFormat?: 'CANONICAL' | 'NATIVE';
+  /** When a savepoint upgrade finds the job not running: none (refuse, default) or last-state. */
+  fallback?: 'none' | 'last-state';
+  /** How the new job claims the snapshot it restores from (execution.state-recovery.claim-mode). */
+  claimMode?: 'CLAIM' | 'NO_CLAIM';
+  /** Restore even when the new job has no operator for some of the savepoint's state. */
+  allowNonRestoredState?: boolean;
+  /** last-state: refuse when the newest checkpoint is older than this. */
+  maxCheckpointAge?: string;
+  /** How many revisions the release history keeps (default 10). */
+  historyLimit?: number;
+}
+
+/** The health gate after every change, and what happens when it fails. */
+export interface HealthSpec {
+  /** Completed checkpoints needed after the (re)start; default 1 when checkpointing is on, else 0. */
+  checkpoints?: number;
+  /** Observe the job at least this long (default 30s). */
+  window?: string;
+  /** Restarts tolerated within the window (default 0). */
+  maxRestarts?: number;
+  /** Give up after this long (default 5m). */
+  timeout?: string;
+  /** Roll back automatically when the gate fails (default true). */
+  rollback?: boolean;
+}
+
 /** An environment variable of the JobManager and TaskManagers: a plain value, or a key of a Kubernetes Secret. */
 export interface EnvVar {
   name: string;
@@ -68,6 +100,8 @@ export interface Overridable {
   deploy?: DeploySpec;
   /** Merged by name (the environment's win), not replaced as other lists are. */
   env?: EnvVar[];
+  upgrade?: UpgradeSpec;
+  health?: HealthSpec;
 }
 
 export interface EnvironmentSpec extends Overridable {
@@ -160,6 +194,8 @@ export interface ResolvedEnvironment {
   podTemplate?: Record<string, unknown>;
   deploy: DeploySpec;
   env: EnvVar[];
+  upgrade: UpgradeSpec;
+  health: HealthSpec;
   kafka?: KafkaSpec;
   fluentBit?: FluentBitSpec;
   kind?: KindSpec;

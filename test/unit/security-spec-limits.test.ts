@@ -101,7 +101,7 @@ describe('validation time is bounded (point 16)', () => {
     const { ms, issues } = timed(`${HEAD}${'y'.repeat(200)}: 1\n`);
     const y = `"${'y'.repeat(80)}…" (200 characters)`;
     expect(issues).toEqual([
-      `5:1: [${y}]: unknown key ${y}; valid keys here: name, flinkVersion, image, job, flinkConfiguration, jobManager, taskManager, podTemplate, deploy, env, environments`,
+      `5:1: [${y}]: unknown key ${y}; valid keys here: name, flinkVersion, image, job, flinkConfiguration, jobManager, taskManager, podTemplate, deploy, env, upgrade, health, environments`,
     ]);
     expect(ms).toBeLessThan(1000);
   });
