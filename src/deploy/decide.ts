@@ -1,73 +1,10 @@
-// What a deploy does, decided from (desired plan, observed record) alone: pure, so every branch is a
-// unit test. State is never dropped silently: a change to a stateful job is refused until stateful
-// upgrades exist.
+// What a deploy checks and needs before it acts: the image reference, and the permissions (checked by
+// SelfSubjectAccessReview before any write). Which way a deploy goes is release/decide.ts.
 import type { Permission } from '../executors/kube.js';
 import type { PolicyRule } from '../plan/kubernetes.js';
 import { rulePermissions } from './accounts.js';
 import type { Plan } from '../plan/plan.js';
-import type { UpgradeMode } from '../spec/types.js';
 import { IMAGE_REF_HINT, parseImageRef } from '../util/imageRef.js';
-import type { DeploymentRecord, ObservedRecord } from './record.js';
-
-export type DeployDecision =
-  | { action: 'create' }
-  | { action: 'unchanged'; record: DeploymentRecord }
-  | { action: 'replace'; reason: string }
-  | { action: 'refuse'; reason: string };
-
-export interface Desired {
-  clusterId: string;
-  namespace: string;
-  environment: string;
-  image: string;
-  configHash: string;
-  upgradeMode: UpgradeMode;
-}
-
-export interface Observed {
-  /** The JobManager Deployment `<cluster-id>` exists. */
-  exists: boolean;
-  record: ObservedRecord;
-}
-
-function short(hash: string): string {
-  return hash.replace(/^sha256:/, '').slice(0, 12);
-}
-
-/** Why the deployed cluster differs from the desired one; undefined when it does not. */
-export function difference(desired: Desired, record: ObservedRecord): string | undefined {
-  if (record.state === 'absent') {
-    return 'it has no deployment record (not deployed by Flinkship, or an earlier deploy stopped before recording)';
-  }
-  if (record.state === 'unreadable') return `its deployment record is unreadable: ${record.reason}`;
-  const changes: string[] = [];
-  if (record.record.image !== desired.image) changes.push(`image ${record.record.image} → ${desired.image}`);
-  if (record.record.configHash !== desired.configHash) {
-    changes.push(`config ${short(record.record.configHash)} → ${short(desired.configHash)}`);
-  }
-  return changes.length ? changes.join('; ') : undefined;
-}
-
-export function decideDeploy(desired: Desired, observed: Observed): DeployDecision {
-  if (!observed.exists) return { action: 'create' };
-  const diff = difference(desired, observed.record);
-  if (diff === undefined && observed.record.state === 'present') {
-    return { action: 'unchanged', record: observed.record.record };
-  }
-  const what = `${desired.namespace}/${desired.clusterId}`;
-  if (desired.upgradeMode === 'stateless') {
-    return { action: 'replace', reason: `${what} changes: ${diff}` };
-  }
-  return {
-    action: 'refuse',
-    reason:
-      `${what} is already deployed and ${diff}. Its upgradeMode is ${desired.upgradeMode}, and upgrades that carry ` +
-      `state over (stop with a savepoint, then resubmit from it) are not implemented yet, so Flinkship will not ` +
-      `replace the running job: its state would be lost. Nothing was changed. To go ahead, either take a savepoint and ` +
-      `remove the cluster with \`flinkship delete --env ${desired.environment}\` and deploy again, or set ` +
-      `upgradeMode: stateless for environment ${desired.environment} if its state may be dropped.`,
-  };
-}
 
 /** The image checks: a digest is required, except in the integration and preview environments. */
 export function imageProblem(image: string, tagAllowed: boolean): string | undefined {

@@ -13,7 +13,7 @@ export interface DeployResult {
   jobId?: string;
   jobState?: string;
   /** What deploy did. */
-  action: 'created' | 'replaced' | 'upgraded' | 'unchanged' | 'resumed';
+  action: 'created' | 'replaced' | 'upgraded' | 'unchanged' | 'resumed' | 'rolled-back';
   /** The revision of the release history that runs now. */
   revision: number;
   /** How it got there (release/decide.ts): create, stateless, savepoint, last-state, ... */
@@ -35,6 +35,7 @@ const VERB: Record<DeployResult['action'], string> = {
   upgraded: 'upgraded with its state',
   unchanged: 'unchanged: the same image and configuration were already deployed',
   resumed: 'deployed (continuing a run that was cut off)',
+  'rolled-back': 'rolled back',
 };
 
 function restoredText(r: DeployResult): string {

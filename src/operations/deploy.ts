@@ -7,7 +7,12 @@
 import { readGitContext } from '../build/gitContext.js';
 import { withCleanup, type RunCleanup } from '../deploy/cleanup.js';
 import { deployPermissions } from '../deploy/decide.js';
-import { release, type ReleaseOutcome } from '../release/release.js';
+import {
+  release,
+  rollbackOnDemand,
+  type ReleaseContext,
+  type ReleaseOutcome,
+} from '../release/release.js';
 import { recordFailureOnGitHub, recordSuccessOnGitHub } from '../deploy/github.js';
 import {
   acquireLease,
@@ -139,7 +144,7 @@ async function runDeploy(
         : serviceProxyTransport(kube, desired.namespace, `${desired.clusterId}-rest`),
     );
     const git = await readGitContext(loaded.dir);
-    const released = await release({
+    const released = await (request.rollback ? rollbackOf : release)({
       kube,
       rest,
       explicitUrl: restUrl !== undefined,
@@ -170,12 +175,16 @@ async function runDeploy(
     return { released, rest };
   }
 
+  function rollbackOf(ctx: ReleaseContext): Promise<ReleaseOutcome> {
+    return rollbackOnDemand(ctx, request.rollback?.toRevision);
+  }
+
   const githubDeployment =
     github && token
       ? await recordSuccessOnGitHub(token, github, ui, {
           environment: env.name,
           clusterId: desired.clusterId,
-          image: request.image,
+          image: record.image,
           record,
           environmentUrl: rest.transport.url,
           transientEnvironment,
@@ -187,7 +196,7 @@ async function runDeploy(
     clusterId: desired.clusterId,
     namespace: desired.namespace,
     context: kube.context,
-    image: request.image,
+    image: record.image,
     restUrl: rest.transport.url,
     ...(released.jobId ? { jobId: released.jobId } : {}),
     ...(released.jobState ? { jobState: released.jobState } : {}),

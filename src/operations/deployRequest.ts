@@ -23,8 +23,10 @@ export interface DeployRequest {
   config: string;
   /** The environment of the spec to deploy. */
   env: string;
-  /** The image, by digest (a tag only in integration and preview). */
+  /** The image, by digest (a tag only in integration and preview); none for a rollback. */
   image: string;
+  /** Roll back instead of deploying `image`: to this revision, or to the one before the current. */
+  rollback?: { toRevision?: number };
   kubeconfig?: string;
   context?: string;
   /** The bound of the whole run, as given (e.g. 5m): messages quote it. */
@@ -75,7 +77,7 @@ export function checkDeployRequest(request: DeployRequest, cleanup: RunCleanup):
     env.name === 'integration' ||
     env.cluster !== undefined ||
     isPreviewEnvironment(env.name, loaded.spec.environments?.[env.name] ?? {});
-  const badImage = imageProblem(request.image, tagAllowed);
+  const badImage = request.rollback ? undefined : imageProblem(request.image, tagAllowed);
   if (badImage) issues.push(issue(origin, 'image', badImage));
   const flinkHome = request.flinkHome;
   if (flinkHome !== undefined && !existsSync(path.join(flinkHome, 'bin', 'flink'))) {
@@ -112,6 +114,6 @@ export function checkDeployRequest(request: DeployRequest, cleanup: RunCleanup):
         }
       : {}),
   });
-  const desired = plan(loaded, env.name, { image: request.image });
+  const desired = plan(loaded, env.name, request.rollback ? {} : { image: request.image });
   return { ...cluster.options!, loaded, env, client, desired };
 }

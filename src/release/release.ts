@@ -30,6 +30,7 @@ import {
   HistoryStore,
   markDeployed,
   nextRevisionNumber,
+  pending,
   update,
   type History,
   type Revision,
@@ -66,11 +67,11 @@ export interface ReleaseContext {
   beforeChange?: () => Promise<void>;
 }
 
-export type ReleaseAction = 'created' | 'replaced' | 'upgraded' | 'unchanged' | 'resumed';
+export type ReleaseAction = 'created' | 'replaced' | 'upgraded' | 'unchanged' | 'resumed' | 'rolled-back';
 
 export interface ReleaseOutcome {
   action: ReleaseAction;
-  path: UpgradePath['path'];
+  path: UpgradePath['path'] | 'rollback';
   revision: Revision;
   record: DeploymentRecord;
   jobId?: string;
@@ -583,5 +584,80 @@ function seedFromRecord(h: History, deployment: V1Deployment | undefined, flinkV
         ...(r.actor ? { actor: r.actor } : {}),
       },
     ],
+  };
+}
+
+/**
+ * `flinkship rollback`: back to revision `toRevision` (default: the one before the current), as the
+ * automatic rollback does it: its stored submission, restored from the savepoint taken just before the
+ * upgrade that replaced it. The current job, when it runs, is first stopped with a savepoint (kept in
+ * its revision): no stateful job is removed before its savepoint completed.
+ */
+export async function rollbackOnDemand(ctx: ReleaseContext, toRevision?: number): Promise<ReleaseOutcome> {
+  const { kube, rest, desired, ui, env } = ctx;
+  const ns = desired.namespace;
+  const what = `${ns}/${desired.clusterId}`;
+  const policy = releasePolicy(env);
+  const store = new HistoryStore(kube, ns, desired.clusterId, env.name);
+  let history = await store.read();
+  const { observation } = await observeCluster(kube, rest, ns, desired.clusterId, ui);
+  const cur = current(history);
+  const p = pending(history);
+  if (p) {
+    throw new OperationError(
+      `revision ${p.revision} of ${what} is pending (an earlier run was cut off): run the deploy again so it converges, then roll back`,
+    );
+  }
+  if (!cur) throw new OperationError(`${what} has no deployed revision in its history (${store.where}): nothing to roll back`);
+  const target =
+    toRevision !== undefined
+      ? find(history, toRevision)
+      : [...history.revisions].reverse().find((r) => r.revision < cur.revision && r.state === 'superseded');
+  if (!target) {
+    throw new OperationError(
+      toRevision !== undefined
+        ? `${what} has no revision ${toRevision}; its history holds ${history.revisions.map((r) => r.revision).join(', ')} (flinkship history --env ${env.name})`
+        : `${what} has no earlier deployed revision than ${cur.revision} to roll back to`,
+    );
+  }
+  if (target.revision === cur.revision) throw new OperationError(`revision ${target.revision} is the current one`);
+  // The rollback point: the savepoint taken when the target was replaced.
+  const replacedBy = history.revisions.find((r) => r.previous === target.revision && r.savepoint);
+  const stand: Revision = { ...cur, ...(replacedBy?.savepoint ? { savepoint: replacedBy.savepoint } : {}) };
+  const refusal = rollbackRefusal({ ...stand, flinkVersion: stand.flinkVersion }, target);
+  if (refusal) throw new OperationError(`cannot roll back ${what} to revision ${target.revision}: ${refusal}`);
+  await ctx.beforeChange?.();
+  const job = observation.job;
+  if (cur.upgradeMode !== 'stateless' && typeof job === 'object' && job.state === 'RUNNING') {
+    const sp = await ui.group(`Stop the current job ${job.jid} with a savepoint (kept in revision ${cur.revision})`, () =>
+      takeSavepoint(
+        rest,
+        { jobId: job.jid, stop: true, timeoutMs: Math.min(policy.savepointTimeoutMs, ctx.remaining('the savepoint')), formatType: policy.savepointFormat },
+        ui,
+      ),
+    );
+    if (!sp.ok) {
+      throw new OperationError(`the stop-with-savepoint of the current job ${job.jid} failed (${sp.reason}); nothing was changed`);
+    }
+    history = update(history, cur.revision, { reason: `stopped for a rollback to revision ${target.revision}; its state: ${sp.location}` }, new Date());
+    await store.write(history);
+  }
+  const back = await ui.group(`Roll back ${what} to revision ${target.revision}`, () =>
+    rollback(ctx, store, history, stand, target, policy),
+  );
+  if (!back.healthy) {
+    throw new ReleaseFailure(
+      `the rollback to revision ${target.revision} (as revision ${back.revision.revision}) failed its health gate: ${back.revision.health?.reason ?? back.revision.reason}`,
+      back.revision,
+    );
+  }
+  const r = back.revision;
+  return {
+    action: 'rolled-back',
+    path: 'rollback',
+    revision: r,
+    record: recordOf(ctx, r),
+    ...(r.jobId ? { jobId: r.jobId } : {}),
+    jobState: 'RUNNING',
   };
 }

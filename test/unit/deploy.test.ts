@@ -3,7 +3,7 @@
 // kubeconfig the Flink client gets.
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { decideDeploy, deployPermissions, imageProblem, type Desired } from '../../src/deploy/decide.js';
+import { deployPermissions, imageProblem } from '../../src/deploy/decide.js';
 import { clientKubeconfig, deployerObjects } from '../../src/deploy/deployer.js';
 import { makeRecord, readRecord, RECORD_ANNOTATION } from '../../src/deploy/record.js';
 import { deploymentAvailable, jobRunning } from '../../src/deploy/readiness.js';
@@ -12,7 +12,7 @@ import { loadSpec } from '../../src/spec/load.js';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const IMAGE = `ghcr.io/flinkship/log-cleaner@${DIGEST}`;
-const desired: Desired = {
+const desired = {
   clusterId: 'log-cleaner',
   namespace: 'flink-staging',
   environment: 'staging',
@@ -30,51 +30,6 @@ const record = makeRecord({
   time: new Date('2026-01-02T03:04:05Z'),
 });
 const present = { state: 'present', record } as const;
-
-describe('decideDeploy', () => {
-  it('creates when there is no JobManager Deployment', () => {
-    expect(decideDeploy(desired, { exists: false, record: { state: 'absent' } })).toEqual({
-      action: 'create',
-    });
-  });
-
-  it('changes nothing when the same image and config hash are deployed', () => {
-    expect(decideDeploy(desired, { exists: true, record: present })).toEqual({ action: 'unchanged', record });
-  });
-
-  it('replaces a stateless job whose image changed, saying what changed', () => {
-    const other = `ghcr.io/flinkship/log-cleaner@sha256:${'cd'.repeat(32)}`;
-    expect(decideDeploy({ ...desired, image: other }, { exists: true, record: present })).toEqual({
-      action: 'replace',
-      reason: `flink-staging/log-cleaner changes: image ${IMAGE} → ${other}`,
-    });
-  });
-
-  it('replaces a stateless job whose Deployment has no record', () => {
-    const d = decideDeploy(desired, { exists: true, record: { state: 'absent' } });
-    expect(d.action).toBe('replace');
-  });
-
-  it.each(['savepoint', 'last-state'] as const)(
-    'refuses to replace a %s job whose config changed',
-    (mode) => {
-      const d = decideDeploy(
-        { ...desired, upgradeMode: mode, configHash: `sha256:${'d2'.repeat(32)}` },
-        { exists: true, record: present },
-      );
-      expect(d.action).toBe('refuse');
-      expect(d.action === 'refuse' && d.reason).toContain(
-        `flink-staging/log-cleaner is already deployed and config c1c1c1c1c1c1 → d2d2d2d2d2d2. Its upgradeMode is ${mode}`,
-      );
-      expect(d.action === 'refuse' && d.reason).toContain('Nothing was changed.');
-    },
-  );
-
-  it('leaves an unchanged stateful job alone', () => {
-    const d = decideDeploy({ ...desired, upgradeMode: 'savepoint' }, { exists: true, record: present });
-    expect(d.action).toBe('unchanged');
-  });
-});
 
 describe('imageProblem', () => {
   it('accepts a digest anywhere', () => {
