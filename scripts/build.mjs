@@ -17,6 +17,7 @@ export const ENTRY_POINTS = {
   'actions/build-image': 'src/action/build-image.ts',
   'actions/delete': 'src/action/delete.ts',
   'actions/deploy': 'src/action/deploy.ts',
+  'actions/rollback': 'src/action/rollback.ts',
   'actions/plan': 'src/action/plan.ts',
   'actions/validate': 'src/action/validate.ts',
   'actions/integration-env': 'src/action/integration-env.ts',

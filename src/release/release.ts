@@ -608,7 +608,10 @@ export async function rollbackOnDemand(ctx: ReleaseContext, toRevision?: number)
       `revision ${p.revision} of ${what} is pending (an earlier run was cut off): run the deploy again so it converges, then roll back`,
     );
   }
-  if (!cur) throw new OperationError(`${what} has no deployed revision in its history (${store.where}): nothing to roll back`);
+  if (!cur)
+    throw new OperationError(
+      `${what} has no deployed revision in its history (${store.where}): nothing to roll back`,
+    );
   const target =
     toRevision !== undefined
       ? find(history, toRevision)
@@ -620,26 +623,42 @@ export async function rollbackOnDemand(ctx: ReleaseContext, toRevision?: number)
         : `${what} has no earlier deployed revision than ${cur.revision} to roll back to`,
     );
   }
-  if (target.revision === cur.revision) throw new OperationError(`revision ${target.revision} is the current one`);
+  if (target.revision === cur.revision)
+    throw new OperationError(`revision ${target.revision} is the current one`);
   // The rollback point: the savepoint taken when the target was replaced.
   const replacedBy = history.revisions.find((r) => r.previous === target.revision && r.savepoint);
   const stand: Revision = { ...cur, ...(replacedBy?.savepoint ? { savepoint: replacedBy.savepoint } : {}) };
   const refusal = rollbackRefusal({ ...stand, flinkVersion: stand.flinkVersion }, target);
-  if (refusal) throw new OperationError(`cannot roll back ${what} to revision ${target.revision}: ${refusal}`);
+  if (refusal)
+    throw new OperationError(`cannot roll back ${what} to revision ${target.revision}: ${refusal}`);
   await ctx.beforeChange?.();
   const job = observation.job;
   if (cur.upgradeMode !== 'stateless' && typeof job === 'object' && job.state === 'RUNNING') {
-    const sp = await ui.group(`Stop the current job ${job.jid} with a savepoint (kept in revision ${cur.revision})`, () =>
-      takeSavepoint(
-        rest,
-        { jobId: job.jid, stop: true, timeoutMs: Math.min(policy.savepointTimeoutMs, ctx.remaining('the savepoint')), formatType: policy.savepointFormat },
-        ui,
-      ),
+    const sp = await ui.group(
+      `Stop the current job ${job.jid} with a savepoint (kept in revision ${cur.revision})`,
+      () =>
+        takeSavepoint(
+          rest,
+          {
+            jobId: job.jid,
+            stop: true,
+            timeoutMs: Math.min(policy.savepointTimeoutMs, ctx.remaining('the savepoint')),
+            formatType: policy.savepointFormat,
+          },
+          ui,
+        ),
     );
     if (!sp.ok) {
-      throw new OperationError(`the stop-with-savepoint of the current job ${job.jid} failed (${sp.reason}); nothing was changed`);
+      throw new OperationError(
+        `the stop-with-savepoint of the current job ${job.jid} failed (${sp.reason}); nothing was changed`,
+      );
     }
-    history = update(history, cur.revision, { reason: `stopped for a rollback to revision ${target.revision}; its state: ${sp.location}` }, new Date());
+    history = update(
+      history,
+      cur.revision,
+      { reason: `stopped for a rollback to revision ${target.revision}; its state: ${sp.location}` },
+      new Date(),
+    );
     await store.write(history);
   }
   const back = await ui.group(`Roll back ${what} to revision ${target.revision}`, () =>

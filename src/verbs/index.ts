@@ -35,6 +35,18 @@ export const VERBS: Record<string, VerbEntry> = {
     "Remove an environment's application cluster and its HA ConfigMaps, after a savepoint when the job is stateful.",
     async () => (await import('./delete.js')).deleteVerb,
   ),
+  rollback: entry(
+    'Go back to an earlier revision of the release history (default: the one before the current), restored from the savepoint taken before the upgrade that replaced it, and gate it.',
+    async () => (await import('./rollback.js')).rollbackVerb,
+  ),
+  history: entry(
+    "List an environment's release history: every revision, its image, config, state, health verdict and where its state came from.",
+    async () => (await import('./history.js')).historyVerb,
+  ),
+  status: entry(
+    "Show an environment's live state (Deployment, job, restarts, newest checkpoint) next to its current revision.",
+    async () => (await import('./history.js')).statusVerb,
+  ),
   'env up': entry(
     'Bring up the integration environment: a kind cluster (or the current one), Strimzi Kafka with its topics, and Fluent Bit.',
     async () => (await import('./env.js')).envUpVerb,

@@ -133,14 +133,16 @@ describe('the root action', () => {
 
 describe('action.yml files', () => {
   // An action is named after what it does where the verb's name alone would be vague.
-  // null: no action of its own (env down is integration-env's post step; env smoke and up run through
-  // the root action's command input).
+  // null: no action of its own (env down is integration-env's post step; env smoke, up, history and
+  // status run through the root action's command input).
   const ACTION_DIRS: Record<string, string | null> = {
     build: 'actions/build-image',
     'env up': 'actions/integration-env',
     'env down': null,
     'env smoke': null,
     up: null,
+    history: null,
+    status: null,
   };
   const dirs = Object.keys(VERBS)
     .map((v) => (v in ACTION_DIRS ? ACTION_DIRS[v] : `actions/${v}`))
