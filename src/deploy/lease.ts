@@ -319,3 +319,59 @@ export async function releaseLease(kube: Kube, lease: HeldLease, ui: Ui): Promis
     );
   }
 }
+
+/** A held Lease lives this long without renewal: a deployer that died frees it within this time. */
+export const RENEWED_LEASE_SECONDS = 60;
+
+/**
+ * Renews the Lease every third of its duration while a long run (a savepoint, an upgrade, a health
+ * gate) holds it, so that it can be short: a deployer killed at any step frees it within
+ * RENEWED_LEASE_SECONDS. Each renewal is a replace at the version this run wrote; when someone else
+ * wrote it since (it expired and was taken over), renewing stops with a warning. Returns what stops it.
+ */
+export function keepLeaseAlive(
+  kube: Pick<Kube, 'get' | 'replace'>,
+  lease: HeldLease,
+  request: LeaseRequest,
+  ui: Ui,
+): () => void {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const periodMs = (request.durationSeconds * 1000) / 3;
+  const renew = async () => {
+    if (stopped) return;
+    try {
+      const current = await kube.get<LeaseObject>(lease.ref);
+      if (
+        !current ||
+        current.spec?.holderIdentity !== lease.identity ||
+        current.metadata?.resourceVersion !== lease.resourceVersion
+      ) {
+        ui.warning(
+          `the deploy lease ${lease.ref.namespace}/${lease.ref.name} was taken over or removed; no longer renewing it`,
+        );
+        stopped = true;
+        return;
+      }
+      const now = new Date();
+      const renewed: LeaseObject = {
+        ...current,
+        spec: { ...current.spec, renewTime: microTime(now), leaseDurationSeconds: request.durationSeconds },
+      };
+      const stored = await kube.replace(renewed);
+      lease.resourceVersion = stored.metadata?.resourceVersion ?? lease.resourceVersion;
+      lease.expiresAt = new Date(now.getTime() + request.durationSeconds * 1000);
+    } catch (err) {
+      ui.warning(
+        `could not renew the deploy lease (${describeError(err)}); trying again in ${Math.round(periodMs / 1000)}s`,
+      );
+    }
+    if (!stopped) timer = setTimeout(() => void renew(), periodMs);
+  };
+  timer = setTimeout(() => void renew(), periodMs);
+  timer.unref?.();
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
+}

@@ -40,7 +40,8 @@ const VERB: Record<DeployResult['action'], string> = {
 
 function restoredText(r: DeployResult): string {
   if (!r.restoredFrom) return 'no state (fresh start)';
-  if (r.restoredFrom.kind === 'last-state') return `last-state (HA checkpoints${r.restoredFrom.path ? `, newest ${r.restoredFrom.path}` : ''})`;
+  if (r.restoredFrom.kind === 'last-state')
+    return `last-state (HA checkpoints${r.restoredFrom.path ? `, newest ${r.restoredFrom.path}` : ''})`;
   return `${r.restoredFrom.kind} ${r.restoredFrom.path ?? ''}`.trim();
 }
 
@@ -72,7 +73,12 @@ export function renderDeploySummary(r: DeployResult): string {
     ['Revision', `${r.revision} (${r.upgradePath})`],
     ['State', restoredText(r)],
     ...(r.health
-      ? [['Health gate', `${r.health.healthy ? '✅ healthy' : '❌ unhealthy'}: ${r.health.reason}`] as [string, string]]
+      ? [
+          ['Health gate', `${r.health.healthy ? '✅ healthy' : '❌ unhealthy'}: ${r.health.reason}`] as [
+            string,
+            string,
+          ],
+        ]
       : []),
     ['Job', r.jobId ? `\`${r.jobId}\` ${r.jobState ?? ''}` : 'unknown (REST not reachable)'],
     ['REST', r.restUrl],

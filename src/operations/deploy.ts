@@ -7,16 +7,12 @@
 import { readGitContext } from '../build/gitContext.js';
 import { withCleanup, type RunCleanup } from '../deploy/cleanup.js';
 import { deployPermissions } from '../deploy/decide.js';
-import {
-  release,
-  rollbackOnDemand,
-  type ReleaseContext,
-  type ReleaseOutcome,
-} from '../release/release.js';
+import { release, rollbackOnDemand, type ReleaseContext, type ReleaseOutcome } from '../release/release.js';
 import { recordFailureOnGitHub, recordSuccessOnGitHub } from '../deploy/github.js';
 import {
   acquireLease,
-  leaseDurationSeconds,
+  keepLeaseAlive,
+  RENEWED_LEASE_SECONDS,
   leaseLabels,
   localHolderIdentity,
   releaseLease,
@@ -85,6 +81,14 @@ async function runDeploy(
   const transientEnvironment = isPreviewEnvironment(env.name, loaded.spec.environments?.[env.name] ?? {});
   let outcome: { released: ReleaseOutcome; rest: FlinkRest };
   try {
+    // Short and renewed while the run holds it: a deployer killed at any step frees it within a minute.
+    const leaseRequest = {
+      clusterId: desired.clusterId,
+      namespace: desired.namespace,
+      labels: leaseLabels(desired),
+      identity: localHolderIdentity('deploy', github?.runUrl),
+      durationSeconds: RENEWED_LEASE_SECONDS,
+    };
     const lease = await ui.group(`Take the deploy lease of ${desired.clusterId}`, async () => {
       for (const ns of desired.kubernetes.filter((o) => o.kind === 'Namespace')) {
         const stored = await kube.apply(ns);
@@ -92,19 +96,7 @@ async function runDeploy(
           `Namespace ${ns.metadata.name}: applied (resourceVersion ${stored.metadata?.resourceVersion})`,
         );
       }
-      const held = await acquireLease(
-        kube,
-        {
-          clusterId: desired.clusterId,
-          namespace: desired.namespace,
-          labels: leaseLabels(desired),
-          identity: localHolderIdentity('deploy', github?.runUrl),
-          durationSeconds: leaseDurationSeconds(timeoutMs),
-        },
-        deadline,
-        request.timeout,
-        ui,
-      );
+      const held = await acquireLease(kube, leaseRequest, deadline, request.timeout, ui);
       if (!held) {
         throw new OperationError(
           `namespace ${desired.namespace} does not exist and environment ${env.name} does not create it: create it, or set createNamespace: true for ${env.name} in ${loaded.file}`,
@@ -112,13 +104,15 @@ async function runDeploy(
       }
       return held;
     });
-    const release = cleanup.add(`release the deploy lease of ${desired.clusterId}`, () =>
-      releaseLease(kube, lease, ui),
-    );
+    const stopRenewing = keepLeaseAlive(kube, lease, leaseRequest, ui);
+    const releaseHeld = cleanup.add(`release the deploy lease of ${desired.clusterId}`, () => {
+      stopRenewing();
+      return releaseLease(kube, lease, ui);
+    });
     try {
       outcome = await deployHoldingLease();
     } finally {
-      await release();
+      await releaseHeld();
     }
   } catch (err) {
     if (github && token) {

@@ -30,6 +30,7 @@ import { loadSpec } from '../spec/load.js';
 import { Deadline } from '../util/deadline.js';
 import { InputError, OperationError } from '../util/errors.js';
 import { removeCluster } from '../deploy/teardown.js';
+import { current, HistoryStore, update } from '../release/history.js';
 import { defineVerb } from './verb.js';
 
 export const DELETE_OPTIONS = {
@@ -94,6 +95,9 @@ async function runDelete(
     { verb: 'list', group: '', resource: 'configmaps', namespace: ns },
     { verb: 'delete', group: '', resource: 'configmaps', namespace: ns },
     { verb: 'get', group: '', resource: 'services', subresource: 'proxy', namespace: ns },
+    // The release history: its current revision is marked as deleted.
+    { verb: 'get', group: '', resource: 'secrets', namespace: ns },
+    { verb: 'patch', group: '', resource: 'secrets', namespace: ns },
     ...LEASE_VERBS.map((verb) => ({
       verb,
       group: 'coordination.k8s.io',
@@ -217,6 +221,27 @@ async function runDelete(
     await ui.group(`Delete ${ns}/${p.clusterId} and its HA ConfigMaps`, () =>
       removeCluster(kube, p, remaining(), ui),
     );
+    // The history keeps the revision, no longer deployed: a later deploy starts fresh, and the
+    // savepoint stays on record.
+    const store = new HistoryStore(kube, ns, p.clusterId, options.env);
+    const history = await store.read();
+    const cur = current(history);
+    if (cur) {
+      await store.write(
+        update(
+          history,
+          cur.revision,
+          {
+            state: 'superseded',
+            reason: savepoint
+              ? `deleted by flinkship delete after savepoint ${savepoint}`
+              : `deleted by flinkship delete without a savepoint${options.force ? ' (--force)' : ''}`,
+          },
+          new Date(),
+        ),
+      );
+      ui.info(`release history: revision ${cur.revision} marked deleted (${store.where})`);
+    }
     return {
       clusterId: p.clusterId,
       namespace: ns,
