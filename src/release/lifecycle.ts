@@ -3,7 +3,7 @@
 // the job graph from the HA ConfigMaps, the options a submission restores with, and the gated wait.
 import { randomBytes } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { jobManagerFailure, waitForJob } from '../deploy/readiness.js';
+import { deploymentAvailable, jobManagerFailure, waitForJob } from '../deploy/readiness.js';
 import type { FlinkRest } from '../executors/flinkRest.js';
 import type { Kube, V1Deployment } from '../executors/kube.js';
 import { httpFailureOf, withRetry } from '../executors/retry.js';
@@ -262,8 +262,23 @@ export async function waitAndGate(
   const started = Date.now();
   let jid: string | undefined;
   try {
-    const job = await waitForJob(rest, explicitUrl, timeoutMs, ui, () =>
-      jobManagerFailure(kube, namespace, clusterId),
+    const deploymentRef = { apiVersion: 'apps/v1', kind: 'Deployment', name: clusterId, namespace };
+    await kube.waitFor<V1Deployment>(
+      {
+        ...deploymentRef,
+        describe: `Deployment ${namespace}/${clusterId} Available`,
+        timeoutMs,
+        check: deploymentAvailable,
+      },
+      ui,
+    );
+    ui.info(`Deployment ${namespace}/${clusterId} is Available`);
+    const job = await waitForJob(
+      rest,
+      explicitUrl,
+      Math.max(1_000, timeoutMs - (Date.now() - started)),
+      ui,
+      () => jobManagerFailure(kube, namespace, clusterId),
     );
     jid = job.jid;
   } catch (err) {

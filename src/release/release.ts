@@ -155,7 +155,7 @@ export async function release(ctx: ReleaseContext): Promise<ReleaseOutcome> {
 
   if (decision.path === 'unchanged') {
     ui.info(
-      `${what} already runs revision ${decision.revision.revision} (${ctx.image}, config ${desired.configHash}): nothing to change`,
+      `${what} already runs ${ctx.image} with config ${desired.configHash} (revision ${decision.revision.revision}): nothing to change`,
     );
     return {
       action: 'unchanged',

@@ -47,6 +47,8 @@ job:
 flinkConfiguration:
   execution.checkpointing.interval: 10s
   state.savepoints.dir: file:///tmp/savepoints
+# The health gate samples the testbed's MiniCluster job (it checkpoints every 2 s): a short window.
+health: { window: 1s, checkpoints: 1 }
 jobManager:
   resource: { cpu: 0.5, memory: 1024m }
 taskManager:
@@ -382,7 +384,7 @@ describe('flinkship deploy: upgrades', () => {
       first.file,
       spec(first.ns, first.id, 'stateless').replace('interval: 10s', 'interval: 20s'),
     );
-    const again = await cli(...verbArgs('deploy', first.file, ...REST()));
+    const again = await cli(...verbArgs('deploy', first.file, ...REST(), '--output', 'json'));
     expect(again.code, again.err).toBe(0);
     expect(again.err).toContain(`Deployment ${first.ns}/${first.id} deleted`);
     expect(again.out).toContain('replaced (stateless: deleted, then submitted again)');
@@ -397,21 +399,55 @@ describe('flinkship deploy: upgrades', () => {
     expect(cm?.data?.['config.yaml']).toContain('interval: 20s');
   });
 
-  it('refuses to replace a savepoint job whose config changed, and changes nothing', async () => {
-    const first = await deployFresh('sp', { upgradeMode: 'savepoint' });
+  it('upgrades a savepoint job whose config changed: stop-with-savepoint, then submit from it', async () => {
+    const first = await deployFresh('sp', { upgradeMode: 'savepoint', args: ['--output', 'json'] });
     cleanup.push(first.ns);
     expect(first.r.code, first.r.err).toBe(0);
-    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: first.id, namespace: first.ns };
-    const before = (await admin.get<V1Deployment>(ref))?.metadata?.resourceVersion;
+    expect(JSON.parse(first.r.out)).toMatchObject({ revision: 1, upgradePath: 'create', action: 'created' });
     await writeFile(
       first.file,
       spec(first.ns, first.id, 'savepoint').replace('interval: 10s', 'interval: 20s'),
     );
-    const again = await cli(...verbArgs('deploy', first.file));
-    expect(again.code).toBe(1);
-    expect(again.err).toContain(`${first.ns}/${first.id} is already deployed and config`);
-    expect(again.err).toContain('Its upgradeMode is savepoint');
-    expect((await admin.get<V1Deployment>(ref))?.metadata?.resourceVersion).toBe(before);
+    const again = await cli(...verbArgs('deploy', first.file, ...REST(), '--output', 'json'));
+    expect(again.code, again.err).toBe(0);
+    const out = JSON.parse(again.out);
+    expect(out).toMatchObject({ revision: 2, upgradePath: 'savepoint', action: 'upgraded' });
+    // The savepoint of the MiniCluster's job (the testbed's REST endpoint), recorded and restored from.
+    expect(out.savepoint).toMatch(/^file:\/.*savepoint-/);
+    expect(out.restoredFrom).toEqual({ kind: 'savepoint', path: out.savepoint });
+    expect(again.err).toContain(`savepoint completed: ${out.savepoint}`);
+    expect(again.err).toContain(`-Dexecution.savepoint.path=${out.savepoint}`);
+    expect(again.err).toMatch(/-D\$internal\.pipeline\.job-id=[0-9a-f]{32}/);
+    // The new JobManager's configuration restores from it.
+    const conf = await admin.get<{ data?: Record<string, string> }>({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: `flink-config-${first.id}`,
+      namespace: first.ns,
+    });
+    expect(Object.values(conf?.data ?? {}).join('\n')).toContain(out.savepoint);
+    // The history: revision 1 superseded, revision 2 deployed with the health verdict.
+    const history = await cli(
+      'history',
+      '--config',
+      first.file,
+      '--env',
+      'staging',
+      '--kubeconfig',
+      testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
+      '--output',
+      'json',
+    );
+    expect(history.code, history.err).toBe(0);
+    const revisions = JSON.parse(history.out).revisions;
+    expect(
+      revisions.map((r: { revision: number; state: string; path: string }) => [r.revision, r.state, r.path]),
+    ).toEqual([
+      [1, 'superseded', 'create'],
+      [2, 'deployed', 'savepoint'],
+    ]);
+    expect(revisions[1].health.healthy).toBe(true);
+    expect(revisions[1]).not.toHaveProperty('submission');
   });
 });
 
