@@ -41,7 +41,9 @@ flinkConfiguration:
   state.savepoints.dir: file:///tmp/savepoints
   state.backend.type: hashmap
   state.backend.incremental: true
-${extraConfig}jobManager:
+${extraConfig}# The health gate samples the testbed's MiniCluster job (it checkpoints every 2 s): a short window.
+health: { window: 1s, checkpoints: 1 }
+jobManager:
   resource: { cpu: 0.5, memory: 1024m }
 taskManager:
   resource: { cpu: 0.5, memory: 1024m }

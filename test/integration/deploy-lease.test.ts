@@ -42,6 +42,8 @@ job:
   upgradeMode: stateless
 flinkConfiguration:
   execution.checkpointing.interval: 10s
+# The health gate samples the testbed's MiniCluster job (it checkpoints every 2 s): a short window.
+health: { window: 1s, checkpoints: 1 }
 jobManager:
   resource: { cpu: 0.5, memory: 1024m }
 taskManager:

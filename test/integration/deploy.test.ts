@@ -419,7 +419,7 @@ describe('flinkship deploy: upgrades', () => {
     expect(again.err).toContain(`-Dexecution.savepoint.path=${out.savepoint}`);
     expect(again.err).toMatch(/-D\$internal\.pipeline\.job-id=[0-9a-f]{32}/);
     // The new JobManager's configuration restores from it.
-    const conf = await admin.get<{ data?: Record<string, string> }>({
+    const conf = await admin.get<V1ConfigMap>({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       name: `flink-config-${first.id}`,

@@ -44,6 +44,8 @@ job:
   jar: job.jar
   entryClass: dev.example.Job
   upgradeMode: stateless
+# The health gate samples the testbed's MiniCluster job (it checkpoints every 2 s): a short window.
+health: { window: 1s, checkpoints: 1 }
 jobManager:
   resource: { cpu: 0.5, memory: 1024m }
 taskManager:

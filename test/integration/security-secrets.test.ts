@@ -37,6 +37,8 @@ env:
   - { name: LOG_LEVEL, value: INFO }
   - name: AWS_SECRET_ACCESS_KEY
     valueFrom: { secretKeyRef: { name: s3-credentials, key: secret-key } }
+# The health gate samples the testbed's MiniCluster job (it checkpoints every 2 s): a short window.
+health: { window: 1s, checkpoints: 1 }
 jobManager:
   resource: { cpu: 0.5, memory: 1024m }
 taskManager:
