@@ -4,16 +4,16 @@
 // reads from and writes to a real Kafka broker in the same cluster. Nothing passes --rest-url: deploy and
 // these tests reach Flink's REST API only through the API server's service proxy.
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
-import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { Kube } from '../../src/executors/kube.js';
 import { cli, type CliRun } from '../helpers/cli.js';
 import { ok } from '../helpers/run.js';
+import { fixtureImage, kafka, until } from './kindFixture.js';
 import { testbed } from './testbed.js';
 
 const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
@@ -21,15 +21,8 @@ const ns = `kd-${run}`;
 const kafkaNs = `kd-kafka-${run}`;
 const clusterId = `log-cleaner-${run}`;
 const image = `flinkship-kd/log-cleaner:${run}`;
-const FIXTURE = path.resolve('fixtures/log-cleaner');
-const JAR = path.join(FIXTURE, 'target/log-cleaner.jar');
 let dir: string;
 let kube: Kube;
-
-const kindEnv = () => ({
-  PATH: `${testbed('FLINKSHIP_TESTBED_KIND_PATH')}:${process.env.PATH}`,
-  KUBECONFIG: testbed('FLINKSHIP_TESTBED_KIND_KUBECONFIG'),
-});
 
 /** GET through the API server's service proxy of the JobManager's rest Service, as JSON. */
 async function flinkGet<T>(restPath: string): Promise<T> {
@@ -37,23 +30,6 @@ async function flinkGet<T>(restPath: string): Promise<T> {
   if (r.status !== 200)
     throw new Error(`GET ${restPath} through the service proxy: HTTP ${r.status}: ${r.body}`);
   return JSON.parse(r.body) as T;
-}
-
-/** Polls `probe` every 2 s until it returns a value, bounded in count and time; fails with what it saw. */
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<{ done?: T; seen: string }>) {
-  const deadline = Date.now() + timeoutMs;
-  let seen = 'nothing yet';
-  for (let i = 0; i < Math.ceil(timeoutMs / 2000) + 1 && Date.now() < deadline; i++) {
-    try {
-      const r = await probe();
-      seen = r.seen;
-      if (r.done !== undefined) return r.done;
-    } catch (err) {
-      seen = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}; last seen: ${seen}`);
 }
 
 function spec(entryClass: string, id: string, extraArgs = ''): string {
@@ -72,6 +48,10 @@ flinkConfiguration:
   state.backend.type: hashmap
   state.checkpoints.dir: file:///opt/flink/state/${id}/checkpoints
   state.savepoints.dir: file:///opt/flink/state/${id}/savepoints
+  # A small cpu request (the node has 2 cores) with room to start the JVM quickly.
+  kubernetes.jobmanager.cpu.limit-factor: 8
+  kubernetes.taskmanager.cpu.limit-factor: 8
+health: { window: 5s, checkpoints: 2 }
 jobManager:
   resource: { cpu: 0.2, memory: 1024m }
 taskManager:
@@ -116,47 +96,9 @@ async function deploy(file: string, timeout = '6m'): Promise<CliRun> {
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'kind-deploy-'));
   kube = Kube.load({ kubeconfig: testbed('FLINKSHIP_TESTBED_KIND_KUBECONFIG') });
-  // The fixture's jar (Maven, offline once the testbed warmed the repository), in an image FROM the
-  // testbed's Flink image, loaded into the kind node as `kind load` does for users.
-  if (!existsSync(JAR)) {
-    await ok('mvn', ['-B', '-q', '-DskipTests', 'package'], { cwd: FIXTURE, timeoutMs: 600_000 });
-  }
-  mkdirSync(path.join(dir, 'target'));
-  copyFileSync(JAR, path.join(dir, 'target/log-cleaner.jar'));
-  writeFileSync(
-    path.join(dir, 'Dockerfile'),
-    `FROM ${testbed('FLINKSHIP_TESTBED_FLINK_BASE_IMAGE')}\nCOPY --chown=9999:9999 target/log-cleaner.jar /opt/flink/usrlib/log-cleaner.jar\n`,
-  );
-  await ok('docker', ['build', '-q', '-t', image, dir], { timeoutMs: 300_000 });
-  await ok(
-    testbed('FLINKSHIP_TESTBED_KIND'),
-    ['load', 'docker-image', image, '--name', testbed('FLINKSHIP_TESTBED_KIND_CLUSTER')],
-    { env: kindEnv(), timeoutMs: 600_000 },
-  );
-  // The broker the job reads from and writes to.
-  await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: kafkaNs } });
-  for (const doc of parseAllDocuments(readFileSync(testbed('FLINKSHIP_TESTBED_KAFKA_MANIFEST'), 'utf8'))) {
-    const obj = doc.toJS() as KubernetesObject | null;
-    if (!obj) continue;
-    obj.metadata = { ...obj.metadata, namespace: kafkaNs };
-    await kube.apply(obj);
-  }
-  await ok(
-    testbed('FLINKSHIP_TESTBED_KUBECTL'),
-    ['-n', kafkaNs, 'rollout', 'status', 'deployment/kafka', '--timeout=300s'],
-    { env: kindEnv(), timeoutMs: 320_000 },
-  );
-  // The topics exist before the job starts, as a Strimzi KafkaTopic would make them.
-  for (const topic of ['logs', 'logs-clean']) {
-    await ok(
-      testbed('FLINKSHIP_TESTBED_KUBECTL'),
-      ['-n', kafkaNs, 'exec', 'deploy/kafka', '--', 'kafka-class', 'kafka.admin.TopicCommand'].concat(
-        ['--bootstrap-server', 'localhost:9092', '--create', '--if-not-exists', '--topic', topic],
-        ['--partitions', '1', '--replication-factor', '1'],
-      ),
-      { env: kindEnv(), timeoutMs: 120_000 },
-    );
-  }
+  // The fixture's image, loaded into the kind node, and the broker the job reads from and writes to.
+  await fixtureImage(dir, image);
+  await kafka(kube, kafkaNs, ['logs', 'logs-clean']);
 }, 1_200_000);
 
 afterAll(async () => {

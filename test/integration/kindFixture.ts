@@ -59,17 +59,52 @@ export async function kafka(kube: Kube, ns: string, topics: string[]): Promise<v
   }
 }
 
-/** Every committed record of `topic` (read_committed), read inside the broker's pod, bounded. */
+/**
+ * Every committed record of partition 0 of `topic`, as a read_committed consumer would see them, up to
+ * now: the partition's log on the broker's disk, read with Kafka's own DumpLogSegments (one JVM start,
+ * no waiting for a consumer that never times out while the job writes). A transactional batch counts
+ * once its producer's COMMIT marker follows it; aborted and still open transactions do not.
+ */
 export async function readCommitted(ns: string, topic: string): Promise<string[]> {
   const out = await kubectl(
     [
-      ...['-n', ns, 'exec', 'deploy/kafka', '--', 'kafka-class', 'kafka.tools.ConsoleConsumer'],
-      ...['--bootstrap-server', 'localhost:9092', '--topic', topic, '--from-beginning'],
-      ...['--isolation-level', 'read_committed', '--timeout-ms', '15000'],
+      ...['-n', ns, 'exec', 'deploy/kafka', '--', 'sh', '-c'],
+      `kafka-class kafka.tools.DumpLogSegments --print-data-log --files "$(ls /var/lib/kafka/data/${topic}-0/*.log | paste -sd, -)"`,
     ],
     180_000,
   );
-  return out.split('\n').filter((l) => /^\d+,\d+,\d+,/.test(l));
+  return committedPayloads(out);
+}
+
+/** The payloads of committed records in DumpLogSegments --print-data-log output (see readCommitted). */
+export function committedPayloads(dump: string): string[] {
+  const committed: string[] = [];
+  const open = new Map<string, string[]>();
+  let producer = '';
+  let transactional = false;
+  let control = false;
+  for (const line of dump.split('\n')) {
+    const batch =
+      /^baseOffset: \d+ .*producerId: (-?\d+) .*isTransactional: (true|false) isControl: (true|false)/.exec(
+        line,
+      );
+    if (batch) {
+      [producer, transactional, control] = [batch[1]!, batch[2] === 'true', batch[3] === 'true'];
+      continue;
+    }
+    if (!line.startsWith('| offset:')) continue;
+    if (control) {
+      const marker = /endTxnMarker: (COMMIT|ABORT)/.exec(line)?.[1];
+      if (marker === 'COMMIT') committed.push(...(open.get(producer) ?? []));
+      open.delete(producer);
+      continue;
+    }
+    const payload = / payload: (.*)$/.exec(line)?.[1];
+    if (payload === undefined) continue;
+    if (!transactional) committed.push(payload);
+    else open.set(producer, [...(open.get(producer) ?? []), payload]);
+  }
+  return committed;
 }
 
 /** Polls `probe` every 2 s until it returns a value, bounded in count and time; fails with what it saw. */
