@@ -219,6 +219,8 @@ export async function waitForJob(
   timeoutMs: number,
   ui: Ui,
   jobManager?: () => Promise<string | undefined>,
+  /** Return a job that is RESTARTING too (a restart loop never has all its tasks running at once): the health gate judges it. */
+  orRestarting = false,
 ): Promise<JobOverview> {
   const where = rest.transport.url;
   const started = Date.now();
@@ -260,13 +262,15 @@ export async function waitForJob(
     `the job to be RUNNING (${where})`,
     Math.max(1_000, timeoutMs - (Date.now() - started)),
     async () => {
-      const seen = jobRunning(await rest.currentJob());
+      const current = await rest.currentJob();
+      if (orRestarting && current?.state === 'RESTARTING') return { done: current, status: 'RESTARTING' };
+      const seen = jobRunning(current);
       if (seen.done || seen.failed) return seen;
       const failed = await failure();
       return failed ? { ...seen, failed } : seen;
     },
     (line) => ui.info(line),
   );
-  ui.info(`job ${job.jid} (${job.name}) is RUNNING`);
+  ui.info(`job ${job.jid} (${job.name}) is ${job.state}`);
   return job;
 }

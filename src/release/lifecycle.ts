@@ -279,6 +279,7 @@ export async function waitAndGate(
       Math.max(1_000, timeoutMs - (Date.now() - started)),
       ui,
       () => jobManagerFailure(kube, namespace, clusterId),
+      true,
     );
     jid = job.jid;
   } catch (err) {

@@ -255,6 +255,7 @@ export async function release(ctx: ReleaseContext): Promise<ReleaseOutcome> {
           progress: 'savepoint-taken',
         });
         restorePath = sp.location;
+        ui.info(`revision ${rev.revision}: savepoint recorded (${store.where})`);
         await removeCluster(kube, desired, ctx.remaining('removing the old cluster'), ui);
         break;
       }
