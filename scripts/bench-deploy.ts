@@ -50,6 +50,8 @@ job:
   jar: job.jar
   entryClass: dev.example.Job
   upgradeMode: stateless
+# The gate's minimum: the job RUNNING, one sample (the bare run waits for nothing after the client).
+health: { window: 0s, checkpoints: 0 }
 jobManager:
   resource: { cpu: 0.5, memory: 1024m }
 taskManager:
