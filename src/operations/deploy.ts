@@ -7,7 +7,13 @@
 import { readGitContext } from '../build/gitContext.js';
 import { withCleanup, type RunCleanup } from '../deploy/cleanup.js';
 import { deployPermissions } from '../deploy/decide.js';
-import { release, rollbackOnDemand, type ReleaseContext, type ReleaseOutcome } from '../release/release.js';
+import {
+  release,
+  ReleaseFailure,
+  rollbackOnDemand,
+  type ReleaseContext,
+  type ReleaseOutcome,
+} from '../release/release.js';
 import { recordFailureOnGitHub, recordSuccessOnGitHub } from '../deploy/github.js';
 import {
   acquireLease,
@@ -17,7 +23,7 @@ import {
   localHolderIdentity,
   releaseLease,
 } from '../deploy/lease.js';
-import { provenance } from '../deploy/record.js';
+import { makeRecord, provenance } from '../deploy/record.js';
 import type { DeployResult } from '../deploy/render.js';
 import { gitHubContextFromEnv } from '../executors/github.js';
 import { directTransport, FlinkRest, serviceProxyTransport } from '../executors/flinkRest.js';
@@ -123,6 +129,34 @@ async function runDeploy(
         configHash: desired.configHash,
         transientEnvironment,
       });
+      // The rollback's own outcome: the environment runs the rolled-back revision again.
+      const back = err instanceof ReleaseFailure ? err.rolledBackTo : undefined;
+      if (back?.state === 'deployed') {
+        await recordSuccessOnGitHub(token, github, ui, {
+          environment: env.name,
+          clusterId: desired.clusterId,
+          image: back.image,
+          record: {
+            ...makeRecord({
+              environment: env.name,
+              clusterId: desired.clusterId,
+              image: back.image,
+              configHash: back.configHash,
+              upgradeMode: back.upgradeMode,
+              provenance: provenance(await readGitContext(loaded.dir)),
+              time: new Date(back.createdAt),
+              ...(back.restoredFrom?.path ? { savepoint: back.restoredFrom.path } : {}),
+            }),
+            revision: back.revision,
+          },
+          environmentUrl:
+            restUrl ??
+            `${kube.server.replace(/\/$/, '')}/api/v1/namespaces/${desired.namespace}/services/${desired.clusterId}-rest:rest/proxy`,
+          transientEnvironment,
+        }).catch((e: unknown) =>
+          ui.warning(`the rollback could not be recorded as a GitHub deployment (${(e as Error).message})`),
+        );
+      }
     }
     throw err;
   }
@@ -170,7 +204,7 @@ async function runDeploy(
   }
 
   function rollbackOf(ctx: ReleaseContext): Promise<ReleaseOutcome> {
-    return rollbackOnDemand(ctx, request.rollback?.toRevision);
+    return rollbackOnDemand(ctx, request.rollback?.toRevision, request.rollback?.from);
   }
 
   const githubDeployment =

@@ -26,7 +26,7 @@ export interface DeployRequest {
   /** The image, by digest (a tag only in integration and preview); none for a rollback. */
   image: string;
   /** Roll back instead of deploying `image`: to this revision, or to the one before the current. */
-  rollback?: { toRevision?: number };
+  rollback?: { toRevision?: number; from?: 'current' | 'rollback-point' };
   kubeconfig?: string;
   context?: string;
   /** The bound of the whole run, as given (e.g. 5m): messages quote it. */

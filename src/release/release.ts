@@ -589,12 +589,19 @@ function seedFromRecord(h: History, deployment: V1Deployment | undefined, flinkV
 }
 
 /**
- * `flinkship rollback`: back to revision `toRevision` (default: the one before the current), as the
- * automatic rollback does it: its stored submission, restored from the savepoint taken just before the
- * upgrade that replaced it. The current job, when it runs, is first stopped with a savepoint (kept in
- * its revision): no stateful job is removed before its savepoint completed.
+ * `flinkship rollback`: back to revision `toRevision` (default: the one before the current): its stored
+ * submission (image and config as they ran). The current job, when it runs, is first stopped with a
+ * savepoint: no stateful job is removed before its savepoint completed. The rolled-back job restores
+ * from that savepoint (`from: 'current'`, the default: no record is lost or processed twice), or from
+ * the savepoint taken when the target was replaced (`from: 'rollback-point'`, as the automatic rollback
+ * does: the state the target itself left; what was processed since is processed again). A current job
+ * that does not run has no savepoint to give: the rollback point is used, and the log says so.
  */
-export async function rollbackOnDemand(ctx: ReleaseContext, toRevision?: number): Promise<ReleaseOutcome> {
+export async function rollbackOnDemand(
+  ctx: ReleaseContext,
+  toRevision?: number,
+  from: 'current' | 'rollback-point' = 'current',
+): Promise<ReleaseOutcome> {
   const { kube, rest, desired, ui, env } = ctx;
   const ns = desired.namespace;
   const what = `${ns}/${desired.clusterId}`;
@@ -628,13 +635,27 @@ export async function rollbackOnDemand(ctx: ReleaseContext, toRevision?: number)
     throw new OperationError(`revision ${target.revision} is the current one`);
   // The rollback point: the savepoint taken when the target was replaced.
   const replacedBy = history.revisions.find((r) => r.previous === target.revision && r.savepoint);
-  const stand: Revision = { ...cur, ...(replacedBy?.savepoint ? { savepoint: replacedBy.savepoint } : {}) };
-  const refusal = rollbackRefusal({ ...stand, flinkVersion: stand.flinkVersion }, target);
+  const job = observation.job;
+  const running = cur.upgradeMode !== 'stateless' && typeof job === 'object' && job.state === 'RUNNING';
+  const fromCurrent = from === 'current' && running;
+  if (from === 'current' && !running && cur.upgradeMode !== 'stateless') {
+    ui.warning(
+      `the current job does not run, so it has no savepoint to give: restoring from the rollback point`,
+    );
+  }
+  let stand: Revision = {
+    ...cur,
+    ...(fromCurrent
+      ? { savepoint: '(the savepoint taken below)' }
+      : replacedBy?.savepoint
+        ? { savepoint: replacedBy.savepoint }
+        : {}),
+  };
+  const refusal = rollbackRefusal(stand, target);
   if (refusal)
     throw new OperationError(`cannot roll back ${what} to revision ${target.revision}: ${refusal}`);
   await ctx.beforeChange?.();
-  const job = observation.job;
-  if (cur.upgradeMode !== 'stateless' && typeof job === 'object' && job.state === 'RUNNING') {
+  if (running && typeof job === 'object') {
     const sp = await ui.group(
       `Stop the current job ${job.jid} with a savepoint (kept in revision ${cur.revision})`,
       () =>
@@ -661,6 +682,7 @@ export async function rollbackOnDemand(ctx: ReleaseContext, toRevision?: number)
       new Date(),
     );
     await store.write(history);
+    if (fromCurrent) stand = { ...stand, savepoint: sp.location };
   }
   const back = await ui.group(`Roll back ${what} to revision ${target.revision}`, () =>
     rollback(ctx, store, history, stand, target, policy),

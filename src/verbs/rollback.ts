@@ -17,6 +17,13 @@ export const ROLLBACK_OPTIONS = {
       'The revision to go back to (see flinkship history); default: the one deployed before the current.',
     valueName: 'n',
   },
+  'restore-from': {
+    kind: 'enum',
+    values: ['current', 'rollback-point'] as const,
+    default: 'current',
+    description:
+      'Where the rolled-back job takes its state from: current (a savepoint of the running job, taken first: nothing lost or processed twice) or rollback-point (the savepoint taken when the target revision was replaced, as the automatic rollback does).',
+  },
   'client-image': DEPLOY_OPTIONS['client-image'],
   'flink-home': DEPLOY_OPTIONS['flink-home'],
   'github-token': DEPLOY_OPTIONS['github-token'],
@@ -46,7 +53,7 @@ export const rollbackVerb = defineVerb({
         config: options.config,
         env: options.env,
         image: '',
-        rollback: toRevision !== undefined ? { toRevision } : {},
+        rollback: { ...(toRevision !== undefined ? { toRevision } : {}), from: options['restore-from'] },
         kubeconfig: options.kubeconfig,
         context: options.context,
         timeout: options.timeout,

@@ -5,8 +5,9 @@
 //
 // One cluster-id goes through, in order: create; a savepoint upgrade killed right after its savepoint
 // completed, then run again; a version that fails on its first record, rolled back automatically; a
-// last-state upgrade killed right after the JobManager was removed, then run again; and a savepoint
-// that cannot complete, which leaves the old job running. Nothing passes --rest-url.
+// last-state upgrade killed right after the JobManager was removed, then run again; `flinkship
+// rollback`; and a savepoint that cannot complete, which leaves the old job running. Nothing passes
+// --rest-url.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -310,27 +311,63 @@ describe('the release lifecycle of a stateful job on a real kind cluster', { tim
     expect(c.byLabel.v5).toBeGreaterThan(0);
   });
 
+  it("flinkship rollback goes back to the previous revision with the current job's state", async () => {
+    const r = await cli(
+      'rollback',
+      ...['--config', path.join(dir, 'flinkship-v1.yaml'), '--env', 'integration'],
+      ...['--kubeconfig', testbed('FLINKSHIP_TESTBED_KIND_KUBECONFIG')],
+      ...['--flink-home', testbed('FLINKSHIP_TESTBED_FLINK_HOME'), '--timeout', '10m', '--output', 'json'],
+    );
+    expect(r.code, r.err).toBe(0);
+    const out = JSON.parse(r.out);
+    expect(out).toMatchObject({ action: 'rolled-back', revision: 6, jobState: 'RUNNING' });
+    expect(r.err).toMatch(/stop-with-savepoint of job [0-9a-f]{32} triggered/);
+    const h = await history();
+    expect(h.map((x) => [x.revision, x.state])).toEqual([
+      [1, 'superseded'],
+      [2, 'superseded'],
+      [3, 'rolled-back'],
+      [4, 'superseded'],
+      [5, 'rolled-back'],
+      [6, 'deployed'],
+    ]);
+    // Revision 4's image and config (label v2), from the savepoint just taken of revision 5's job.
+    expect(h[5]).toMatchObject({ rollbackOf: 5, restoredFrom: { kind: 'savepoint' } });
+    expect(out.restoredFrom).toEqual(h[5]!.restoredFrom);
+    const c = await continuity(['v1', 'v2', 'v5', 'v2']);
+    expect(c.byLabel.v5).toBeGreaterThan(0);
+  });
+
   it('a savepoint that cannot complete leaves the old job running and untouched', async () => {
+    // A last-state upgrade to a version whose savepoints cannot be written, then a savepoint upgrade.
+    const v7 = await deploy({
+      label: 'v7',
+      mode: 'last-state',
+      savepoints: 'file:///proc/flinkship-no-savepoints',
+    });
+    expect(v7.code, v7.err).toBe(0);
+    expect(JSON.parse(v7.out)).toMatchObject({ revision: 7, upgradePath: 'last-state' });
     const before = (await history()).at(-1)!;
-    const r = await deploy({ label: 'v6' });
+    const r = await deploy({ label: 'v8' });
     expect(r.code, r.err).toBe(1);
     expect(r.err).toMatch(/the stop-with-savepoint of job [0-9a-f]{32} failed/);
-    expect(r.err).toContain('Nothing was deleted: the old job keeps running (revision 5)');
+    expect(r.err).toContain('Nothing was deleted: the old job keeps running (revision 7)');
     const status = await cli(
       'status',
-      ...['--config', path.join(dir, 'flinkship-v6.yaml'), '--env', 'integration'],
+      ...['--config', path.join(dir, 'flinkship-v8.yaml'), '--env', 'integration'],
       ...['--kubeconfig', testbed('FLINKSHIP_TESTBED_KIND_KUBECONFIG'), '--output', 'json'],
     );
     expect(status.code, status.err).toBe(0);
     const s = JSON.parse(status.out);
     expect(s.job).toMatchObject({ id: before.jobId, state: 'RUNNING', matchesCurrent: true });
-    expect(s.current.revision).toBe(5);
-    expect((await history()).at(-1)).toMatchObject({ revision: 6, state: 'failed' });
-    // It keeps producing: more v5 records are committed after the failed attempt.
-    const seen = (await continuity(['v1', 'v2', 'v5'])).byLabel.v5!;
-    await until('more committed v5 records', 120_000, async () => {
-      const now = (await continuity(['v1', 'v2', 'v5'])).byLabel.v5!;
-      return { ...(now > seen ? { done: now } : {}), seen: `${now} v5 records (had ${seen})` };
+    expect(s.current.revision).toBe(7);
+    expect((await history()).at(-1)).toMatchObject({ revision: 8, state: 'failed' });
+    // It keeps producing: more v7 records are committed after the failed attempt.
+    const labels = ['v1', 'v2', 'v5', 'v2', 'v7'];
+    const seen = (await continuity(labels)).byLabel.v7!;
+    await until('more committed v7 records', 120_000, async () => {
+      const now = (await continuity(labels)).byLabel.v7!;
+      return { ...(now > seen ? { done: now } : {}), seen: `${now} v7 records (had ${seen})` };
     });
   });
 });
