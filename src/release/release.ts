@@ -507,20 +507,22 @@ async function submitRevision(
   ctx.ui.info(
     `submitting revision ${rev.revision} as job ${restore.jobId}${restore.path ? `, restoring from ${restore.path}` : rev.path === 'last-state' ? ', restoring from the HA checkpoints (last-state)' : ', without state'}`,
   );
-  const result = await submit(
-    {
-      kube: ctx.kube,
-      loaded: ctx.loaded,
-      desired: ctx.desired,
-      image: rev.image,
-      client: ctx.client,
-      timeoutMs: ctx.remaining('submitting'),
-      origin: ctx.origin,
-      cleanup: ctx.cleanup,
-      extraOptions,
-      ...(replay ? { replay } : {}),
-    },
-    ctx.ui,
+  const result = await ctx.ui.group(`Submit ${ctx.desired.clusterId} with the Flink client`, () =>
+    submit(
+      {
+        kube: ctx.kube,
+        loaded: ctx.loaded,
+        desired: ctx.desired,
+        image: rev.image,
+        client: ctx.client,
+        timeoutMs: ctx.remaining('submitting'),
+        origin: ctx.origin,
+        cleanup: ctx.cleanup,
+        extraOptions,
+        ...(replay ? { replay } : {}),
+      },
+      ctx.ui,
+    ),
   );
   if (result.exitCode !== 0) {
     const tail = result.output
@@ -528,7 +530,7 @@ async function submitRevision(
       .slice(-15)
       .join('\n');
     throw new OperationError(
-      `the Flink client (${result.how}) ${result.timedOut ? 'timed out' : `exited ${result.exitCode}`} submitting revision ${rev.revision}; its last lines:\n${tail}`,
+      `revision ${rev.revision}: the Flink client (${result.how}) ${result.timedOut ? 'timed out' : `exited ${result.exitCode}`}; its last lines:\n${tail}`,
     );
   }
 }

@@ -210,7 +210,7 @@ describe('flinkship deploy holds a Lease per cluster-id', () => {
     expect(JSON.parse(r.out)).toMatchObject({ clusterId: id, action: 'created' });
     expect(r.err).toMatch(
       new RegExp(
-        `Lease ${ns}/${id}-flinkship taken over from ${OTHER}, whose lease expired, by \\S+@\\S+ pid ${process.pid} \\(deploy [0-9a-f]{8}\\) for 360s`,
+        `Lease ${ns}/${id}-flinkship taken over from ${OTHER}, whose lease expired, by \\S+@\\S+ pid ${process.pid} \\(deploy [0-9a-f]{8}\\) for 60s`,
       ),
     );
     expect(r.err).toContain(`Lease ${ns}/${id}-flinkship released`);

@@ -44,8 +44,6 @@ job:
   jar: job.jar
   entryClass: dev.example.Job
   upgradeMode: stateless
-# The health gate samples the testbed's MiniCluster job (it checkpoints every 2 s): a short window.
-health: { window: 1s, checkpoints: 1 }
 jobManager:
   resource: { cpu: 0.5, memory: 1024m }
 taskManager:
@@ -55,7 +53,10 @@ environments:
     namespace: ${ns}
     createNamespace: true
     context: staging
-${envExtra.replace(/^/gm, '    ')}`;
+${envExtra.replace(/^/gm, '    ')}
+# The health gate samples the testbed's MiniCluster job (it checkpoints every 2 s): a short window.
+health: { window: 1s, checkpoints: 1 }
+`;
 }
 
 async function writeSpec(name: string, text: string): Promise<string> {
