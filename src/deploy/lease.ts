@@ -3,7 +3,8 @@
 // The decision (may I take it?) is a pure function of (observed Lease, now, my identity); taking it is
 // optimistic concurrency: create, or replace at the resourceVersion read, and a conflict means someone
 // else won, so read again and decide again. A live Lease of another holder is waited for, with a
-// watch, within --timeout. No renewal is needed: the Lease lasts the whole --timeout and a margin.
+// watch, within --timeout. deploy's Lease is short and renewed while it runs (keepLeaseAlive); a Lease
+// held by a process of this very machine that no longer exists is taken over at once (holderGone).
 import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import type { KubeObject } from '../plan/objects.js';
@@ -30,7 +31,7 @@ export interface LeaseObject extends KubeObject {
 
 export type LeaseDecision =
   /** Take it: create it (absent), or replace it (free, expired, or already this run's). */
-  | { take: true; why: 'absent' | 'free' | 'expired' | 'ours'; transitions: number }
+  | { take: true; why: 'absent' | 'free' | 'expired' | 'ours' | 'holder-gone'; transitions: number }
   /** Another holder's Lease is live until `expiresAt`. */
   | { take: false; holder: string; since?: Date; expiresAt: Date };
 
@@ -85,18 +86,49 @@ function parseTime(value: string | undefined): Date | undefined {
  * no holder, is already `me`'s, or has expired: renewTime (else acquireTime) + leaseDurationSeconds is
  * in the past. A Lease with a holder but no time at all cannot be live, so it counts as expired.
  */
-export function decideLease(observed: LeaseSpec | undefined, now: Date, me: string): LeaseDecision {
+export function decideLease(
+  observed: LeaseSpec | undefined,
+  now: Date,
+  me: string,
+  gone: (holder: string) => boolean = () => false,
+): LeaseDecision {
   if (observed === undefined) return { take: true, why: 'absent', transitions: 0 };
   const transitions = observed.leaseTransitions ?? 0;
   const holder = observed.holderIdentity ?? '';
   if (holder === '') return { take: true, why: 'free', transitions: transitions + 1 };
   if (holder === me) return { take: true, why: 'ours', transitions };
+  if (gone(holder)) return { take: true, why: 'holder-gone', transitions: transitions + 1 };
   const since = parseTime(observed.acquireTime);
   const renewed = parseTime(observed.renewTime) ?? since;
   const expiresAt = new Date((renewed?.getTime() ?? 0) + (observed.leaseDurationSeconds ?? 0) * 1000);
   if (expiresAt.getTime() <= now.getTime())
     return { take: true, why: 'expired', transitions: transitions + 1 };
   return { take: false, holder, ...(since ? { since } : {}), expiresAt };
+}
+
+/**
+ * Whether `holder` names a process of this machine (`user@host pid N`, as localHolderIdentity writes it,
+ * with this host's name) that no longer exists: a deployer killed here, whose Lease need not be waited
+ * out. A holder elsewhere (another host, a GitHub run) is never judged gone.
+ */
+export function holderGone(
+  holder: string,
+  host = hostname(),
+  alive: (pid: number) => boolean = processAlive,
+): boolean {
+  const m = /^\S+@(\S+) pid (\d+) \(/.exec(holder);
+  if (!m || m[1] !== host) return false;
+  return !alive(Number(m[2]));
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, as another user's.
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }
 
 /** RFC 3339 with microseconds, the form of a Kubernetes MicroTime. */
@@ -226,7 +258,7 @@ export async function acquireLease(
         continue;
       }
     }
-    const decision = decideLease(current.spec, now, request.identity);
+    const decision = decideLease(current.spec, now, request.identity, holderGone);
     if (decision.take) {
       try {
         const stored = await kube.replace(
@@ -236,7 +268,9 @@ export async function acquireLease(
         ui.info(
           decision.why === 'expired'
             ? `${where} taken over from ${previous}, whose lease expired, by ${request.identity} for ${request.durationSeconds}s`
-            : `${where} taken by ${request.identity} for ${request.durationSeconds}s`,
+            : decision.why === 'holder-gone'
+              ? `${where} taken over from ${previous}, a process of this machine that no longer exists, by ${request.identity} for ${request.durationSeconds}s`
+              : `${where} taken by ${request.identity} for ${request.durationSeconds}s`,
         );
         return held(request, stored, now);
       } catch (err) {
@@ -285,7 +319,7 @@ async function waitForRelease(
         describe: `the deploy lease of ${request.clusterId}`,
         timeoutMs: Math.max(1, until - now),
         check: (lease) => {
-          const d = decideLease(lease?.spec, new Date(deadline.now()), request.identity);
+          const d = decideLease(lease?.spec, new Date(deadline.now()), request.identity, holderGone);
           const handsChanged = !d.take && d.holder !== decision.holder;
           return { done: d.take || handsChanged, status: lease ? heldBy : 'released' };
         },

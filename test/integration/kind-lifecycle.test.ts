@@ -241,9 +241,11 @@ describe('the release lifecycle of a stateful job on a real kind cluster', { tim
     expect(pending).toMatchObject({ revision: 2, state: 'pending', path: 'savepoint' });
     const recorded = pending.savepoint === stopSavepoint;
     if (!recorded) expect(pending.savepoint).toBeUndefined();
-    // The re-run waits out the dead deployer's lease (60 s), then continues revision 2.
+    // The re-run takes the dead deployer's Lease over at once (its process is gone from this machine),
+    // then continues revision 2.
     const again = await deploy({ label: 'v2' });
     expect(again.code, again.err).toBe(0);
+    expect(again.err).toContain('a process of this machine that no longer exists');
     const out = JSON.parse(again.out);
     expect(out).toMatchObject({
       revision: 2,
@@ -294,6 +296,7 @@ describe('the release lifecycle of a stateful job on a real kind cluster', { tim
     expect(pending.savepoint, 'the rollback point, taken while the old job ran on').toMatch(/savepoint-/);
     const again = await deploy(v5);
     expect(again.code, again.err).toBe(0);
+    expect(again.err).toContain('a process of this machine that no longer exists');
     const out = JSON.parse(again.out);
     expect(out).toMatchObject({
       revision: 5,

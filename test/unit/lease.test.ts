@@ -3,6 +3,7 @@ import { deployPermissions } from '../../src/deploy/decide.js';
 import {
   clockTime,
   decideLease,
+  holderGone,
   holderIdentity,
   leaseDurationSeconds,
   leaseLabels,
@@ -16,6 +17,35 @@ import { loadSpec } from '../../src/spec/load.js';
 const ME = 'https://github.com/acme/jobs/actions/runs/42 (deploy 0a1b2c3d)';
 const OTHER = 'https://github.com/acme/jobs/actions/runs/41 (deploy 99887766)';
 const NOW = new Date('2026-03-04T12:05:00.000Z');
+
+describe('holderGone: a deployer of this machine that no longer exists', () => {
+  const dead = (pid: number) => pid !== 4242;
+  it('is a live Lease of a process of this host that has exited', () => {
+    expect(holderGone('root@vm pid 999 (deploy 0a1b2c3d)', 'vm', (pid) => pid === 4242)).toBe(true);
+    expect(holderGone('root@vm pid 4242 (deploy 0a1b2c3d)', 'vm', (pid) => pid === 4242)).toBe(false);
+  });
+  it('never judges a holder elsewhere: another host or a GitHub run', () => {
+    expect(holderGone('root@other pid 999 (deploy 0a1b2c3d)', 'vm', dead)).toBe(false);
+    expect(holderGone(OTHER, 'vm', dead)).toBe(false);
+  });
+  it('this very process is alive', () => {
+    expect(holderGone(`me@here pid ${process.pid} (deploy 00000000)`, 'here')).toBe(false);
+  });
+  it('lets decideLease take a live Lease over from a gone holder, counting a transition', () => {
+    const live = {
+      holderIdentity: 'root@vm pid 999 (deploy 1)',
+      renewTime: '2026-03-04T12:04:59.000000Z',
+      leaseDurationSeconds: 60,
+      leaseTransitions: 1,
+    };
+    expect(decideLease(live, NOW, ME, () => true)).toEqual({
+      take: true,
+      why: 'holder-gone',
+      transitions: 2,
+    });
+    expect(decideLease(live, NOW, ME, () => false)).toMatchObject({ take: false });
+  });
+});
 
 describe('decideLease', () => {
   it('creates a Lease that does not exist', () => {
