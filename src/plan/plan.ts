@@ -12,6 +12,7 @@ import { planImage, type ImagePlan } from './image.js';
 import { accountConfiguration, planKubernetesObjects, type KubeObject } from './kubernetes.js';
 import { planPodTemplate } from './podTemplate.js';
 import { redactConfiguration } from './redact.js';
+import { releasePolicy } from '../release/policy.js';
 
 /** Where the Flink client finds the files the plan generates (mounted there when it runs in a container). */
 export const DEFAULT_CLIENT_WORK_DIR = '/flinkship';
@@ -47,6 +48,19 @@ export interface Plan {
   podTemplate?: { path: string; content: string };
   kubernetes: KubeObject[];
   client: { argv: string[]; workDir: string };
+  /** How a change is rolled out (docs/RELEASES.md): the upgrade settings and the health gate. */
+  release: {
+    upgrade: {
+      savepointTimeout: string;
+      savepointFormat: 'CANONICAL' | 'NATIVE';
+      fallback: 'none' | 'last-state';
+      claimMode: 'CLAIM' | 'NO_CLAIM';
+      allowNonRestoredState: boolean;
+      maxCheckpointAge?: string;
+      historyLimit: number;
+    };
+    health: { checkpoints: number; window: string; maxRestarts: number; timeout: string; rollback: boolean };
+  };
   /**
    * sha256 over everything that is deployed except the image, secret values included (so that a changed
    * secret redeploys): a changed hash means a changed deployment.
@@ -141,10 +155,37 @@ export function planSubmission(loaded: LoadedSpec, envName: string, options: Pla
     ...(templates ? { podTemplate: { path: podTemplatePath!, content: stringify(templates.shown) } } : {}),
     kubernetes: planKubernetesObjects(env),
     client: { argv: clientArgv(shown.shown, env, image.jarPath), workDir },
+    release: planRelease(env),
     configHash: configHash(entries, realTemplate, argv),
   };
   const secrets = [...shown.secrets, ...(templates?.secrets ?? [])];
   return { plan: p, argv, ...(realTemplate ? { podTemplate: realTemplate } : {}), secrets };
+}
+
+function seconds(ms: number): string {
+  return ms % 60_000 === 0 && ms > 0 ? `${ms / 60_000}m` : `${ms / 1000}s`;
+}
+
+function planRelease(env: ResolvedEnvironment): Plan['release'] {
+  const p = releasePolicy(env);
+  return {
+    upgrade: {
+      savepointTimeout: seconds(p.savepointTimeoutMs),
+      savepointFormat: p.savepointFormat,
+      fallback: env.upgrade.fallback ?? 'none',
+      claimMode: p.claimMode,
+      allowNonRestoredState: p.allowNonRestoredState,
+      ...(env.upgrade.maxCheckpointAge ? { maxCheckpointAge: env.upgrade.maxCheckpointAge } : {}),
+      historyLimit: p.historyLimit,
+    },
+    health: {
+      checkpoints: p.gate.checkpoints,
+      window: seconds(p.gate.windowMs),
+      maxRestarts: p.gate.maxRestarts,
+      timeout: seconds(p.gate.timeoutMs),
+      rollback: p.rollback,
+    },
+  };
 }
 
 /**

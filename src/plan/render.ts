@@ -25,6 +25,10 @@ export function renderPlanMarkdown(p: Plan): string {
     ['Image', `\`${p.image.ref}\`${imageNote}`],
     ['Base image', `\`${p.build.from}\`${p.build.pinned ? '' : ' (not pinned by digest)'}`],
     ['Upgrade mode', p.upgradeMode],
+    [
+      'Health gate',
+      `${p.release.health.checkpoints} checkpoint(s) within ${p.release.health.window}, at most ${p.release.health.maxRestarts} restart(s), give up after ${p.release.health.timeout}; ${p.release.health.rollback ? 'rolls back when it fails' : 'no automatic rollback'}`,
+    ],
     ['Config hash', `\`${p.configHash.slice(0, 19)}\``],
   ];
   const out: string[] = [];
