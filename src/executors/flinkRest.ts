@@ -157,7 +157,12 @@ export class FlinkRest {
     savepoint?: { path: string; at: number };
     restored?: { path: string; savepoint: boolean };
   }> {
-    type Stat = { external_path?: string; latest_ack_timestamp?: number; status?: string };
+    type Stat = {
+      external_path?: string;
+      latest_ack_timestamp?: number;
+      status?: string;
+      is_savepoint?: boolean;
+    };
     const r = await this.json<{
       latest?: {
         completed?: Stat | null;
@@ -170,7 +175,9 @@ export class FlinkRest {
         ? { path: s.external_path, at: s.latest_ack_timestamp ?? 0 }
         : undefined;
     const checkpoint = pick(r.latest?.completed);
-    const savepoint = pick(r.latest?.savepoint);
+    // A stop-with-savepoint's savepoint may show only as the latest completed one, marked is_savepoint.
+    const savepoint =
+      pick(r.latest?.savepoint) ?? (r.latest?.completed?.is_savepoint ? checkpoint : undefined);
     const restored = r.latest?.restored?.external_path
       ? { path: r.latest.restored.external_path, savepoint: !!r.latest.restored.is_savepoint }
       : undefined;

@@ -260,7 +260,18 @@ export async function release(ctx: ReleaseContext): Promise<ReleaseOutcome> {
         break;
       }
       case 'recover-savepoint': {
-        const snaps = await rest.latestSnapshots(d.jobId);
+        // The statistics of a job that just stopped may name its savepoint a moment later: asked again
+        // every 2 s, for at most a minute.
+        let snaps = await rest
+          .latestSnapshots(d.jobId)
+          .catch(() => ({}) as Awaited<ReturnType<FlinkRest['latestSnapshots']>>);
+        for (let i = 0; i < 30 && !snaps.savepoint; i++) {
+          ui.info(
+            `waiting for Flink to report the savepoint of the stopped job ${d.jobId}: ${i * 2}s of 60s`,
+          );
+          await new Promise((r) => setTimeout(r, Math.min(2_000, ctx.remaining('reading the savepoint'))));
+          snaps = await rest.latestSnapshots(d.jobId).catch(() => snaps);
+        }
         if (!snaps.savepoint) {
           await patch({
             state: 'failed',
