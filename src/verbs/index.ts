@@ -28,7 +28,7 @@ export const VERBS: Record<string, VerbEntry> = {
     async () => (await import('./build.js')).buildVerb,
   ),
   deploy: entry(
-    'Submit the job to an environment in native application mode with the real Flink client, wait until it runs, and record the deployment.',
+    'Deploy to an environment in native application mode with the real Flink client: stateful upgrades (savepoint, last-state), a health gate, automatic rollback, and a revision in the release history.',
     async () => (await import('./deploy.js')).deployVerb,
   ),
   delete: entry(
@@ -36,7 +36,7 @@ export const VERBS: Record<string, VerbEntry> = {
     async () => (await import('./delete.js')).deleteVerb,
   ),
   rollback: entry(
-    'Go back to an earlier revision of the release history (default: the one before the current), restored from the savepoint taken before the upgrade that replaced it, and gate it.',
+    'Go back to an earlier revision of the release history (default: the one before the current), from a savepoint of the running job (or --restore-from rollback-point), and gate it.',
     async () => (await import('./rollback.js')).rollbackVerb,
   ),
   history: entry(
