@@ -384,7 +384,7 @@ describe('flinkship deploy: upgrades', () => {
       first.file,
       spec(first.ns, first.id, 'stateless').replace('interval: 10s', 'interval: 20s'),
     );
-    const again = await cli(...verbArgs('deploy', first.file, ...REST(), '--output', 'json'));
+    const again = await cli(...verbArgs('deploy', first.file, ...REST()));
     expect(again.code, again.err).toBe(0);
     expect(again.err).toContain(`Deployment ${first.ns}/${first.id} deleted`);
     expect(again.out).toContain('replaced (stateless: deleted, then submitted again)');
