@@ -45,32 +45,72 @@ const precompiledSchema = {
   },
 };
 
+// Modules whose top level only defines things, in packages that do not declare themselves side-effect free.
+// Declaring them here lets esbuild drop them where nothing uses what they export: @actions/core's OIDC
+// client (getIDToken) and its platform details pull @actions/http-client (undici, tunnel: 0.6 MB parsed
+// and initialised) and @actions/exec into every action's start-up, though no verb of ours calls them. The
+// actions that do make HTTP calls through http-client (github, tool-cache) still get it, from their own
+// imports. test/unit/bundle.test.ts checks that validate and plan load neither.
+const SIDE_EFFECT_FREE = [
+  /node_modules[\\/]@actions[\\/]core[\\/]lib[\\/](oidc-utils|platform)\.js$/,
+  /node_modules[\\/]@actions[\\/]http-client[\\/]/,
+];
+const sideEffectFree = {
+  name: 'side-effect-free',
+  setup(b) {
+    b.onResolve({ filter: /oidc-utils|platform|^@actions\/http-client/ }, async (args) => {
+      if (args.pluginData === sideEffectFree) return undefined;
+      const resolved = await b.resolve(args.path, {
+        resolveDir: args.resolveDir,
+        kind: args.kind,
+        importer: args.importer,
+        pluginData: sideEffectFree,
+      });
+      if (resolved.errors.length > 0 || !SIDE_EFFECT_FREE.some((re) => re.test(resolved.path)))
+        return undefined;
+      return { ...resolved, sideEffects: false };
+    });
+  },
+};
+
+// The esbuild settings every bundle of ours uses (the cold-start benchmark bundles its minimal action with
+// them too), without the entry points, the output directory and code splitting.
+export const ESBUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  outExtension: { '.js': '.js' },
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  // dockerode's ssh transport (ssh2) tries optional native addons inside try/catch and works without them.
+  external: ['*.node'],
+  logLevel: 'warning',
+  // Some dependencies are CommonJS and call require() or read __dirname; give the ESM bundle both. Every
+  // chunk gets this line, before its own top-level names: it must not use a global that a bundled module
+  // declares at its top level (uuid declares URL).
+  banner: {
+    js: "import { createRequire as __flinkshipCreateRequire } from 'node:module'; import { dirname as __flinkshipDirname } from 'node:path'; import { fileURLToPath as __flinkshipPath } from 'node:url'; const require = __flinkshipCreateRequire(import.meta.url); const __filename = __flinkshipPath(import.meta.url); const __dirname = __flinkshipDirname(__filename);",
+  },
+};
+export { sideEffectFree };
+
 export async function bundle(outdir) {
   rmSync(outdir, { recursive: true, force: true });
   return build({
+    ...ESBUILD_OPTIONS,
     entryPoints: ENTRY_POINTS,
     outdir,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outExtension: { '.js': '.js' },
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
-    minifyWhitespace: true,
-    minifySyntax: true,
     metafile: true,
-    plugins: [precompiledSchema],
-    legalComments: 'none',
-    // dockerode's ssh transport (ssh2) tries optional native addons inside try/catch and works without them.
-    external: ['*.node'],
-    logLevel: 'warning',
-    // Some dependencies are CommonJS and call require() or read __dirname; give the ESM bundle both. Every
-    // chunk gets this line, before its own top-level names: it must not use a global that a bundled module
-    // declares at its top level (uuid declares URL).
-    banner: {
-      js: "import { createRequire as __flinkshipCreateRequire } from 'node:module'; import { dirname as __flinkshipDirname } from 'node:path'; import { fileURLToPath as __flinkshipPath } from 'node:url'; const require = __flinkshipCreateRequire(import.meta.url); const __filename = __flinkshipPath(import.meta.url); const __dirname = __flinkshipDirname(__filename);",
-    },
+    plugins: [precompiledSchema, sideEffectFree],
+    // yaml's ES module build (the one its exports map gives bundlers for browsers) instead of its CommonJS
+    // one for node: the same code, but esbuild can hoist it into the chunk rather than wrap each of its 70
+    // modules in a lazy require (plan starts about 9 ms sooner). The two differ only in how a warning is
+    // printed (console.warn, not process.emitWarning), and the spec's parse rejects what would warn first.
+    alias: { yaml: './node_modules/yaml/browser/index.js' },
   });
 }
 

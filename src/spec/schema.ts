@@ -1,14 +1,11 @@
 // Checks a parsed spec against schema/flinkship.schema.json, the one schema editors use too, and turns
 // each schema error into a located message that says what was found and what would be valid.
 import type { ErrorObject } from 'ajv';
-import schemaJson from '../../schema/flinkship.schema.json' with { type: 'json' };
 import type { InputIssue } from '../util/errors.js';
 import { didYouMean, oneOf } from '../util/suggest.js';
 import { formatPath, type FieldPath, type SpecDocument } from './document.js';
 import { specValidator } from './schemaValidator.js';
 import { quote } from './strings.js';
-
-export const SPEC_SCHEMA = schemaJson as Record<string, unknown>;
 
 function toPath(instancePath: string, root: unknown): (string | number)[] {
   if (instancePath === '') return [];

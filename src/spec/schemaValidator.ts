@@ -4,7 +4,15 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import schemaJson from '../../schema/flinkship.schema.json' with { type: 'json' };
 
-export const AJV_OPTIONS = { allErrors: true, strict: true, verbose: true, allowUnionTypes: true } as const;
+// inlineRefs: false compiles each $defs entry once, as its own function, where inlining would repeat it for the top
+// level and for every environment's overlay (the validator's code, parsed at every start, shrinks by a quarter).
+export const AJV_OPTIONS = {
+  allErrors: true,
+  strict: true,
+  verbose: true,
+  allowUnionTypes: true,
+  inlineRefs: false,
+} as const;
 
 /** The spec schema's own annotation keywords: `x-valid`, a phrase saying what a valid value looks like. */
 function specAjv(): Ajv {

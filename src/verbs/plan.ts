@@ -5,6 +5,17 @@ import { renderPlanMarkdown } from '../plan/render.js';
 import { loadSpec } from '../spec/load.js';
 import { defineVerb } from './verb.js';
 
+// The action prints the plan and writes the same Markdown to the job summary: render it once per plan.
+const rendered = new WeakMap<Plan, string>();
+function markdownOf(p: Plan): string {
+  let md = rendered.get(p);
+  if (md === undefined) {
+    md = renderPlanMarkdown(p);
+    rendered.set(p, md);
+  }
+  return md;
+}
+
 export const planVerb = defineVerb({
   name: 'plan',
   options: {
@@ -35,7 +46,7 @@ export const planVerb = defineVerb({
       return result;
     });
   },
-  text: (p) => renderPlanMarkdown(p),
+  text: (p) => markdownOf(p),
   json: (p) => p,
   outputs: (p) => ({
     plan: JSON.stringify(p),
@@ -49,5 +60,5 @@ export const planVerb = defineVerb({
     'flink-config': p.flinkConfiguration.file.content,
     'client-argv': JSON.stringify(p.client.argv),
   }),
-  summary: (p) => renderPlanMarkdown(p),
+  summary: (p) => markdownOf(p),
 });
