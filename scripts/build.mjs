@@ -18,6 +18,7 @@ export const ENTRY_POINTS = {
   'actions/delete': 'src/action/delete.ts',
   'actions/deploy': 'src/action/deploy.ts',
   'actions/rollback': 'src/action/rollback.ts',
+  'actions/promote': 'src/action/promote.ts',
   'actions/plan': 'src/action/plan.ts',
   'actions/validate': 'src/action/validate.ts',
   'actions/integration-env': 'src/action/integration-env.ts',

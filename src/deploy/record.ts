@@ -2,6 +2,7 @@
 // JobManager Deployment. Deploy compares against it to decide; status, promote and rollback read it.
 import { userInfo } from 'node:os';
 import type { GitContext } from '../build/gitContext.js';
+import type { PromotionRecord } from '../release/history.js';
 import type { UpgradeMode } from '../spec/types.js';
 import { parseImageRef } from '../util/imageRef.js';
 
@@ -27,6 +28,8 @@ export interface DeploymentRecord {
   savepoint?: string;
   /** The revision of the release history (release/history.ts) this is. */
   revision?: number;
+  /** When `flinkship promote` deployed it: where the image came from. */
+  promotion?: PromotionRecord;
 }
 
 /** Where a deploy runs from: the commit, the Actions run and who started it. */

@@ -1,5 +1,7 @@
 // An OCI distribution registry, over its HTTP API (/v2/). Nothing else in Flinkship talks to registries.
 // Loopback registries are spoken to over plain HTTP, as the Docker engine does; all others over HTTPS.
+// https://github.com/opencontainers/distribution-spec/blob/main/spec.md
+import { createHash } from 'node:crypto';
 import { OperationError } from '../util/errors.js';
 
 export interface RegistryLogin {
@@ -22,10 +24,47 @@ export interface ImageManifest {
 }
 
 const TIMEOUT_MS = 15_000;
+/** A blob's transfer may take long; what bounds it is that bytes keep coming (undici's body timeout). */
+const BLOB_TIMEOUT_MS = 30 * 60_000;
 const MANIFEST_TYPES = [
   'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.docker.distribution.manifest.v2+json',
 ].join(', ');
+export const INDEX_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+];
+const ANY_MANIFEST_TYPES = [MANIFEST_TYPES, ...INDEX_TYPES].join(', ');
+
+/** A manifest exactly as the registry stores it: its bytes are what its digest is of. */
+export interface RawManifest {
+  digest: string;
+  mediaType: string;
+  bytes: Buffer;
+}
+
+/** A blob being read: its stream, and the answer that stream belongs to. */
+export interface OpenBlob {
+  response: Response;
+  body: ReadableStream<Uint8Array>;
+  /** Content-Length, or -1 when the registry did not say. */
+  size: number;
+}
+
+/** An HTTP answer the registry should not have given, or no answer: `status` or `code` says which. */
+export class RegistryError extends OperationError {
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function sha256Digest(bytes: Buffer): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
 
 export function isLoopback(host: string): boolean {
   const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
@@ -46,7 +85,8 @@ export function realmRefusal(registryBase: string, realm: URL): string | undefin
 
 export class Registry {
   private readonly base: string;
-  private token: string | undefined;
+  /** Bearer tokens by the scopes they were asked for. */
+  private readonly tokens = new Map<string, string>();
 
   constructor(
     readonly host: string,
@@ -100,20 +140,190 @@ export class Registry {
     path: string,
     actions: string,
     headers: Record<string, string> = {},
+    extra: { scopes?: string[]; body?: BodyInit; timeoutMs?: number } = {},
   ): Promise<Response> {
+    // Each token is scoped to the repositories and actions of the requests it was asked for.
+    const scopes = [`repository:${path}:${actions}`, ...(extra.scopes ?? [])];
+    const key = scopes.join(' ');
     const send = (auth?: string) =>
-      this.fetch(`${this.base}${url}`, {
-        method,
-        headers: { ...headers, ...(auth ? { Authorization: auth } : {}) },
-      });
-    let res = await send(this.token ? `Bearer ${this.token}` : this.basic());
-    if (res.status !== 401) return res;
+      this.fetch(
+        url.startsWith('http') ? url : `${this.base}${url}`,
+        {
+          method,
+          headers: { ...headers, ...(auth ? { Authorization: auth } : {}) },
+          ...(extra.body !== undefined ? { body: extra.body, duplex: 'half' } : {}),
+        },
+        extra.timeoutMs,
+      );
+    const cached = this.tokens.get(key);
+    let res = await send(cached ? `Bearer ${cached}` : this.basic());
+    if (res.status !== 401 || extra.body instanceof ReadableStream) return res;
     const challenge = res.headers.get('www-authenticate') ?? '';
     if (/^bearer/i.test(challenge)) {
-      this.token = await this.bearerToken(challenge, path, actions);
-      if (this.token) res = await send(`Bearer ${this.token}`);
+      const token = await this.bearerToken(challenge, scopes);
+      if (token) {
+        this.tokens.set(key, token);
+        res = await send(`Bearer ${token}`);
+      }
     }
     return res;
+  }
+
+  /** A manifest or index by tag or digest, its bytes exactly; a digest reference is checked against them. */
+  async rawManifest(path: string, reference: string): Promise<RawManifest> {
+    const res = await this.request('GET', `/v2/${path}/manifests/${reference}`, path, 'pull', {
+      Accept: ANY_MANIFEST_TYPES,
+    });
+    if (!res.ok) {
+      throw new RegistryError(
+        `reading the manifest ${this.host}/${path}@${reference}: HTTP ${res.status}${res.status === 404 ? ' (no such manifest)' : ''}`,
+        res.status,
+      );
+    }
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const digest = sha256Digest(bytes);
+    if (reference.startsWith('sha256:') && digest !== reference) {
+      throw new RegistryError(
+        `${this.host}/${path}@${reference}: the registry answered a manifest whose digest is ${digest}`,
+      );
+    }
+    const mediaType =
+      (JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType ??
+      res.headers.get('content-type')?.split(';')[0] ??
+      '';
+    return { digest, mediaType, bytes };
+  }
+
+  async hasManifest(path: string, digest: string): Promise<boolean> {
+    return this.exists(`/v2/${path}/manifests/${digest}`, path, 'pull', { Accept: ANY_MANIFEST_TYPES });
+  }
+
+  async hasBlob(path: string, digest: string): Promise<boolean> {
+    return this.exists(`/v2/${path}/blobs/${digest}`, path, 'pull');
+  }
+
+  private async exists(
+    url: string,
+    path: string,
+    actions: string,
+    headers: Record<string, string> = {},
+  ): Promise<boolean> {
+    const res = await this.request('HEAD', url, path, actions, headers);
+    if (res.status === 404) return false;
+    if (res.ok) return true;
+    throw new RegistryError(`HEAD ${this.host}${url}: HTTP ${res.status}`, res.status);
+  }
+
+  /**
+   * Mounts a blob of `from` (same registry) into `path`: no bytes move. False when the registry
+   * declined (202: it opened an upload instead, which is cancelled); the caller then uploads.
+   */
+  async mountBlob(path: string, digest: string, from: string): Promise<boolean> {
+    const url = `/v2/${path}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
+    const res = await this.request(
+      'POST',
+      url,
+      path,
+      'pull,push',
+      {},
+      { scopes: [`repository:${from}:pull`] },
+    );
+    await res.body?.cancel();
+    if (res.status === 201) return true;
+    if (res.status === 202) {
+      const location = res.headers.get('location');
+      if (location) {
+        const cancel = await this.request('DELETE', this.absolute(location), path, 'pull,push');
+        await cancel.body?.cancel();
+      }
+      return false;
+    }
+    throw new RegistryError(
+      `mounting ${digest} from ${from} into ${this.host}/${path}: HTTP ${res.status}`,
+      res.status,
+    );
+  }
+
+  /**
+   * The blob's bytes as a stream, never held whole. The answer travels with its stream: undici cancels
+   * the body of a Response that is garbage collected, so whoever reads the stream must hold both.
+   */
+  async openBlob(path: string, digest: string): Promise<OpenBlob> {
+    const res = await this.request(
+      'GET',
+      `/v2/${path}/blobs/${digest}`,
+      path,
+      'pull',
+      {},
+      { timeoutMs: BLOB_TIMEOUT_MS },
+    );
+    if (!res.ok || !res.body) {
+      await res.body?.cancel();
+      throw new RegistryError(
+        `reading the blob ${this.host}/${path}@${digest}: HTTP ${res.status}`,
+        res.status,
+      );
+    }
+    return { response: res, body: res.body, size: Number(res.headers.get('content-length') ?? -1) };
+  }
+
+  /**
+   * Uploads a blob in one PUT (a monolithic upload), streaming `body` through. The registry checks the
+   * bytes against `digest`.
+   */
+  async uploadBlob(path: string, digest: string, size: number, blob: OpenBlob): Promise<void> {
+    const start = await this.request('POST', `/v2/${path}/blobs/uploads/`, path, 'pull,push');
+    await start.body?.cancel();
+    const location = start.headers.get('location');
+    if (start.status !== 202 || !location) {
+      throw new RegistryError(
+        `starting an upload to ${this.host}/${path}: HTTP ${start.status}`,
+        start.status,
+      );
+    }
+    const url = new URL(this.absolute(location));
+    url.searchParams.set('digest', digest);
+    const res = await this.request(
+      'PUT',
+      url.toString(),
+      path,
+      'pull,push',
+      {
+        'Content-Type': 'application/octet-stream',
+        ...(size >= 0 ? { 'Content-Length': String(size) } : {}),
+      },
+      { body: blob.body, timeoutMs: BLOB_TIMEOUT_MS },
+    );
+    await res.body?.cancel();
+    // Held until the upload ended (see openBlob).
+    if (!blob.response.bodyUsed) await blob.body.cancel();
+    if (res.status !== 201) {
+      throw new RegistryError(`uploading ${digest} to ${this.host}/${path}: HTTP ${res.status}`, res.status);
+    }
+  }
+
+  /** Stores a manifest under `reference`; returns the digest the registry says it stored. */
+  async putManifest(path: string, reference: string, manifest: RawManifest): Promise<string> {
+    const res = await this.request(
+      'PUT',
+      `/v2/${path}/manifests/${reference}`,
+      path,
+      'pull,push',
+      { 'Content-Type': manifest.mediaType },
+      { body: new Uint8Array(manifest.bytes) },
+    );
+    const text = await res.text();
+    if (res.status !== 201) {
+      throw new RegistryError(
+        `storing the manifest ${manifest.digest} in ${this.host}/${path}: HTTP ${res.status}${text ? ` ${text.slice(0, 300)}` : ''}`,
+        res.status,
+      );
+    }
+    return res.headers.get('docker-content-digest') ?? manifest.digest;
+  }
+
+  private absolute(location: string): string {
+    return new URL(location, this.base).toString();
   }
 
   private basic(): string | undefined {
@@ -122,7 +332,7 @@ export class Registry {
   }
 
   /** The token flow of https://distribution.github.io/distribution/spec/auth/token/. */
-  private async bearerToken(challenge: string, path: string, actions: string): Promise<string | undefined> {
+  private async bearerToken(challenge: string, scopes: string[]): Promise<string | undefined> {
     const params = Object.fromEntries(
       [...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!.toLowerCase(), m[2]!]),
     );
@@ -143,20 +353,26 @@ export class Registry {
       );
     }
     if (params.service) url.searchParams.set('service', params.service);
-    url.searchParams.set('scope', `repository:${path}:${actions}`);
+    for (const scope of scopes) url.searchParams.append('scope', scope);
     const res = await this.fetch(url.toString(), { headers: auth ? { Authorization: auth } : {} });
     if (!res.ok) return undefined;
     const body = (await res.json()) as { token?: string; access_token?: string };
     return body.token ?? body.access_token;
   }
 
-  private async fetch(url: string, init: RequestInit): Promise<Response> {
+  private async fetch(
+    url: string,
+    init: RequestInit & { duplex?: 'half' },
+    timeoutMs = TIMEOUT_MS,
+  ): Promise<Response> {
     try {
-      return await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+      return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new OperationError(
+      throw new RegistryError(
         `registry ${this.host} is unreachable (${cause?.code ?? cause?.message ?? (err as Error).message} on ${new URL(url).origin}); check the repository's host and that the registry is up`,
+        undefined,
+        { cause: err },
       );
     }
   }

@@ -185,6 +185,7 @@ async function runDeploy(
       cleanup,
       ui,
       provenance: provenance(git),
+      ...(request.promotion ? { promotion: request.promotion } : {}),
       remaining,
       // RBAC converges even when nothing else changes; then the submission.
       beforeChange: () =>

@@ -10,6 +10,7 @@ import { optionLabel, type Origin } from '../options/options.js';
 import { plan, resolveNamedEnvironment, type Plan } from '../plan/plan.js';
 import { isPreviewEnvironment } from '../spec/resolve.js';
 import { loadSpec } from '../spec/load.js';
+import type { PromotionRecord } from '../release/history.js';
 import type { LoadedSpec, ResolvedEnvironment } from '../spec/types.js';
 import { InputError, type InputIssue } from '../util/errors.js';
 
@@ -35,6 +36,8 @@ export interface DeployRequest {
   clientImage?: string;
   flinkHome?: string;
   githubToken?: string;
+  /** Set by `flinkship promote`: where the image comes from; stored on the revision and in GitHub's record. */
+  promotion?: PromotionRecord;
   /** Which entry point the values came from: a message names a flag (--image) or an input (image). */
   origin: Origin;
 }

@@ -46,6 +46,28 @@ export interface HealthVerdict {
   samples: HealthSample[];
 }
 
+/**
+ * How a revision came by its image when `flinkship promote` made it (in Kargo's words: what freight moved,
+ * from which stage and revision, verified when and by which run, who promoted it and why).
+ */
+export interface PromotionRecord {
+  from: string;
+  sourceRevision: number;
+  /** The image the source ran, and the one copied here (same digest). */
+  sourceImage: string;
+  image: string;
+  digest: string;
+  /** When the source revision passed its health gate, and the run that deployed it. */
+  verifiedAt?: string;
+  verifiedBy?: string;
+  promotedBy?: string;
+  promotedAt: string;
+  reason?: string;
+  /** Set when --force promoted a revision the gate refused: what the gate said. */
+  forced?: string;
+  copy: { mounted: number; uploaded: number; present: number; bytesUploaded: number };
+}
+
 export interface Revision {
   revision: number;
   state: RevisionState;
@@ -72,6 +94,10 @@ export interface Revision {
   reason?: string;
   createdAt: string;
   updatedAt: string;
+  /** When it passed its health gate and became the deployed revision. */
+  deployedAt?: string;
+  /** When `flinkship promote` made it: where its image came from. */
+  promotion?: PromotionRecord;
   commit?: string;
   runUrl?: string;
   actor?: string;
@@ -148,7 +174,8 @@ export function markDeployed(h: History, n: number, patch: Partial<Revision>, no
   return {
     ...h,
     revisions: h.revisions.map((r) => {
-      if (r.revision === n) return { ...r, ...patch, state: 'deployed', updatedAt: stamped };
+      if (r.revision === n)
+        return { ...r, ...patch, state: 'deployed', updatedAt: stamped, deployedAt: stamped };
       if (r.state === 'deployed') return { ...r, state: 'superseded', updatedAt: stamped };
       return r;
     }),

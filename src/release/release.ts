@@ -33,6 +33,7 @@ import {
   pending,
   update,
   type History,
+  type PromotionRecord,
   type Revision,
   type StoredSubmission,
 } from './history.js';
@@ -62,6 +63,8 @@ export interface ReleaseContext {
   cleanup: RunCleanup;
   ui: Ui;
   provenance: Provenance;
+  /** Set by `flinkship promote`: where the image comes from, stored on the new revision. */
+  promotion?: PromotionRecord;
   remaining: (what: string) => number;
   /** Called once the release holds a decision, before anything is written (deploy applies RBAC there). */
   beforeChange?: () => Promise<void>;
@@ -119,6 +122,7 @@ function recordOf(ctx: ReleaseContext, r: Revision): DeploymentRecord {
       ...(r.restoredFrom?.path ? { savepoint: r.restoredFrom.path } : {}),
     }),
     revision: r.revision,
+    ...(r.promotion ? { promotion: r.promotion } : {}),
   };
 }
 
@@ -204,6 +208,7 @@ export async function release(ctx: ReleaseContext): Promise<ReleaseOutcome> {
       updatedAt: stamp,
       ...ctx.provenance,
       submission: storedSubmission(ctx),
+      ...(ctx.promotion ? { promotion: ctx.promotion } : {}),
     };
     await save(append(history, rev, policy.historyLimit));
     ui.info(`revision ${rev.revision}: pending (${store.where})`);

@@ -147,5 +147,6 @@ export function resolveEnvironment(spec: Spec, envName: string): ResolvedEnviron
     kind: env.kind,
     ttl: env.ttl,
     promoteFrom: env.promoteFrom,
+    promotion: env.promotion ?? {},
   };
 }

@@ -210,6 +210,12 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
         );
       }
     }
+    if (env.promotion !== undefined && env.promoteFrom === undefined) {
+      report(
+        at('promotion'),
+        `found promotion settings, but ${envName} names no promoteFrom; expected promoteFrom: <the environment it takes verified images from> beside them`,
+      );
+    }
   }
   return [...finish(issues), ...deployIssues(doc), ...envIssues(doc)];
 }

@@ -118,6 +118,15 @@ export interface EnvironmentSpec extends Overridable {
   kind?: KindSpec;
   ttl?: string;
   promoteFrom?: string;
+  promotion?: PromotionSpec;
+}
+
+/** What `flinkship promote` asks of the source revision before it moves it to this environment. */
+export interface PromotionSpec {
+  /** A duration: how long the source revision must have run since it passed its health gate. */
+  soak?: string;
+  /** Refuse --force. */
+  requireVerified?: boolean;
 }
 
 /** Kafka (Strimzi) of the integration environment. */
@@ -201,4 +210,5 @@ export interface ResolvedEnvironment {
   kind?: KindSpec;
   ttl?: string;
   promoteFrom?: string;
+  promotion: PromotionSpec;
 }

@@ -77,3 +77,22 @@ export function parseDuration(value: unknown): number | undefined {
   }
   return total;
 }
+
+/** A duration for people, in the spec's own notation: 45s, 3m20s, 1h2m, 2d3h (whole seconds, two units). */
+export function formatDuration(ms: number): string {
+  let s = Math.max(0, Math.round(ms / 1000));
+  if (s === 0) return '0s';
+  const parts: string[] = [];
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
+    if (s >= size) {
+      parts.push(`${Math.floor(s / size)}${unit}`);
+      s %= size;
+    }
+  }
+  return parts.slice(0, 2).join('');
+}

@@ -39,6 +39,10 @@ export const VERBS: Record<string, VerbEntry> = {
     'Go back to an earlier revision of the release history (default: the one before the current), from a savepoint of the running job (or --restore-from rollback-point), and gate it.',
     async () => (await import('./rollback.js')).rollbackVerb,
   ),
+  promote: entry(
+    'Promote the exact digest an environment verified to the one that names it in promoteFrom: gate on its release history (deployed, health gate passed, soaked), copy it registry to registry by digest, and deploy it with the release lifecycle.',
+    async () => (await import('./promote.js')).promoteVerb,
+  ),
   history: entry(
     "List an environment's release history: every revision, its image, config, state, health verdict and where its state came from.",
     async () => (await import('./history.js')).historyVerb,
