@@ -73,7 +73,7 @@ export function promote(request: PromoteRequest, ui: Ui): Promise<PromoteResult>
   return withCleanup(ui, (cleanup) => runPromote(request, ui, cleanup));
 }
 
-/** --reason: one line a person wrote, kept in the record (controls, line separators and bidi marks refused). */
+/** --reason: one line a person wrote, kept in the record (control characters and line separators refused). */
 // eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const ONE_LINE = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]{1,300}$/;
 
