@@ -37,7 +37,7 @@ export interface CopyReport {
 
 const MAX_MANIFESTS = 256;
 const MAX_DEPTH = 3;
-const PARALLEL_BLOBS = 3;
+const PARALLEL_BLOBS = 6;
 
 interface Walked {
   /** Post-order: every manifest after the ones it lists. */
