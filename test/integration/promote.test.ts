@@ -17,6 +17,8 @@ import { copyImage } from '../../src/promote/copy.js';
 import { HistoryStore } from '../../src/release/history.js';
 import { cli } from '../helpers/cli.js';
 import { startCountingProxy, type CountingProxy } from '../helpers/counting-proxy.js';
+import { startGitHubStandIn } from '../helpers/github-standin.js';
+import { runAction } from '../helpers/runner.js';
 import { stagingAdmin } from '../helpers/deploy.js';
 import { testbed } from './testbed.js';
 
@@ -74,6 +76,12 @@ environments:
     context: production
     promoteFrom: staging
     image: { repository: ${staging.host}/${repoPath}/mirror }
+  gh:
+    namespace: promote-gh-${run}
+    createNamespace: true
+    context: production
+    promoteFrom: staging
+    image: { repository: ${production.host}/${repoPath}/gh }
   guarded:
     namespace: promote-g-${run}
     createNamespace: true
@@ -209,7 +217,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const n of [ns.production, ns.mirror, `promote-g-${run}`]) {
+  for (const n of [ns.production, ns.mirror, `promote-g-${run}`, `promote-gh-${run}`]) {
     await productionKube?.delete({ apiVersion: 'v1', kind: 'Namespace', name: n });
   }
   await stagingKube?.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns.staging });
@@ -381,6 +389,80 @@ describe('flinkship promote', () => {
     });
     expect(res.headers.get('docker-content-digest')).toBe(job.digest);
     expect(JSON.parse(r.out).copy.bytes).toEqual({ present: 0, mounted: expect.any(Number), uploaded: 0 });
+  });
+});
+
+describe('actions/promote in GitHub Actions', () => {
+  it('outputs the promotion, writes the job summary, and records a GitHub deployment of the destination carrying it', async () => {
+    const token = 'ghs_promotetesttoken0001';
+    const github = await startGitHubStandIn({ owner: 'acme', repo: 'jobs', tokens: [token] });
+    try {
+      const r = await runAction(
+        'actions/promote',
+        {
+          config: spec,
+          to: 'gh',
+          kubeconfig: testbed('FLINKSHIP_TESTBED_PRODUCTION_KUBECONFIG'),
+          'source-kubeconfig': testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
+          'registry-username': PRODUCTION_USER(),
+          'registry-password': PRODUCTION_PASSWORD(),
+          'flink-home': testbed('FLINKSHIP_TESTBED_FLINK_HOME'),
+          'rest-url': testbed('FLINKSHIP_TESTBED_FLINK_REST_URL'),
+          'github-token': token,
+          reason: 'release 1.4',
+        },
+        process.cwd(),
+        {
+          GITHUB_REPOSITORY: 'acme/jobs',
+          GITHUB_SHA: 'b'.repeat(40),
+          GITHUB_RUN_ID: '43',
+          GITHUB_SERVER_URL: 'https://github.com',
+          GITHUB_ACTOR: 'release-manager',
+          GITHUB_API_URL: github.url,
+        },
+      );
+      expect(r.code, r.stdout).toBe(0);
+      const image = `${production.host}/${repoPath}/gh@${job.digest}`;
+      expect(r.outputs).toMatchObject({
+        image,
+        digest: job.digest,
+        'source-revision': '1',
+        'source-image': job.ref,
+        revision: '1',
+        changed: 'true',
+        forced: 'false',
+        'bytes-mounted': '0',
+      });
+      const promotion = JSON.parse(r.outputs.promotion!);
+      expect(promotion).toMatchObject({
+        from: 'staging',
+        promotedBy: 'release-manager',
+        reason: 'release 1.4',
+      });
+      expect(r.summary).toContain('## Flinkship promote: staging → gh');
+      expect(r.summary).toContain(`| Freight | \`${job.digest}\` |`);
+      // Secrets appear only in the command that masks them.
+      for (const secret of [PRODUCTION_PASSWORD(), token]) {
+        expect(r.stdout.split('\n').filter((l) => l.includes(secret))).toEqual([`::add-mask::${secret}`]);
+      }
+      const deployment = github.requests.find(
+        (q) => q.method === 'POST' && q.path === '/repos/acme/jobs/deployments',
+      );
+      expect(deployment?.body).toMatchObject({
+        environment: 'gh',
+        payload: {
+          image,
+          promotion: { from: 'staging', sourceRevision: 1, digest: job.digest, reason: 'release 1.4' },
+        },
+      });
+      const status = github.requests.find((q) => q.path.endsWith('/statuses'));
+      expect(status?.body).toMatchObject({
+        state: 'success',
+        environment_url: testbed('FLINKSHIP_TESTBED_FLINK_REST_URL'),
+      });
+    } finally {
+      await github.close();
+    }
   });
 });
 
