@@ -3,6 +3,7 @@
 // https://github.com/opencontainers/distribution-spec/blob/main/spec.md
 import { createHash } from 'node:crypto';
 import { OperationError } from '../util/errors.js';
+import { withRetry, type RetryPolicy } from './retry.js';
 
 export interface RegistryLogin {
   username: string;
@@ -34,6 +35,8 @@ export const INDEX_TYPES = [
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json',
 ];
+const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
+const REQUEST_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 300, maxDelayMs: 3_000, deadlineMs: 30_000 };
 const ANY_MANIFEST_TYPES = [MANIFEST_TYPES, ...INDEX_TYPES].join(', ');
 
 /** A manifest exactly as the registry stores it: its bytes are what its digest is of. */
@@ -155,15 +158,41 @@ export class Registry {
         },
         extra.timeoutMs,
       );
+    // A streamed body can be sent once (the caller retries the whole transfer); anything else is
+    // retried here, bounded, on a 429/5xx answer or a broken connection.
+    const streamed = extra.body instanceof ReadableStream;
+    const attempt = async (auth?: string): Promise<Response> => {
+      if (streamed) return send(auth);
+      let tries = 1;
+      try {
+        return await withRetry(
+          `${method} ${this.host}${new URL(url, this.base).pathname}`,
+          async () => {
+            const res = await send(auth);
+            if (!TRANSIENT_STATUS.has(res.status)) return res;
+            await res.body?.cancel();
+            throw new RegistryError(`registry ${this.host} answered HTTP ${res.status}`, res.status);
+          },
+          { policy: REQUEST_RETRY, onRetry: () => void tries++ },
+        );
+      } catch (err) {
+        // The registry's own words first, then how hard it was tried.
+        const last = err instanceof RegistryError ? err : (err as { cause?: unknown }).cause;
+        if (!(last instanceof RegistryError)) throw err;
+        throw new RegistryError(`${last.message}${tries > 1 ? ` (${tries} attempts)` : ''}`, last.status, {
+          cause: last,
+        });
+      }
+    };
     const cached = this.tokens.get(key);
-    let res = await send(cached ? `Bearer ${cached}` : this.basic());
-    if (res.status !== 401 || extra.body instanceof ReadableStream) return res;
+    let res = await attempt(cached ? `Bearer ${cached}` : this.basic());
+    if (res.status !== 401 || streamed) return res;
     const challenge = res.headers.get('www-authenticate') ?? '';
     if (/^bearer/i.test(challenge)) {
       const token = await this.bearerToken(challenge, scopes);
       if (token) {
         this.tokens.set(key, token);
-        res = await send(`Bearer ${token}`);
+        res = await attempt(`Bearer ${token}`);
       }
     }
     return res;

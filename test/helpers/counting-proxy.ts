@@ -1,7 +1,9 @@
 // A counting HTTP proxy in front of one of the testbed's real registries: every request is forwarded
 // unchanged (its Host header too, so the Location URLs the registry answers point back at the proxy),
 // and each is logged with the bytes of its body. Tests read what moved from the log: blob bytes
-// uploaded (PUT/PATCH under /blobs/uploads/), cross-repository mounts, manifests stored.
+// uploaded (PUT/PATCH under /blobs/uploads/), cross-repository mounts, manifests stored. Faults can be
+// injected for the next matching requests: an HTTP status answered by the proxy itself (the registry
+// never sees the request), or a connection reset in the middle of the request's body.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -13,7 +15,18 @@ export interface ProxiedRequest {
   bytes: number;
 }
 
+export interface Fault {
+  method: string;
+  path: RegExp;
+  /** An HTTP status answered without forwarding, or a reset of the client's connection. */
+  fault: number | 'reset';
+  /** How many matching requests get it. */
+  times: number;
+}
+
 export interface CountingProxy {
+  /** Faults for the next matching requests (each logged with status 0 for a reset). */
+  inject(fault: Fault): void;
   /** host:port of the proxy, as an image reference's registry. */
   host: string;
   requests: ProxiedRequest[];
@@ -29,7 +42,25 @@ export interface CountingProxy {
 export async function startCountingProxy(upstream: string): Promise<CountingProxy> {
   const [upHost, upPort] = upstream.split(':');
   const requests: ProxiedRequest[] = [];
+  const faults: Fault[] = [];
   const server = http.createServer((req, res) => {
+    const fault = faults.find((f) => f.times > 0 && f.method === req.method && f.path.test(req.url!));
+    if (fault) {
+      fault.times--;
+      if (fault.fault === 'reset') {
+        // Let some of the body arrive, then cut the connection as a failing network would.
+        req.once('data', () => {
+          requests.push({ method: req.method!, path: req.url!, status: 0, bytes: 0 });
+          req.socket.resetAndDestroy();
+        });
+        return;
+      }
+      requests.push({ method: req.method!, path: req.url!, status: fault.fault, bytes: 0 });
+      req.resume();
+      res.writeHead(fault.fault, { 'Content-Type': 'application/json' });
+      res.end('{"errors":[{"code":"UNAVAILABLE","message":"injected by the counting proxy"}]}');
+      return;
+    }
     let bytes = 0;
     const out = http.request(
       { host: upHost, port: Number(upPort), method: req.method, path: req.url, headers: req.headers },
@@ -51,6 +82,7 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
   return {
     host: `127.0.0.1:${port}`,
     requests,
+    inject: (fault) => faults.push({ ...fault }),
     uploadedBytes: () => requests.filter(isUpload).reduce((n, r) => n + r.bytes, 0),
     uploadedDigests: () =>
       requests

@@ -496,6 +496,28 @@ describe('copyImage', () => {
     return { mediaType, digest: sha256Digest(bytes), size: bytes.length };
   }
 
+  it('converges through a 503 on a manifest PUT and a connection reset in the middle of a blob upload', async () => {
+    production.reset();
+    production.inject({ method: 'PUT', path: /\/manifests\//, fault: 503, times: 1 });
+    production.inject({ method: 'PUT', path: /\/blobs\/uploads\//, fault: 'reset', times: 1 });
+    const repo = `${repoPath}/faulty`;
+    const login = { username: PRODUCTION_USER(), password: PRODUCTION_PASSWORD() };
+    const lines: string[] = [];
+    const report = await copyImage(
+      { registry: new Registry(staging.host), host: staging.host, path: `${repoPath}/job` },
+      { registry: new Registry(production.host, login), host: production.host, path: repo },
+      job.digest,
+      { dryRun: false, ui: { info: (l) => lines.push(l) } },
+    );
+    expect(report.blobs.map((b) => b.digest).sort()).toEqual(allBlobs);
+    expect(production.requests.filter((q) => q.status === 0).map((q) => q.method)).toEqual(['PUT']);
+    expect(production.requests.filter((q) => q.status === 503).map((q) => q.path)).toEqual([
+      `/v2/${repo}/manifests/${job.digest}`,
+    ]);
+    expect(lines.some((l) => /attempt 1 failed .*; retrying in \d+ ms/.test(l))).toBe(true);
+    expect(await productionDigest('faulty', job.digest)).toBe(job.digest);
+  });
+
   it('copies a multi-platform index whole, its attestation manifest included, to the other registry', async () => {
     const repo = `${repoPath}/multi`;
     const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
