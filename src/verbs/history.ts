@@ -59,7 +59,11 @@ export function historyTable(revisions: PublicRevision[]): string {
     rows.push([
       String(r.revision),
       r.state,
-      r.rollbackOf !== undefined ? `rollback of ${r.rollbackOf}` : r.path,
+      r.rollbackOf !== undefined
+        ? `rollback of ${r.rollbackOf}`
+        : r.promotion
+          ? `${r.path}, promoted from ${r.promotion.from} r${r.promotion.sourceRevision}${r.promotion.forced ? ' (FORCED)' : ''}`
+          : r.path,
       short(r.image),
       r.configHash.replace('sha256:', '').slice(0, 12),
       r.flinkVersion,

@@ -349,6 +349,15 @@ describe('flinkship promote', () => {
       },
     });
     expect(JSON.parse(r.out)).toMatchObject({ unchanged: false, revision: 1, image, digest: job.digest });
+    const listed = await cli(
+      'history',
+      '--config',
+      spec,
+      '--env',
+      'production',
+      ...cluster(testbed('FLINKSHIP_TESTBED_PRODUCTION_KUBECONFIG')),
+    );
+    expect(listed.out).toMatch(/^1 +deployed +create, promoted from staging r1 /m);
   });
 
   it('promoting what production already runs changes nothing and says so', async () => {
