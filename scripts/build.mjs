@@ -19,6 +19,7 @@ export const ENTRY_POINTS = {
   'actions/deploy': 'src/action/deploy.ts',
   'actions/rollback': 'src/action/rollback.ts',
   'actions/promote': 'src/action/promote.ts',
+  'actions/diff': 'src/action/diff.ts',
   'actions/plan': 'src/action/plan.ts',
   'actions/validate': 'src/action/validate.ts',
   'actions/integration-env': 'src/action/integration-env.ts',

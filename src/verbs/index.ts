@@ -23,6 +23,10 @@ export const VERBS: Record<string, VerbEntry> = {
     'Print what would be built and deployed to one environment: Dockerfile, Flink configuration, Kubernetes objects, Flink client argv.',
     async () => (await import('./plan.js')).planVerb,
   ),
+  diff: entry(
+    "Compare each environment's plan with the plan at the merge-base of a git ref (default: the pull request's base): Flink configuration, resources, RBAC rules, image, upgrade settings, and what a deploy would do.",
+    async () => (await import('./diff.js')).diffVerb,
+  ),
   build: entry(
     'Check the job jar, build the Flink job image through the Docker Engine API, tag it from git and push it by digest.',
     async () => (await import('./build.js')).buildVerb,

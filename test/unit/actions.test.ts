@@ -126,7 +126,7 @@ describe('the root action', () => {
     const run = await runAction('.', { command: 'deploi' });
     expect(run.code).toBe(2);
     expect(run.stdout).toContain(
-      '<inputs>: command: found "deploi" (did you mean "deploy"?); valid: validate, plan, build, deploy, delete',
+      '<inputs>: command: found "deploi" (did you mean "deploy"?); valid: validate, plan, diff, build, deploy, delete',
     );
   });
 });

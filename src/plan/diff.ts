@@ -1,0 +1,207 @@
+// The difference between two plans of one environment (the base branch's and the pull request's), for
+// people reviewing a change the way they read a Terraform plan: Flink configuration keys added, removed
+// and changed; resources; RBAC rules; the image; the upgrade settings; and what a deploy of the change
+// would do. Pure; the values are the plans', so secret values are already ******.
+import type { Plan } from './plan.js';
+
+export type DeployEffect =
+  /** Nothing deployed changes but the image the build makes. */
+  | 'image only'
+  | 'create'
+  | 'remove'
+  /** Delete and submit again (stateless). */
+  | 'stateless replace'
+  | 'savepoint upgrade'
+  | 'last-state upgrade';
+
+export interface KeyChange {
+  key: string;
+  from?: string;
+  to?: string;
+}
+
+export interface EnvironmentDiff {
+  environment: string;
+  status: 'added' | 'removed' | 'changed' | 'unchanged';
+  effect: DeployEffect;
+  /** One line: why the effect. */
+  why: string;
+  /** Changed settings of the job itself: Flink version, cluster-id, namespace, upgrade mode, image repository, base image. */
+  settings: KeyChange[];
+  /** Resource keys (memory, cpu, replicas, slots, parallelism), apart from the rest of the configuration. */
+  resources: KeyChange[];
+  configuration: KeyChange[];
+  /** Rules of the Roles the plan applies, as one line each. */
+  rbac: { added: string[]; removed: string[] };
+  /** The health gate and upgrade settings. */
+  release: KeyChange[];
+  podTemplateChanged: boolean;
+  dockerfileChanged: boolean;
+  /** The configuration hash changed although no shown value did: a secret value or a file changed. */
+  hiddenChange: boolean;
+}
+
+const RESOURCE_KEY =
+  /(^|\.)(memory\.process\.size|memory\.flink\.size|cpu(\.amount)?|replicas|numberOfTaskSlots|parallelism\.default)$/;
+
+function changes(from: Record<string, string>, to: Record<string, string>): KeyChange[] {
+  const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort();
+  return keys
+    .filter((k) => from[k] !== to[k])
+    .map((key) => ({
+      key,
+      ...(from[key] !== undefined ? { from: from[key] } : {}),
+      ...(to[key] !== undefined ? { to: to[key] } : {}),
+    }));
+}
+
+function settingsOf(p: Plan): Record<string, string> {
+  return {
+    flinkVersion: p.flinkVersion,
+    clusterId: p.clusterId,
+    namespace: p.namespace,
+    ...(p.context ? { context: p.context } : {}),
+    upgradeMode: p.upgradeMode,
+    'image.repository': p.image.repository,
+    'image.base': p.build.from,
+  };
+}
+
+function releaseOf(p: Plan): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(p.release.upgrade))
+    if (v !== undefined) out[`upgrade.${k}`] = String(v);
+  for (const [k, v] of Object.entries(p.release.health)) out[`health.${k}`] = String(v);
+  return out;
+}
+
+function rulesOf(p: Plan): string[] {
+  const lines: string[] = [];
+  for (const o of p.kubernetes) {
+    if (o.kind !== 'Role' && o.kind !== 'ClusterRole') continue;
+    const rules = (o.rules ?? []) as {
+      apiGroups?: string[];
+      resources?: string[];
+      resourceNames?: string[];
+      verbs?: string[];
+    }[];
+    for (const r of rules) {
+      const group = (r.apiGroups ?? ['']).map((g) => g || 'core').join(',');
+      const names = r.resourceNames?.length ? ` named ${r.resourceNames.join(',')}` : '';
+      lines.push(
+        `${o.kind} ${o.metadata.name}: ${(r.verbs ?? []).join(',')} ${group}/${(r.resources ?? []).join(',')}${names}`,
+      );
+    }
+  }
+  return lines.sort();
+}
+
+function split(p: Plan | undefined): { resources: Record<string, string>; rest: Record<string, string> } {
+  const resources: Record<string, string> = {};
+  const rest: Record<string, string> = {};
+  for (const [k, v] of Object.entries(p?.flinkConfiguration.entries ?? {})) {
+    (RESOURCE_KEY.test(k) ? resources : rest)[k] = v;
+  }
+  return { resources, rest };
+}
+
+/** What a deploy of `head` does to a cluster running `base`, as the release lifecycle decides it. */
+function effectOf(base: Plan, head: Plan): { effect: DeployEffect; why: string } {
+  if (base.configHash === head.configHash) {
+    return { effect: 'image only', why: 'the configuration is the same: only a new image redeploys' };
+  }
+  if (base.clusterId !== head.clusterId || base.namespace !== head.namespace) {
+    return {
+      effect: 'create',
+      why: `the job moves to ${head.namespace}/${head.clusterId}: a new cluster, the old one is left (delete it with flinkship delete)`,
+    };
+  }
+  const mode = head.upgradeMode;
+  if (mode === 'stateless')
+    return {
+      effect: 'stateless replace',
+      why: 'upgradeMode stateless: deleted and submitted again, without state',
+    };
+  if (mode === 'last-state' && base.flinkVersion === head.flinkVersion) {
+    return {
+      effect: 'last-state upgrade',
+      why: 'upgradeMode last-state: resubmitted from the HA checkpoints, with a savepoint first as the rollback point',
+    };
+  }
+  return {
+    effect: 'savepoint upgrade',
+    why:
+      mode === 'last-state'
+        ? `the Flink version changes (${base.flinkVersion} → ${head.flinkVersion}): always through a savepoint`
+        : 'upgradeMode savepoint: stopped with a savepoint, submitted from it',
+  };
+}
+
+export function diffPlans(
+  environment: string,
+  base: Plan | undefined,
+  head: Plan | undefined,
+): EnvironmentDiff {
+  const empty = {
+    settings: [],
+    resources: [],
+    configuration: [],
+    rbac: { added: [], removed: [] },
+    release: [],
+  };
+  if (!base && !head) throw new Error(`no plan of ${environment} on either side`);
+  if (!base || !head) {
+    const only = (base ?? head)!;
+    const b = base ? split(base) : { resources: {}, rest: {} };
+    const h = head ? split(head) : { resources: {}, rest: {} };
+    return {
+      environment,
+      status: head ? 'added' : 'removed',
+      effect: head ? 'create' : 'remove',
+      why: head
+        ? `${environment} is new: its first deploy creates ${only.namespace}/${only.clusterId}`
+        : `${environment} is gone from the spec: nothing deletes ${only.namespace}/${only.clusterId} by itself (flinkship delete does)`,
+      ...empty,
+      settings: changes(base ? settingsOf(base) : {}, head ? settingsOf(head) : {}),
+      resources: changes(b.resources, h.resources),
+      configuration: changes(b.rest, h.rest),
+      rbac: { added: head ? rulesOf(head) : [], removed: base ? rulesOf(base) : [] },
+      podTemplateChanged: false,
+      dockerfileChanged: false,
+      hiddenChange: false,
+    };
+  }
+  const b = split(base);
+  const h = split(head);
+  const baseRules = rulesOf(base);
+  const headRules = rulesOf(head);
+  const diff = {
+    settings: changes(settingsOf(base), settingsOf(head)),
+    resources: changes(b.resources, h.resources),
+    configuration: changes(b.rest, h.rest),
+    rbac: {
+      added: headRules.filter((r) => !baseRules.includes(r)),
+      removed: baseRules.filter((r) => !headRules.includes(r)),
+    },
+    release: changes(releaseOf(base), releaseOf(head)),
+    podTemplateChanged: base.podTemplate?.content !== head.podTemplate?.content,
+    dockerfileChanged: base.build.dockerfile !== head.build.dockerfile,
+  };
+  const shown =
+    diff.settings.length +
+    diff.resources.length +
+    diff.configuration.length +
+    diff.rbac.added.length +
+    diff.rbac.removed.length +
+    diff.release.length +
+    (diff.podTemplateChanged ? 1 : 0) +
+    (diff.dockerfileChanged ? 1 : 0);
+  const hashChanged = base.configHash !== head.configHash;
+  return {
+    environment,
+    status: shown > 0 || hashChanged ? 'changed' : 'unchanged',
+    ...effectOf(base, head),
+    ...diff,
+    hiddenChange: hashChanged && shown === 0,
+  };
+}

@@ -1,0 +1,105 @@
+// `flinkship diff [--env <name>]... [--base <git ref>]`: the plan of each environment in the working tree
+// against its plan at the merge-base with the base ref, as text, JSON or Markdown (the job summary, and
+// what a pull request comment shows). Reads git; touches no cluster or registry.
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+import { fileAt, gitTopLevel, mergeBase, resolveCommit } from '../executors/git.js';
+import { COMMON_OPTIONS, optionLabel, originOf, type OptionDefs } from '../options/options.js';
+import { diffPlans } from '../plan/diff.js';
+import { renderDiffMarkdown, renderDiffText, type PlanDiffResult } from '../plan/diffRender.js';
+import { environmentNames, plan } from '../plan/plan.js';
+import { loadSpec, parseSpec } from '../spec/load.js';
+import type { LoadedSpec } from '../spec/types.js';
+import { InputError, OperationError } from '../util/errors.js';
+import { didYouMean } from '../util/suggest.js';
+import { defineVerb } from './verb.js';
+
+export const DIFF_OPTIONS = {
+  ...COMMON_OPTIONS,
+  env: {
+    kind: 'list',
+    description: 'The environments to compare (repeatable); default: every environment of either side.',
+    valueName: 'name',
+  },
+  base: {
+    kind: 'string',
+    description:
+      "The git ref to compare against, at its merge-base with HEAD; default: origin/$GITHUB_BASE_REF in a pull request's run, else HEAD.",
+    valueName: 'ref',
+  },
+} as const satisfies OptionDefs;
+
+export const diffVerb = defineVerb({
+  name: 'diff',
+  options: DIFF_OPTIONS,
+  run: async (options, ui): Promise<PlanDiffResult> => {
+    const origin = originOf(options);
+    const head = loadSpec(options.config);
+    const top = await gitTopLevel(path.dirname(path.resolve(options.config)));
+    if (!top) {
+      throw new OperationError(
+        `${options.config} is not in a git repository: diff compares against a git ref`,
+      );
+    }
+    const ref =
+      options.base ?? (process.env.GITHUB_BASE_REF ? `origin/${process.env.GITHUB_BASE_REF}` : 'HEAD');
+    const commit = await resolveCommit(top, ref);
+    if (!commit) {
+      throw new InputError([
+        {
+          file: origin === 'flags' ? '<flags>' : '<inputs>',
+          field: optionLabel('base', origin),
+          message: `found "${ref}", which git does not know here; expected a branch, tag or commit (in Actions, check out with fetch-depth: 0 so that the base branch is there)`,
+        },
+      ]);
+    }
+    const at = (await mergeBase(top, commit, 'HEAD')) ?? commit;
+    const relative = path.relative(top, realpathSync(options.config));
+    const text = await fileAt(top, at, relative);
+    let base: LoadedSpec | undefined;
+    if (text === undefined) {
+      ui.info(`${relative} does not exist at ${ref} (${at.slice(0, 12)}): every environment is new`);
+    } else {
+      try {
+        base = parseSpec(text, `${ref}:${relative}`, path.dirname(path.resolve(options.config)));
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        ui.warning(
+          `the spec at ${ref} (${at.slice(0, 12)}) is not valid (${err.issues.length} problem(s), the first: ${err.issues[0]!.message}): every environment is compared as new`,
+        );
+      }
+    }
+    const names = [...new Set([...environmentNames(head), ...(base ? environmentNames(base) : [])])];
+    const wanted = options.env ?? [];
+    const unknown = wanted.filter((n) => !names.includes(n));
+    if (unknown.length) {
+      throw new InputError(
+        unknown.map((n) => ({
+          file: origin === 'flags' ? '<flags>' : '<inputs>',
+          field: optionLabel('env', origin),
+          message: `found "${n}"${didYouMean(n, names)}; valid: ${names.join(', ')}`,
+        })),
+      );
+    }
+    const planOf = (loaded: LoadedSpec | undefined, env: string) =>
+      loaded && environmentNames(loaded).includes(env) ? plan(loaded, env) : undefined;
+    return {
+      base: { ref, commit: at, file: relative },
+      head: { file: relative },
+      environments: (wanted.length ? wanted : names).map((env) =>
+        diffPlans(env, planOf(base, env), planOf(head, env)),
+      ),
+    };
+  },
+  text: renderDiffText,
+  json: (r) => r,
+  outputs: (r) => ({
+    diff: JSON.stringify(r),
+    'changed-environments': r.environments
+      .filter((d) => d.status !== 'unchanged')
+      .map((d) => d.environment)
+      .join(','),
+    markdown: renderDiffMarkdown(r),
+  }),
+  summary: renderDiffMarkdown,
+});

@@ -1,0 +1,162 @@
+// The plan diff: pure over two plans, its Markdown (escaped, collapsed when unchanged), and the verb
+// against a real git repository made for the test.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { diffPlans } from '../../src/plan/diff.js';
+import { DIFF_MARKER, renderDiffMarkdown } from '../../src/plan/diffRender.js';
+import { plan } from '../../src/plan/plan.js';
+import { parseSpec } from '../../src/spec/load.js';
+import { cli } from '../helpers/cli.js';
+
+function spec(
+  o: {
+    interval?: string;
+    tmMemory?: string;
+    extra?: string;
+    secret?: string;
+    mode?: string;
+    envs?: string;
+  } = {},
+) {
+  return `name: shop
+flinkVersion: '1.20'
+image:
+  repository: ghcr.io/acme/shop
+job:
+  jar: target/shop.jar
+  upgradeMode: ${o.mode ?? 'savepoint'}
+flinkConfiguration:
+  execution.checkpointing.interval: ${o.interval ?? '30s'}
+  state.savepoints.dir: s3://bucket/{env}/savepoints
+  s3.secret-key: ${o.secret ?? 'first-secret'}
+${o.extra ?? ''}taskManager:
+  resource: { cpu: 1, memory: ${o.tmMemory ?? '2g'} }
+environments:
+${o.envs ?? '  staging: { namespace: flink-staging }\n  production: { namespace: flink-prod }\n'}`;
+}
+const loaded = (text: string) => parseSpec(text, 'flinkship.yaml', '/repo');
+const planOf = (text: string, env: string) => plan(loaded(text), env);
+
+describe('diffPlans', () => {
+  it('lists configuration keys added, removed and changed, resources apart, and the savepoint upgrade it takes', () => {
+    const base = spec({ extra: '  pipeline.name: shop-v1\n' });
+    const head = spec({ interval: '60s', tmMemory: '4g', extra: '  table.exec.state.ttl: 1d\n' });
+    const d = diffPlans('staging', planOf(base, 'staging'), planOf(head, 'staging'));
+    expect(d.status).toBe('changed');
+    expect(d.effect).toBe('savepoint upgrade');
+    expect(d.configuration).toEqual([
+      { key: 'execution.checkpointing.interval', from: '30s', to: '60s' },
+      { key: 'pipeline.name', from: 'shop-v1' },
+      { key: 'table.exec.state.ttl', to: '1d' },
+    ]);
+    expect(d.resources).toEqual([{ key: 'taskmanager.memory.process.size', from: '2048m', to: '4096m' }]);
+    expect(d.rbac).toEqual({ added: [], removed: [] });
+    expect(d.hiddenChange).toBe(false);
+  });
+
+  it('a changed secret value shows as a hidden change, never its value', () => {
+    const d = diffPlans(
+      'staging',
+      planOf(spec(), 'staging'),
+      planOf(spec({ secret: 'second-secret' }), 'staging'),
+    );
+    expect(d).toMatchObject({
+      status: 'changed',
+      hiddenChange: true,
+      configuration: [],
+      effect: 'savepoint upgrade',
+    });
+    expect(JSON.stringify(d)).not.toMatch(/first-secret|second-secret/);
+  });
+
+  it('nothing but the image: unchanged; a new environment is created; a stateless one is replaced', () => {
+    expect(diffPlans('staging', planOf(spec(), 'staging'), planOf(spec(), 'staging'))).toMatchObject({
+      status: 'unchanged',
+      effect: 'image only',
+    });
+    const added = diffPlans(
+      'preview',
+      undefined,
+      planOf(spec({ envs: '  preview: { namespace: flink-preview }\n' }), 'preview'),
+    );
+    expect(added).toMatchObject({ status: 'added', effect: 'create' });
+    expect(added.rbac.added.length).toBeGreaterThan(0);
+    const stateless = diffPlans(
+      'staging',
+      planOf(spec({ mode: 'stateless' }), 'staging'),
+      planOf(spec({ mode: 'stateless', interval: '10s' }), 'staging'),
+    );
+    expect(stateless.effect).toBe('stateless replace');
+  });
+
+  it('Markdown: the marker, one section per environment, unchanged ones collapsed, spec values escaped', () => {
+    const head = spec({ extra: '  pipeline.name: "<img src=x onerror=alert(1)> | `x`"\n' });
+    const md = renderDiffMarkdown({
+      base: { ref: 'origin/main', commit: 'a'.repeat(40), file: 'flinkship.yaml' },
+      head: { file: 'flinkship.yaml' },
+      environments: [
+        diffPlans('staging', planOf(spec(), 'staging'), planOf(head, 'staging')),
+        diffPlans('production', planOf(spec(), 'production'), planOf(spec(), 'production')),
+      ],
+    });
+    expect(md.startsWith(DIFF_MARKER)).toBe(true);
+    expect(md).toContain('<details open><summary><b>staging: changed, savepoint upgrade</b></summary>');
+    expect(md).toContain('<details><summary><b>production: unchanged (image only)</b></summary>');
+    expect(md).toContain('<code>&lt;img src=x onerror=alert(1)&gt; &#124; &#96;x&#96;</code>');
+    expect(md).not.toContain('<img');
+  });
+});
+
+describe('flinkship diff in a git repository', () => {
+  const repo = mkdtempSync(path.join(tmpdir(), 'flinkship-diff-'));
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {
+      cwd: repo,
+      encoding: 'utf8',
+    });
+  afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+  it('compares the working tree with the merge-base, and refuses an unknown ref or environment with exit 2', async () => {
+    git('init', '-q', '-b', 'main');
+    const file = path.join(repo, 'flinkship.yaml');
+    writeFileSync(file, spec());
+    git('add', '.');
+    git('commit', '-q', '-m', 'base');
+    git('checkout', '-q', '-b', 'feature');
+    writeFileSync(
+      file,
+      spec({
+        interval: '60s',
+        envs: '  staging: { namespace: flink-staging }\n  preview: { namespace: flink-preview }\n',
+      }),
+    );
+    const r = await cli('diff', '--config', file, '--base', 'main', '--output', 'json');
+    expect(r.code, r.err).toBe(0);
+    const out = JSON.parse(r.out);
+    expect(out.base).toMatchObject({
+      ref: 'main',
+      commit: git('rev-parse', 'main').trim(),
+      file: 'flinkship.yaml',
+    });
+    expect(
+      out.environments.map((d: { environment: string; status: string; effect: string }) => [
+        d.environment,
+        d.status,
+        d.effect,
+      ]),
+    ).toEqual([
+      ['staging', 'changed', 'savepoint upgrade'],
+      ['preview', 'added', 'create'],
+      ['production', 'removed', 'remove'],
+    ]);
+    const bad = await cli('diff', '--config', file, '--base', 'no-such-branch');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--base: found "no-such-branch", which git does not know here');
+    const env = await cli('diff', '--config', file, '--base', 'main', '--env', 'stagin');
+    expect(env.code).toBe(2);
+    expect(env.err).toContain('--env: found "stagin" (did you mean "staging"?)');
+  });
+});
