@@ -27,7 +27,7 @@ async function git(cwd: string, ...args: string[]): Promise<string | undefined> 
 }
 
 /** The pull request number from the event payload, when the workflow runs on one. */
-async function pullRequestNumber(eventPath: string | undefined): Promise<number | undefined> {
+export async function pullRequestNumber(eventPath: string | undefined): Promise<number | undefined> {
   if (!eventPath) return undefined;
   try {
     const event = JSON.parse(await readFile(eventPath, 'utf8')) as {

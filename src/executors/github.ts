@@ -136,7 +136,7 @@ async function callGitHub<T>(
   } catch (err) {
     if (err instanceof OperationError) throw err;
     const what = describeGitHubError(err).replace(/\s*\n+\s*/g, ' ');
-    const hint = hintFor(err);
+    const hint = hintFor(err, endpoint);
     const sentence = hint && !/[.!?]$/.test(what) ? `${what}.` : what;
     throw new OperationError(`GitHub ${endpoint}: ${sentence}${hint ? ` ${hint}` : ''}`, { cause: err });
   }
@@ -148,12 +148,14 @@ function describeGitHubError(err: unknown): string {
   return Array.isArray(errors) && errors.length > 0 ? `${described} (${JSON.stringify(errors)})` : described;
 }
 
-function hintFor(err: unknown): string {
+function hintFor(err: unknown, endpoint: string): string {
   switch (httpFailureOf(err)?.status) {
     case 401:
       return 'The token is missing, invalid or expired: pass the workflow `GITHUB_TOKEN` or a valid token.';
     case 403:
-      return 'The token may not write deployments: give the job `permissions: deployments: write`.';
+      return endpoint.includes('/comments')
+        ? 'The token may not write pull request comments: give the job `permissions: pull-requests: write` (a pull request from a fork gets a read-only token: comment from a workflow_run job instead).'
+        : 'The token may not write deployments: give the job `permissions: deployments: write`.';
     case 404:
       return 'The repository does not exist, or the token cannot see it: check the owner/repo and the token scope.';
     case 422:
@@ -165,4 +167,73 @@ function hintFor(err: unknown): string {
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** GitHub refuses a comment body longer than this. */
+export const MAX_COMMENT_LENGTH = 65_536;
+/** Pages of 100 comments read at most when looking for the sticky one. */
+const MAX_COMMENT_PAGES = 10;
+
+export interface StickyComment {
+  owner: string;
+  repo: string;
+  /** The pull request (an issue, to the comments API). */
+  issueNumber: number;
+  /** A hidden HTML comment the body starts with: how the comment is found again. */
+  marker: string;
+  body: string;
+}
+
+/**
+ * Creates the pull request's comment that starts with `marker`, or edits it in place: one comment per
+ * pull request however often the workflow runs. Only a comment written by a bot (the workflow's token)
+ * is taken as ours: a person who pastes the marker into their own comment does not get it overwritten.
+ * https://docs.github.com/en/rest/issues/comments
+ */
+export async function upsertStickyComment(
+  token: string,
+  c: StickyComment,
+  options: { apiUrl?: string; retry?: RetryPolicy } = {},
+): Promise<{ id: number; url: string; action: 'created' | 'updated' }> {
+  const baseUrl = options.apiUrl ?? process.env.GITHUB_API_URL ?? DEFAULT_API_URL;
+  const octokit = getOctokit(token, { baseUrl });
+  const issuePath = `/repos/${c.owner}/${c.repo}/issues/${c.issueNumber}/comments`;
+  const body = c.body.startsWith(c.marker) ? c.body : `${c.marker}\n${c.body}`;
+  const bounded =
+    body.length <= MAX_COMMENT_LENGTH
+      ? body
+      : `${body.slice(0, MAX_COMMENT_LENGTH - 200)}\n\n…cut at GitHub's limit of ${MAX_COMMENT_LENGTH} characters; the whole text is in the job summary.`;
+  let found: { id: number } | undefined;
+  for (let page = 1; page <= MAX_COMMENT_PAGES && !found; page++) {
+    const res = await callGitHub(`GET ${issuePath}`, options.retry, () =>
+      octokit.rest.issues.listComments({
+        owner: c.owner,
+        repo: c.repo,
+        issue_number: c.issueNumber,
+        per_page: 100,
+        page,
+      }),
+    );
+    found = res.data.find((comment) => comment.user?.type === 'Bot' && comment.body?.startsWith(c.marker));
+    if (res.data.length < 100) break;
+  }
+  if (found) {
+    const id = found.id;
+    const res = await callGitHub(
+      `PATCH /repos/${c.owner}/${c.repo}/issues/comments/${id}`,
+      options.retry,
+      () =>
+        octokit.rest.issues.updateComment({ owner: c.owner, repo: c.repo, comment_id: id, body: bounded }),
+    );
+    return { id, url: res.data.html_url, action: 'updated' };
+  }
+  const res = await callGitHub(`POST ${issuePath}`, options.retry, () =>
+    octokit.rest.issues.createComment({
+      owner: c.owner,
+      repo: c.repo,
+      issue_number: c.issueNumber,
+      body: bounded,
+    }),
+  );
+  return { id: res.data.id, url: res.data.html_url, action: 'created' };
 }

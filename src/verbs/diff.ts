@@ -3,10 +3,12 @@
 // what a pull request comment shows). Reads git; touches no cluster or registry.
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
+import { pullRequestNumber } from '../build/gitContext.js';
 import { fileAt, gitTopLevel, mergeBase, resolveCommit } from '../executors/git.js';
+import { gitHubContextFromEnv, upsertStickyComment } from '../executors/github.js';
 import { COMMON_OPTIONS, optionLabel, originOf, type OptionDefs } from '../options/options.js';
 import { diffPlans } from '../plan/diff.js';
-import { renderDiffMarkdown, renderDiffText, type PlanDiffResult } from '../plan/diffRender.js';
+import { DIFF_MARKER, renderDiffMarkdown, renderDiffText, type PlanDiffResult } from '../plan/diffRender.js';
 import { environmentNames, plan } from '../plan/plan.js';
 import { loadSpec, parseSpec } from '../spec/load.js';
 import type { LoadedSpec } from '../spec/types.js';
@@ -21,6 +23,18 @@ export const DIFF_OPTIONS = {
     description: 'The environments to compare (repeatable); default: every environment of either side.',
     valueName: 'name',
   },
+  comment: {
+    kind: 'boolean',
+    default: false,
+    description:
+      "In a pull request's workflow run: write the Markdown to the pull request as one comment, edited in place on every run.",
+  },
+  'github-token': {
+    kind: 'string',
+    only: 'inputs',
+    description:
+      'A token with pull-requests: write, for the comment (masked); the action defaults it to github.token.',
+  },
   base: {
     kind: 'string',
     description:
@@ -29,11 +43,27 @@ export const DIFF_OPTIONS = {
   },
 } as const satisfies OptionDefs;
 
-export const diffVerb = defineVerb({
+export type DiffResult = PlanDiffResult & {
+  comment?: { id: number; url: string; action: 'created' | 'updated' };
+};
+
+export const diffVerb = defineVerb<typeof DIFF_OPTIONS, DiffResult>({
   name: 'diff',
   options: DIFF_OPTIONS,
-  run: async (options, ui): Promise<PlanDiffResult> => {
+  run: async (options, ui): Promise<DiffResult> => {
     const origin = originOf(options);
+    const where = origin === 'flags' ? '<flags>' : '<inputs>';
+    const token = options['github-token'];
+    if (token) ui.secret(token);
+    if (options.comment && !token) {
+      throw new InputError([
+        {
+          file: where,
+          field: optionLabel('github-token', origin),
+          message: 'required with comment: a token with pull-requests: write (the action gives github.token)',
+        },
+      ]);
+    }
     const head = loadSpec(options.config);
     const top = await gitTopLevel(path.dirname(path.resolve(options.config)));
     if (!top) {
@@ -83,18 +113,44 @@ export const diffVerb = defineVerb({
     }
     const planOf = (loaded: LoadedSpec | undefined, env: string) =>
       loaded && environmentNames(loaded).includes(env) ? plan(loaded, env) : undefined;
-    return {
+    const result: DiffResult = {
       base: { ref, commit: at, file: relative },
       head: { file: relative },
       environments: (wanted.length ? wanted : names).map((env) =>
         diffPlans(env, planOf(base, env), planOf(head, env)),
       ),
     };
+    if (options.comment) {
+      const github = gitHubContextFromEnv();
+      const pr = await pullRequestNumber(process.env.GITHUB_EVENT_PATH);
+      if (!github || pr === undefined) {
+        throw new OperationError(
+          "comment needs a pull request's workflow run (GitHub Actions, an event with pull_request.number); run diff without comment elsewhere",
+        );
+      }
+      result.comment = await ui.group(`Comment on pull request #${pr}`, async () => {
+        const c = await upsertStickyComment(
+          token!,
+          {
+            owner: github.owner,
+            repo: github.repo,
+            issueNumber: pr,
+            marker: DIFF_MARKER,
+            body: renderDiffMarkdown(result),
+          },
+          { apiUrl: github.apiUrl },
+        );
+        ui.info(`comment ${c.id} ${c.action}: ${c.url}`);
+        return c;
+      });
+    }
+    return result;
   },
   text: renderDiffText,
   json: (r) => r,
   outputs: (r) => ({
-    diff: JSON.stringify(r),
+    diff: JSON.stringify({ base: r.base, head: r.head, environments: r.environments }),
+    'comment-url': r.comment?.url ?? '',
     'changed-environments': r.environments
       .filter((d) => d.status !== 'unchanged')
       .map((d) => d.environment)

@@ -1,8 +1,13 @@
 // GitHub API stand-in. The GitHub API cannot exist offline, so tests talk to this local server instead.
-// It implements only the two endpoints Flinkship calls, and checks each request against GitHub's
+// It implements only the endpoints Flinkship calls, and checks each request against GitHub's
 // documented REST API, rejecting what GitHub would (401, 404, 422) and, on purpose, a little more:
 // - https://docs.github.com/en/rest/deployments/deployments#create-a-deployment
 // - https://docs.github.com/en/rest/deployments/statuses#create-a-deployment-status
+// - https://docs.github.com/en/rest/issues/comments#list-issue-comments (per_page at most 100, page)
+// - https://docs.github.com/en/rest/issues/comments#create-an-issue-comment
+// - https://docs.github.com/en/rest/issues/comments#update-an-issue-comment
+// Comments are written by `github-actions[bot]` (type Bot), as the workflow token writes them; tests
+// may seed comments of other users.
 // Stricter than GitHub: an unknown body field is a 422 (it catches typos such as `enviroment`), and a
 // request without an `Accept` header is a 400.
 import http from 'node:http';
@@ -25,8 +30,21 @@ export interface RecordedGitHubRequest {
   status: number;
 }
 
+export interface StandInComment {
+  id: number;
+  issue: number;
+  body: string;
+  user: { login: string; type: 'Bot' | 'User' };
+  created_at: string;
+  updated_at: string;
+}
+
 export interface GitHubStandIn {
   url: string;
+  /** Every comment, by issue (pull request) number, in creation order. */
+  comments: StandInComment[];
+  /** Adds a comment as `user` wrote it (default a person). */
+  seedComment(issue: number, body: string, user?: StandInComment['user']): StandInComment;
   requests: RecordedGitHubRequest[];
   /** The next `count` requests get `status` (default 502) before any check, as a GitHub outage would. */
   failNext(count: number, status?: number): void;
@@ -71,7 +89,12 @@ const DEPLOYMENT_STATUS: BodySchema = {
   maxLength: { description: 140 },
 };
 
+const COMMENT: BodySchema = { required: ['body'], fields: { body: 'string' }, maxLength: { body: 65_536 } };
+
 const DOCS = {
+  listComments: 'https://docs.github.com/rest/issues/comments#list-issue-comments',
+  createComment: 'https://docs.github.com/rest/issues/comments#create-an-issue-comment',
+  updateComment: 'https://docs.github.com/rest/issues/comments#update-an-issue-comment',
   deployment: 'https://docs.github.com/rest/deployments/deployments#create-a-deployment',
   status: 'https://docs.github.com/rest/deployments/statuses#create-a-deployment-status',
   auth: 'https://docs.github.com/rest',
@@ -89,6 +112,7 @@ class Reject extends Error {
 
 export async function startGitHubStandIn(options: GitHubStandInOptions): Promise<GitHubStandIn> {
   const requests: RecordedGitHubRequest[] = [];
+  const comments: StandInComment[] = [];
   const deployments = new Map<number, Record<string, unknown>>();
   let nextId = 1000;
   let failures = { count: 0, status: 502 };
@@ -110,7 +134,39 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
     if (!auth || !options.tokens.includes(auth[2] ?? '')) throw new Reject(401, 'Bad credentials', DOCS.auth);
     if (!req.headers.accept) throw new Reject(400, 'stand-in: an Accept header is required', DOCS.auth);
 
-    const path = new URL(req.url ?? '/', 'http://stand-in.invalid').pathname;
+    const url = new URL(req.url ?? '/', 'http://stand-in.invalid');
+    const path = url.pathname;
+    const issueComments = new RegExp(`^${repoPath}/issues/(\\d+)/comments$`).exec(path);
+    const oneComment = new RegExp(`^${repoPath}/issues/comments/(\\d+)$`).exec(path);
+    if (req.method === 'GET' && issueComments) {
+      const perPage = Number(url.searchParams.get('per_page') ?? 30);
+      const page = Number(url.searchParams.get('page') ?? 1);
+      if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100 || !Number.isInteger(page) || page < 1) {
+        throw new Reject(422, 'per_page is 1..100 and page at least 1', DOCS.listComments);
+      }
+      const all = comments.filter((c) => c.issue === Number(issueComments[1]));
+      return [200, all.slice((page - 1) * perPage, page * perPage).map(commentJson)];
+    }
+    if (req.method === 'POST' && issueComments) {
+      const body = parseBody(req, raw, DOCS.createComment);
+      record.body = body;
+      check(body, COMMENT, DOCS.createComment);
+      const c = addComment(Number(issueComments[1]), body.body as string, {
+        login: 'github-actions[bot]',
+        type: 'Bot',
+      });
+      return [201, commentJson(c)];
+    }
+    if (req.method === 'PATCH' && oneComment) {
+      const body = parseBody(req, raw, DOCS.updateComment);
+      record.body = body;
+      check(body, COMMENT, DOCS.updateComment);
+      const c = comments.find((x) => x.id === Number(oneComment[1]));
+      if (!c) throw new Reject(404, 'Not Found', DOCS.updateComment);
+      c.body = body.body as string;
+      c.updated_at = new Date().toISOString();
+      return [200, commentJson(c)];
+    }
     const statusMatch = new RegExp(`^${repoPath}/deployments/(\\d+)/statuses$`).exec(path);
     if (req.method === 'POST' && path === `${repoPath}/deployments`) {
       const body = parseBody(req, raw, DOCS.deployment);
@@ -131,6 +187,25 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
     }
     throw new Reject(404, 'Not Found', DOCS.auth);
   };
+
+  const addComment = (issue: number, body: string, user: StandInComment['user']): StandInComment => {
+    const now = new Date().toISOString();
+    const c = { id: nextId++, issue, body, user, created_at: now, updated_at: now };
+    comments.push(c);
+    return c;
+  };
+  const commentJson = (c: StandInComment) => ({
+    id: c.id,
+    node_id: `IC_standin${c.id}`,
+    url: `${baseUrl}${repoPath}/issues/comments/${c.id}`,
+    html_url: `https://github.com/${options.owner}/${options.repo}/pull/${c.issue}#issuecomment-${c.id}`,
+    issue_url: `${baseUrl}${repoPath}/issues/${c.issue}`,
+    body: c.body,
+    user: { login: c.user.login, id: c.user.type === 'Bot' ? 41898282 : 1, type: c.user.type },
+    author_association: c.user.type === 'Bot' ? 'NONE' : 'CONTRIBUTOR',
+    created_at: c.created_at,
+    updated_at: c.updated_at,
+  });
 
   const createDeployment = (body: Record<string, unknown>) => {
     const id = nextId++;
@@ -224,6 +299,8 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
   return {
     url: baseUrl,
     requests,
+    comments,
+    seedComment: (issue, body, user = { login: 'octocat', type: 'User' }) => addComment(issue, body, user),
     failNext(count, status = 502) {
       failures = { count, status };
     },

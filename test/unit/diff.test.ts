@@ -10,6 +10,7 @@ import { DIFF_MARKER, renderDiffMarkdown } from '../../src/plan/diffRender.js';
 import { plan } from '../../src/plan/plan.js';
 import { parseSpec } from '../../src/spec/load.js';
 import { cli } from '../helpers/cli.js';
+import { startGitHubStandIn } from '../helpers/github-standin.js';
 
 function spec(
   o: {
@@ -160,3 +161,95 @@ describe('flinkship diff in a git repository', () => {
     expect(env.err).toContain('--env: found "stagin" (did you mean "staging"?)');
   });
 });
+
+describe('flinkship diff --comment (the GitHub API stand-in)', () => {
+  const repo = mkdtempSync(path.join(tmpdir(), 'flinkship-diff-comment-'));
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {
+      cwd: repo,
+      encoding: 'utf8',
+    });
+  afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+  it("keeps one comment per pull request, edited in place on every push, and leaves a person's comment alone", async () => {
+    const token = 'ghs_diffcommenttoken0001';
+    const github = await startGitHubStandIn({ owner: 'acme', repo: 'shop', tokens: [token] });
+    const saved = { ...process.env };
+    try {
+      git('init', '-q', '-b', 'main');
+      const file = path.join(repo, 'flinkship.yaml');
+      writeFileSync(file, spec());
+      git('add', '.');
+      git('commit', '-q', '-m', 'base');
+      git('checkout', '-q', '-b', 'feature');
+      const event = path.join(repo, 'event.json');
+      writeFileSync(event, JSON.stringify({ pull_request: { number: 7 } }));
+      // A person quoting the marker in their own comment: never taken for ours.
+      const quoted = github.seedComment(7, `${DIFF_MARKER}\nI copied this from the bot`);
+      Object.assign(process.env, {
+        GITHUB_ACTIONS: 'true',
+        GITHUB_REPOSITORY: 'acme/shop',
+        GITHUB_SHA: 'c'.repeat(40),
+        GITHUB_RUN_ID: '9',
+        GITHUB_API_URL: github.url,
+        GITHUB_EVENT_PATH: event,
+      });
+      const run = (flags: string[]) => runAsAction(file, token, flags);
+      for (const interval of ['60s', '90s', '120s']) {
+        writeFileSync(file, spec({ interval }));
+        const r = await run([]);
+        expect(r.code, r.err).toBe(0);
+      }
+      const ours = github.comments.filter((c) => c.user.type === 'Bot');
+      expect(ours).toHaveLength(1);
+      expect(ours[0]!.body.startsWith(DIFF_MARKER)).toBe(true);
+      expect(ours[0]!.body).toContain('<code>30s</code> | <code>120s</code>');
+      expect(quoted.body).toBe(`${DIFF_MARKER}\nI copied this from the bot`);
+      expect(github.requests.map((q) => `${q.method} ${q.path.split('?')[0]} ${q.status}`)).toEqual([
+        'GET /repos/acme/shop/issues/7/comments 200',
+        'POST /repos/acme/shop/issues/7/comments 201',
+        'GET /repos/acme/shop/issues/7/comments 200',
+        `PATCH /repos/acme/shop/issues/comments/${ours[0]!.id} 200`,
+        'GET /repos/acme/shop/issues/7/comments 200',
+        `PATCH /repos/acme/shop/issues/comments/${ours[0]!.id} 200`,
+      ]);
+    } finally {
+      process.env = saved;
+      await github.close();
+    }
+  });
+});
+
+/** The diff verb as the action runs it: options parsed from inputs (the token is an input only). */
+async function runAsAction(file: string, token: string, extra: string[]) {
+  const { parseOptions } = await import('../../src/options/options.js');
+  const { diffVerb } = await import('../../src/verbs/diff.js');
+  const { TerminalUi } = await import('../../src/ui/terminal.js');
+  const { Writable } = await import('node:stream');
+  let err = '';
+  const ui = new TerminalUi(
+    new Writable({
+      write(chunk: Buffer, _e, done) {
+        err += chunk.toString();
+        done();
+      },
+    }),
+  );
+  try {
+    const options = parseOptions(
+      diffVerb.options,
+      {
+        config: file,
+        base: 'main',
+        comment: 'true',
+        'github-token': token,
+        ...Object.fromEntries(extra.map((e) => [e, 'true'])),
+      },
+      'inputs',
+    );
+    await diffVerb.run(options, ui);
+    return { code: 0, err };
+  } catch (e) {
+    return { code: 1, err: `${err}${(e as Error).message}` };
+  }
+}
