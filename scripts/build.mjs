@@ -20,6 +20,7 @@ export const ENTRY_POINTS = {
   'actions/rollback': 'src/action/rollback.ts',
   'actions/promote': 'src/action/promote.ts',
   'actions/diff': 'src/action/diff.ts',
+  'actions/preview': 'src/action/preview.ts',
   'actions/plan': 'src/action/plan.ts',
   'actions/validate': 'src/action/validate.ts',
   'actions/integration-env': 'src/action/integration-env.ts',

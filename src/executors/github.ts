@@ -237,3 +237,38 @@ export async function upsertStickyComment(
   );
   return { id: res.data.id, url: res.data.html_url, action: 'created' };
 }
+
+/**
+ * Marks every deployment of `environment` inactive (a preview that was taken down): GitHub then shows
+ * the environment as gone. Returns how many were marked.
+ * https://docs.github.com/en/rest/deployments/deployments#list-deployments
+ */
+export async function deactivateDeployments(
+  token: string,
+  req: { owner: string; repo: string; environment: string; description: string },
+  options: { apiUrl?: string; retry?: RetryPolicy } = {},
+): Promise<number> {
+  const baseUrl = options.apiUrl ?? process.env.GITHUB_API_URL ?? DEFAULT_API_URL;
+  const octokit = getOctokit(token, { baseUrl });
+  const repoPath = `/repos/${req.owner}/${req.repo}`;
+  const list = await callGitHub(`GET ${repoPath}/deployments`, options.retry, () =>
+    octokit.rest.repos.listDeployments({
+      owner: req.owner,
+      repo: req.repo,
+      environment: req.environment,
+      per_page: 100,
+    }),
+  );
+  for (const d of list.data) {
+    await callGitHub(`POST ${repoPath}/deployments/${d.id}/statuses`, options.retry, () =>
+      octokit.rest.repos.createDeploymentStatus({
+        owner: req.owner,
+        repo: req.repo,
+        deployment_id: d.id,
+        state: 'inactive',
+        description: truncate(req.description, MAX_STATUS_DESCRIPTION),
+      }),
+    );
+  }
+  return list.data.length;
+}

@@ -31,6 +31,7 @@ import { describePermission, Kube } from '../executors/kube.js';
 import { isRunScoped } from '../plan/kubernetes.js';
 import { checkNamedAccounts, namedAccountPermissions } from '../deploy/accounts.js';
 import { isPreviewEnvironment } from '../spec/resolve.js';
+import { previewGitHubEnvironment } from '../spec/preview.js';
 import { Deadline, systemClock, type Clock } from '../util/deadline.js';
 import { InputError, OperationError } from '../util/errors.js';
 import type { Ui } from '../ui/ui.js';
@@ -85,6 +86,9 @@ async function runDeploy(
   const token = request.githubToken;
   if (token) ui.secret(token);
   const transientEnvironment = isPreviewEnvironment(env.name, loaded.spec.environments?.[env.name] ?? {});
+  // A pull request's preview is its own GitHub environment, so that previews of two pull requests both show.
+  const githubEnvironment =
+    request.pullRequest === undefined ? env.name : previewGitHubEnvironment(env.name, request.pullRequest);
   let outcome: { released: ReleaseOutcome; rest: FlinkRest };
   try {
     // Short and renewed while the run holds it: a deployer killed at any step frees it within a minute.
@@ -123,7 +127,7 @@ async function runDeploy(
   } catch (err) {
     if (github && token) {
       await recordFailureOnGitHub(token, github, err, ui, {
-        environment: env.name,
+        environment: githubEnvironment,
         clusterId: desired.clusterId,
         image: request.image,
         configHash: desired.configHash,
@@ -133,7 +137,7 @@ async function runDeploy(
       const back = err instanceof ReleaseFailure ? err.rolledBackTo : undefined;
       if (back?.state === 'deployed') {
         await recordSuccessOnGitHub(token, github, ui, {
-          environment: env.name,
+          environment: githubEnvironment,
           clusterId: desired.clusterId,
           image: back.image,
           record: {
@@ -211,7 +215,7 @@ async function runDeploy(
   const githubDeployment =
     github && token
       ? await recordSuccessOnGitHub(token, github, ui, {
-          environment: env.name,
+          environment: githubEnvironment,
           clusterId: desired.clusterId,
           image: record.image,
           record,

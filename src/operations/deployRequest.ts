@@ -10,6 +10,7 @@ import { optionLabel, type Origin } from '../options/options.js';
 import { plan, resolveNamedEnvironment, type Plan } from '../plan/plan.js';
 import { isPreviewEnvironment } from '../spec/resolve.js';
 import { loadSpec } from '../spec/load.js';
+import { forPullRequest } from '../spec/preview.js';
 import type { PromotionRecord } from '../release/history.js';
 import type { LoadedSpec, ResolvedEnvironment } from '../spec/types.js';
 import { InputError, type InputIssue } from '../util/errors.js';
@@ -36,6 +37,8 @@ export interface DeployRequest {
   clientImage?: string;
   flinkHome?: string;
   githubToken?: string;
+  /** A pull request's preview: the preview environment's cluster-id gets `-pr-<n>` (spec/preview.ts). */
+  pullRequest?: number;
   /** Set by `flinkship promote`: where the image comes from; stored on the revision and in GitHub's record. */
   promotion?: PromotionRecord;
   /** Which entry point the values came from: a message names a flag (--image) or an input (image). */
@@ -60,7 +63,13 @@ export interface CheckedDeploy extends ClusterOptions {
  */
 export function checkDeployRequest(request: DeployRequest, cleanup: RunCleanup): CheckedDeploy {
   const { origin } = request;
-  const loaded = loadSpec(request.config);
+  const spec = loadSpec(request.config);
+  // Checked before the preview narrowing: an unknown environment is named as such.
+  resolveNamedEnvironment(spec, request.env);
+  const loaded =
+    request.pullRequest === undefined
+      ? spec
+      : forPullRequest(spec, request.env, request.pullRequest, optionLabel('env', origin));
   const env = resolveNamedEnvironment(loaded, request.env);
   const issues: InputIssue[] = [];
   const cluster = parseClusterOptionsFor(

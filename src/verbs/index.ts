@@ -47,6 +47,14 @@ export const VERBS: Record<string, VerbEntry> = {
     'Promote the exact digest an environment verified to the one that names it in promoteFrom: gate on its release history (deployed, health gate passed, soaked), copy it registry to registry by digest, and deploy it with the release lifecycle.',
     async () => (await import('./promote.js')).promoteVerb,
   ),
+  'preview up': entry(
+    "Deploy a pull request's preview: its own cluster-id <cluster-id>-pr-<n> in the preview environment, stateless, a GitHub deployment preview/pr-<n> and one pull request comment saying what runs (or what failed).",
+    async () => (await import('./preview.js')).previewUpVerb,
+  ),
+  'preview down': entry(
+    "Take a pull request's preview down with everything it made (the cluster, its HA ConfigMaps, RBAC objects, release history, Lease), mark its GitHub deployments inactive and update the comment.",
+    async () => (await import('./preview.js')).previewDownVerb,
+  ),
   history: entry(
     "List an environment's release history: every revision, its image, config, state, health verdict and where its state came from.",
     async () => (await import('./history.js')).historyVerb,

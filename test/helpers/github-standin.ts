@@ -3,6 +3,7 @@
 // documented REST API, rejecting what GitHub would (401, 404, 422) and, on purpose, a little more:
 // - https://docs.github.com/en/rest/deployments/deployments#create-a-deployment
 // - https://docs.github.com/en/rest/deployments/statuses#create-a-deployment-status
+// - https://docs.github.com/en/rest/deployments/deployments#list-deployments (environment filter)
 // - https://docs.github.com/en/rest/issues/comments#list-issue-comments (per_page at most 100, page)
 // - https://docs.github.com/en/rest/issues/comments#create-an-issue-comment
 // - https://docs.github.com/en/rest/issues/comments#update-an-issue-comment
@@ -41,6 +42,8 @@ export interface StandInComment {
 
 export interface GitHubStandIn {
   url: string;
+  /** The state of each deployment's newest status, by environment. */
+  deploymentStates(): { id: number; environment: string; state?: string }[];
   /** Every comment, by issue (pull request) number, in creation order. */
   comments: StandInComment[];
   /** Adds a comment as `user` wrote it (default a person). */
@@ -92,6 +95,7 @@ const DEPLOYMENT_STATUS: BodySchema = {
 const COMMENT: BodySchema = { required: ['body'], fields: { body: 'string' }, maxLength: { body: 65_536 } };
 
 const DOCS = {
+  listDeployments: 'https://docs.github.com/rest/deployments/deployments#list-deployments',
   listComments: 'https://docs.github.com/rest/issues/comments#list-issue-comments',
   createComment: 'https://docs.github.com/rest/issues/comments#create-an-issue-comment',
   updateComment: 'https://docs.github.com/rest/issues/comments#update-an-issue-comment',
@@ -113,6 +117,7 @@ class Reject extends Error {
 export async function startGitHubStandIn(options: GitHubStandInOptions): Promise<GitHubStandIn> {
   const requests: RecordedGitHubRequest[] = [];
   const comments: StandInComment[] = [];
+  const latestState = new Map<number, string>();
   const deployments = new Map<number, Record<string, unknown>>();
   let nextId = 1000;
   let failures = { count: 0, status: 502 };
@@ -168,6 +173,17 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
       return [200, commentJson(c)];
     }
     const statusMatch = new RegExp(`^${repoPath}/deployments/(\\d+)/statuses$`).exec(path);
+    if (req.method === 'GET' && path === `${repoPath}/deployments`) {
+      const environment = url.searchParams.get('environment');
+      const perPage = Number(url.searchParams.get('per_page') ?? 30);
+      if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100) {
+        throw new Reject(422, 'per_page is 1..100', DOCS.listDeployments);
+      }
+      const all = [...deployments.values()].filter(
+        (d) => environment === null || d.environment === environment,
+      );
+      return [200, all.reverse().slice(0, perPage)];
+    }
     if (req.method === 'POST' && path === `${repoPath}/deployments`) {
       const body = parseBody(req, raw, DOCS.deployment);
       record.body = body;
@@ -237,6 +253,7 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
 
   const createStatus = (deployment: Record<string, unknown>, body: Record<string, unknown>) => {
     const id = nextId++;
+    latestState.set(deployment.id as number, body.state as string);
     const now = new Date().toISOString();
     const logUrl = (body.log_url ?? body.target_url ?? '') as string;
     return {
@@ -300,6 +317,12 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
     url: baseUrl,
     requests,
     comments,
+    deploymentStates: () =>
+      [...deployments.values()].map((d) => ({
+        id: d.id as number,
+        environment: d.environment as string,
+        ...(latestState.has(d.id as number) ? { state: latestState.get(d.id as number)! } : {}),
+      })),
     seedComment: (issue, body, user = { login: 'octocat', type: 'User' }) => addComment(issue, body, user),
     failNext(count, status = 502) {
       failures = { count, status };

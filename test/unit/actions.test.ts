@@ -143,6 +143,13 @@ describe('action.yml files', () => {
     up: null,
     history: null,
     status: null,
+    // actions/preview runs `preview up` or `preview down` as its `action` input says.
+    'preview up': 'actions/preview',
+    'preview down': null,
+  };
+  /** Verbs an action runs besides the one it is named after, and the inputs only it has. */
+  const ALSO: Record<string, { verbs: string[]; inputs: string[] }> = {
+    'actions/preview': { verbs: ['preview down'], inputs: ['action'] },
   };
   const dirs = Object.keys(VERBS)
     .map((v) => (v in ACTION_DIRS ? ACTION_DIRS[v] : `actions/${v}`))
@@ -153,11 +160,18 @@ describe('action.yml files', () => {
       await VERBS[
         Object.keys(VERBS).find((v) => (v in ACTION_DIRS ? ACTION_DIRS[v] : `actions/${v}`) === dir)!
       ]!.load();
-    const inputs = Object.keys(defsFor(verb.options, 'inputs'));
+    const also = ALSO[dir] ?? { verbs: [], inputs: [] };
+    const others = await Promise.all(also.verbs.map((v) => VERBS[v]!.load()));
+    const inputs = [
+      ...new Set([
+        ...Object.keys(defsFor(verb.options, 'inputs')),
+        ...others.flatMap((o) => Object.keys(defsFor(o.options, 'inputs'))),
+      ]),
+    ];
     const yml = readActionYml(dir) as ReturnType<typeof readActionYml> & { outputs: Record<string, unknown> };
     expect(yml.runs.using).toBe('node24');
     expect(existsSync(new URL(`../../${dir}/${yml.runs.main}`, import.meta.url))).toBe(true);
-    expect(Object.keys(yml.inputs ?? {}).sort()).toEqual(inputs.sort());
+    expect(Object.keys(yml.inputs ?? {}).sort()).toEqual([...inputs, ...also.inputs].sort());
     const root = parse(readFileSync('action.yml', 'utf8'));
     for (const input of inputs) expect(Object.keys(root.inputs)).toContain(input);
     for (const output of Object.keys(yml.outputs)) expect(Object.keys(root.outputs)).toContain(output);

@@ -1,0 +1,308 @@
+// `flinkship preview up|down --pr <n>`: a pull request's own application cluster in the preview
+// environment (`<cluster-id>-pr-<n>`, spec/preview.ts), deployed stateless through the deploy operation
+// and taken down with everything it made; a GitHub deployment per pull request (`preview/pr-<n>`,
+// transient) and one sticky pull request comment saying what runs, or what failed.
+import { V1Deployment } from '@kubernetes/client-node';
+import { withCleanup } from '../deploy/cleanup.js';
+import { CLUSTER_OPTIONS, parseClusterOptionsFor } from '../deploy/options.js';
+import { renderDeploySummary, type DeployResult } from '../deploy/render.js';
+import { removeCluster } from '../deploy/teardown.js';
+import { deactivateDeployments, gitHubContextFromEnv, upsertStickyComment } from '../executors/github.js';
+import { describePermission, Kube, type Permission } from '../executors/kube.js';
+import { deploy } from '../operations/deploy.js';
+import { COMMON_OPTIONS, optionLabel, originOf, type OptionDefs, type Origin } from '../options/options.js';
+import { plan, resolveNamedEnvironment } from '../plan/plan.js';
+import { isRunScoped } from '../plan/kubernetes.js';
+import { historyName } from '../release/history.js';
+import { loadSpec } from '../spec/load.js';
+import { forPullRequest, previewGitHubEnvironment } from '../spec/preview.js';
+import type { Ui } from '../ui/ui.js';
+import { InputError } from '../util/errors.js';
+import { DEPLOY_OPTIONS } from './deploy.js';
+import { defineVerb } from './verb.js';
+
+/** Marks the preview's pull request comment (the plan diff has its own). */
+export const PREVIEW_MARKER = '<!-- flinkship:preview -->';
+
+const PREVIEW_COMMON = {
+  ...COMMON_OPTIONS,
+  ...CLUSTER_OPTIONS,
+  env: {
+    ...CLUSTER_OPTIONS.env,
+    required: false,
+    default: 'preview',
+    description: 'The preview environment.',
+  },
+  pr: {
+    kind: 'string',
+    description: "The pull request's number; in a pull request's workflow run, default: the event's.",
+    valueName: 'n',
+  },
+  'github-token': {
+    kind: 'string',
+    only: 'inputs',
+    description:
+      'A token with deployments: write and pull-requests: write, for the GitHub deployment and the comment (masked).',
+  },
+} as const satisfies OptionDefs;
+
+export const PREVIEW_UP_OPTIONS = {
+  ...PREVIEW_COMMON,
+  image: {
+    ...DEPLOY_OPTIONS.image,
+    description: "The image built from the pull request's head, by digest (a tag is allowed in a preview).",
+  },
+  'client-image': DEPLOY_OPTIONS['client-image'],
+  'flink-home': DEPLOY_OPTIONS['flink-home'],
+} as const satisfies OptionDefs;
+
+export interface PreviewDownResult {
+  environment: string;
+  pullRequest: number;
+  clusterId: string;
+  namespace: string;
+  /** What was deleted, kind/name. */
+  deleted: string[];
+  deactivated: number;
+}
+
+async function pullRequestFrom(raw: string | undefined, origin: Origin): Promise<number> {
+  if (raw === undefined) {
+    const { pullRequestNumber } = await import('../build/gitContext.js');
+    const n = await pullRequestNumber(process.env.GITHUB_EVENT_PATH);
+    if (n !== undefined) return n;
+  }
+  if (raw === undefined || !/^[1-9][0-9]{0,8}$/.test(raw)) {
+    throw new InputError([
+      {
+        file: origin === 'flags' ? '<flags>' : '<inputs>',
+        field: optionLabel('pr', origin),
+        message:
+          raw === undefined
+            ? "required outside a pull request's workflow run: the pull request's number"
+            : `found "${raw}"; expected a pull request number such as 42`,
+      },
+    ]);
+  }
+  return Number(raw);
+}
+
+/** Writes the preview's comment when the run is a pull request's and has a token; a failure is a warning. */
+async function comment(ui: Ui, token: string | undefined, pr: number, body: string): Promise<void> {
+  const github = gitHubContextFromEnv();
+  if (!github || !token) return;
+  try {
+    const c = await upsertStickyComment(
+      token,
+      { owner: github.owner, repo: github.repo, issueNumber: pr, marker: PREVIEW_MARKER, body },
+      { apiUrl: github.apiUrl },
+    );
+    ui.info(`pull request #${pr}: comment ${c.action} (${c.url})`);
+  } catch (err) {
+    ui.warning(`the pull request comment could not be written: ${(err as Error).message}`);
+  }
+}
+
+const code = (s: string) =>
+  `<code>${s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</code>`;
+
+export const previewUpVerb = defineVerb({
+  name: 'preview up',
+  options: PREVIEW_UP_OPTIONS,
+  run: async (options, ui): Promise<DeployResult & { pullRequest: number }> => {
+    const origin = originOf(options);
+    const pr = await pullRequestFrom(options.pr, origin);
+    const token = options['github-token'];
+    if (token) ui.secret(token);
+    try {
+      const result = await deploy(
+        {
+          config: options.config,
+          env: options.env,
+          image: options.image,
+          pullRequest: pr,
+          kubeconfig: options.kubeconfig,
+          context: options.context,
+          timeout: options.timeout,
+          restUrl: options['rest-url'],
+          clientImage: options['client-image'],
+          flinkHome: options['flink-home'],
+          githubToken: token,
+          origin,
+        },
+        ui,
+      );
+      await comment(
+        ui,
+        token,
+        pr,
+        [
+          PREVIEW_MARKER,
+          `### Flinkship preview of #${pr}: running`,
+          '',
+          `| | |\n|---|---|`,
+          `| Cluster | ${code(`${result.namespace}/${result.clusterId}`)} (context ${code(result.context)}) |`,
+          `| Image | ${code(result.image)} |`,
+          `| Job | ${result.jobState ?? 'submitted'}${result.jobId ? ` (${code(result.jobId)})` : ''} |`,
+          `| Flink UI | ${result.restUrl} |`,
+          `| Updated | ${new Date().toISOString()} |`,
+        ].join('\n'),
+      );
+      return { ...result, pullRequest: pr };
+    } catch (err) {
+      if (!(err instanceof InputError)) {
+        await comment(
+          ui,
+          token,
+          pr,
+          [
+            PREVIEW_MARKER,
+            `### Flinkship preview of #${pr}: failed`,
+            '',
+            `Image ${code(options.image)}, ${new Date().toISOString()}:`,
+            '',
+            '```text',
+            (err as Error).message.replace(/```/g, "'''").slice(0, 4000),
+            '```',
+          ].join('\n'),
+        );
+      }
+      throw err;
+    }
+  },
+  text: (r) =>
+    `preview of #${r.pullRequest}: ${r.clusterId} in ${r.namespace} (context ${r.context}), ${r.jobState ?? 'submitted'}\nimage: ${r.image}\n`,
+  json: (r) => r,
+  outputs: (r) => ({
+    'cluster-id': r.clusterId,
+    namespace: r.namespace,
+    image: r.image,
+    'rest-url': r.restUrl,
+    'job-id': r.jobId ?? '',
+    'job-state': r.jobState ?? '',
+    'pull-request': String(r.pullRequest),
+  }),
+  summary: (r) => renderDeploySummary(r),
+});
+
+export const previewDownVerb = defineVerb({
+  name: 'preview down',
+  options: PREVIEW_COMMON,
+  run: (options, ui): Promise<PreviewDownResult> =>
+    withCleanup(ui, async (cleanup) => {
+      const origin = originOf(options);
+      const pr = await pullRequestFrom(options.pr, origin);
+      const token = options['github-token'];
+      if (token) ui.secret(token);
+      const spec = loadSpec(options.config);
+      resolveNamedEnvironment(spec, options.env);
+      const loaded = forPullRequest(spec, options.env, pr, optionLabel('env', origin));
+      const env = resolveNamedEnvironment(loaded, options.env);
+      const cluster = parseClusterOptionsFor(cleanup, options, origin, loaded, env);
+      if (cluster.issues.length) throw new InputError(cluster.issues);
+      const p = plan(loaded, env.name);
+      const ns = p.namespace;
+      const kube = Kube.load(cluster.options!.target, { ui });
+      // Everything of this pull request: what the plan applies (not the namespace, shared by every
+      // preview), the application cluster and its HA ConfigMaps, the release history and the Lease.
+      const owned = [
+        ...p.kubernetes.filter((o) => o.kind !== 'Namespace' && !isRunScoped(o)),
+        ...p.kubernetes.filter((o) => isRunScoped(o)),
+        { apiVersion: 'v1', kind: 'Secret', metadata: { name: historyName(p.clusterId), namespace: ns } },
+        {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: `${p.clusterId}-flinkship`, namespace: ns },
+        },
+      ];
+      const needed: Permission[] = [
+        { verb: 'delete', group: 'apps', resource: 'deployments', namespace: ns },
+        { verb: 'get', group: 'apps', resource: 'deployments', namespace: ns },
+        { verb: 'list', group: '', resource: 'configmaps', namespace: ns },
+        { verb: 'delete', group: '', resource: 'configmaps', namespace: ns },
+        ...owned.map((o) => ({
+          verb: 'delete',
+          group: o.apiVersion.includes('/') ? o.apiVersion.split('/')[0]! : '',
+          resource: `${o.kind.toLowerCase()}${o.kind.endsWith('s') ? 'es' : 's'}`,
+          namespace: ns,
+        })),
+      ];
+      const missing = await kube.missingPermissions(needed);
+      if (missing.length) {
+        throw new InputError([
+          {
+            ...(cluster.options!.target.labels?.context ?? { file: '<flags>', field: '--context' }),
+            message: `the user of context ${kube.context} lacks permissions preview down needs (nothing was changed): ${missing.map(describePermission).join('; ')}`,
+          },
+        ]);
+      }
+      const deleted: string[] = [];
+      await ui.group(`Take down the preview of #${pr}: ${ns}/${p.clusterId}`, async () => {
+        const present = await kube.get<V1Deployment>({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          name: p.clusterId,
+          namespace: ns,
+        });
+        await removeCluster(kube, p, cluster.options!.timeoutMs, ui);
+        if (present) deleted.push(`Deployment/${p.clusterId}`);
+        for (const o of owned) {
+          const gone = await kube.delete({
+            apiVersion: o.apiVersion,
+            kind: o.kind,
+            name: o.metadata.name,
+            namespace: ns,
+          });
+          if (gone) {
+            deleted.push(`${o.kind}/${o.metadata.name}`);
+            ui.info(`${o.kind} ${ns}/${o.metadata.name} deleted`);
+          }
+        }
+        if (!deleted.length) ui.info(`nothing of #${pr} was left in ${ns}`);
+      });
+      let deactivated = 0;
+      const github = gitHubContextFromEnv();
+      if (github && token) {
+        deactivated = await deactivateDeployments(
+          token,
+          {
+            owner: github.owner,
+            repo: github.repo,
+            environment: previewGitHubEnvironment(env.name, pr),
+            description: `preview of #${pr} taken down`,
+          },
+          { apiUrl: github.apiUrl },
+        ).catch((err: unknown) => {
+          ui.warning(
+            `the GitHub deployments of #${pr} could not be marked inactive: ${(err as Error).message}`,
+          );
+          return 0;
+        });
+        await comment(
+          ui,
+          token,
+          pr,
+          `${PREVIEW_MARKER}\n### Flinkship preview of #${pr}: taken down\n\n${code(`${ns}/${p.clusterId}`)} and everything of it were deleted at ${new Date().toISOString()}.`,
+        );
+      }
+      return {
+        environment: env.name,
+        pullRequest: pr,
+        clusterId: p.clusterId,
+        namespace: ns,
+        deleted,
+        deactivated,
+      };
+    }),
+  text: (r) =>
+    `preview of #${r.pullRequest}: ${r.deleted.length ? `deleted ${r.deleted.join(', ')}` : 'nothing left to delete'} in ${r.namespace}\n`,
+  json: (r) => r,
+  outputs: (r) => ({
+    'cluster-id': r.clusterId,
+    namespace: r.namespace,
+    deleted: String(r.deleted.length > 0),
+    'pull-request': String(r.pullRequest),
+  }),
+  summary: (r) =>
+    `## Flinkship preview of #${r.pullRequest}: taken down\n\n${r.deleted.length ? r.deleted.map((d) => `- \`${d}\``).join('\n') : 'Nothing was left.'}\n`,
+});
