@@ -16,7 +16,9 @@ export function previewGitHubEnvironment(envName: string, pullRequest: number): 
 
 /** The pull request number in a preview's cluster-id, or undefined when it is not one of `base`'s. */
 export function pullRequestOf(base: string, clusterId: string): number | undefined {
-  const m = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-pr-([1-9][0-9]{0,8})$`).exec(clusterId);
+  const m = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-pr-([1-9][0-9]{0,8})$`).exec(
+    clusterId,
+  );
   return m ? Number(m[1]) : undefined;
 }
 
@@ -24,7 +26,12 @@ export function pullRequestOf(base: string, clusterId: string): number | undefin
  * The spec with environment `envName` narrowed to pull request `n`: its cluster-id (and what is named
  * after it) gets the `-pr-<n>` suffix. Refused for an environment that is not a preview one.
  */
-export function forPullRequest(loaded: LoadedSpec, envName: string, pullRequest: number, field: string): LoadedSpec {
+export function forPullRequest(
+  loaded: LoadedSpec,
+  envName: string,
+  pullRequest: number,
+  field: string,
+): LoadedSpec {
   const env = loaded.spec.environments?.[envName];
   if (!env || !isPreviewEnvironment(envName, env)) {
     throw new InputError([
