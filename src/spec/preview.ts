@@ -54,3 +54,18 @@ export function forPullRequest(
     },
   };
 }
+
+/** Why a preview is swept (undefined: it stays): its ttl passed since it was deployed, or its pull request closed. */
+export function sweepReason(
+  pullRequest: number,
+  sinceMs: number,
+  nowMs: number,
+  ttl: { text: string; ms: number } | undefined,
+  state: 'open' | 'closed' | undefined,
+  formatAge: (ms: number) => string,
+): string | undefined {
+  if (ttl && nowMs - sinceMs > ttl.ms)
+    return `deployed ${formatAge(nowMs - sinceMs)} ago, past the ttl of ${ttl.text}`;
+  if (state === 'closed') return `pull request #${pullRequest} is closed`;
+  return undefined;
+}

@@ -55,6 +55,10 @@ export const VERBS: Record<string, VerbEntry> = {
     "Take a pull request's preview down with everything it made (the cluster, its HA ConfigMaps, RBAC objects, release history, Lease), mark its GitHub deployments inactive and update the comment.",
     async () => (await import('./preview.js')).previewDownVerb,
   ),
+  'preview sweep': entry(
+    'Remove the previews whose pull request is closed or whose ttl has passed, whatever is left of them (--dry-run lists them): for a scheduled workflow.',
+    async () => (await import('./preview.js')).previewSweepVerb,
+  ),
   history: entry(
     "List an environment's release history: every revision, its image, config, state, health verdict and where its state came from.",
     async () => (await import('./history.js')).historyVerb,

@@ -4,6 +4,7 @@
 // - https://docs.github.com/en/rest/deployments/deployments#create-a-deployment
 // - https://docs.github.com/en/rest/deployments/statuses#create-a-deployment-status
 // - https://docs.github.com/en/rest/deployments/deployments#list-deployments (environment filter)
+// - https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request (the pull requests a test declares)
 // - https://docs.github.com/en/rest/issues/comments#list-issue-comments (per_page at most 100, page)
 // - https://docs.github.com/en/rest/issues/comments#create-an-issue-comment
 // - https://docs.github.com/en/rest/issues/comments#update-an-issue-comment
@@ -46,6 +47,8 @@ export interface GitHubStandIn {
   deploymentStates(): { id: number; environment: string; state?: string }[];
   /** Every comment, by issue (pull request) number, in creation order. */
   comments: StandInComment[];
+  /** Declares a pull request and its state (what GET /pulls/{n} answers; others are 404). */
+  setPullRequest(n: number, state: 'open' | 'closed'): void;
   /** Adds a comment as `user` wrote it (default a person). */
   seedComment(issue: number, body: string, user?: StandInComment['user']): StandInComment;
   requests: RecordedGitHubRequest[];
@@ -95,6 +98,7 @@ const DEPLOYMENT_STATUS: BodySchema = {
 const COMMENT: BodySchema = { required: ['body'], fields: { body: 'string' }, maxLength: { body: 65_536 } };
 
 const DOCS = {
+  pull: 'https://docs.github.com/rest/pulls/pulls#get-a-pull-request',
   listDeployments: 'https://docs.github.com/rest/deployments/deployments#list-deployments',
   listComments: 'https://docs.github.com/rest/issues/comments#list-issue-comments',
   createComment: 'https://docs.github.com/rest/issues/comments#create-an-issue-comment',
@@ -118,6 +122,7 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
   const requests: RecordedGitHubRequest[] = [];
   const comments: StandInComment[] = [];
   const latestState = new Map<number, string>();
+  const pulls = new Map<number, 'open' | 'closed'>();
   const deployments = new Map<number, Record<string, unknown>>();
   let nextId = 1000;
   let failures = { count: 0, status: 502 };
@@ -143,6 +148,21 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
     const path = url.pathname;
     const issueComments = new RegExp(`^${repoPath}/issues/(\\d+)/comments$`).exec(path);
     const oneComment = new RegExp(`^${repoPath}/issues/comments/(\\d+)$`).exec(path);
+    const pull = new RegExp(`^${repoPath}/pulls/(\\d+)$`).exec(path);
+    if (req.method === 'GET' && pull) {
+      const n = Number(pull[1]);
+      const state = pulls.get(n);
+      if (!state) throw new Reject(404, 'Not Found', DOCS.pull);
+      return [
+        200,
+        {
+          number: n,
+          state,
+          merged: false,
+          html_url: `https://github.com/${options.owner}/${options.repo}/pull/${n}`,
+        },
+      ];
+    }
     if (req.method === 'GET' && issueComments) {
       const perPage = Number(url.searchParams.get('per_page') ?? 30);
       const page = Number(url.searchParams.get('page') ?? 1);
@@ -323,6 +343,7 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
         environment: d.environment as string,
         ...(latestState.has(d.id as number) ? { state: latestState.get(d.id as number)! } : {}),
       })),
+    setPullRequest: (n, state) => void pulls.set(n, state),
     seedComment: (issue, body, user = { login: 'octocat', type: 'User' }) => addComment(issue, body, user),
     failNext(count, status = 502) {
       failures = { count, status };

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kube } from '../../src/executors/kube.js';
 import { parseOptions } from '../../src/options/options.js';
 import { TerminalUi } from '../../src/ui/terminal.js';
-import { PREVIEW_MARKER, previewDownVerb, previewUpVerb } from '../../src/verbs/preview.js';
+import { PREVIEW_MARKER, previewDownVerb, previewSweepVerb, previewUpVerb } from '../../src/verbs/preview.js';
 import { pushJobImage, stagingAdmin } from '../helpers/deploy.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../helpers/github-standin.js';
 import { testbed } from './testbed.js';
@@ -212,6 +212,52 @@ describe('flinkship preview', () => {
     const r = await down(11);
     expect(r.deleted).toEqual([]);
     expect(await leftOf(`${name}-pr-11`)).toEqual([]);
+  });
+
+  it('sweep removes exactly the previews whose pull request closed (--dry-run only lists them), whatever is left of them', async () => {
+    await up(13);
+    github.setPullRequest(12, 'closed');
+    github.setPullRequest(13, 'open');
+    // Pull request 14 left only its release history behind (a preview taken down by hand).
+    await admin.apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: `${name}-pr-14-flinkship-history`, namespace },
+      stringData: { 'history.json': '{"historyVersion":1,"revisions":[]}' },
+    });
+    github.setPullRequest(14, 'closed');
+    const sweep = (dryRun: boolean) =>
+      previewSweepVerb.run(
+        parseOptions(
+          previewSweepVerb.options,
+          {
+            config: spec,
+            kubeconfig: testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG'),
+            'github-token': token,
+            'dry-run': String(dryRun),
+          },
+          'inputs',
+        ),
+        quietUi(),
+      );
+    const listed = await sweep(true);
+    expect(listed.previews.map((p) => [p.pullRequest, p.why ?? 'kept', p.removed])).toEqual([
+      [12, 'pull request #12 is closed', false],
+      [13, 'kept', false],
+      [14, 'pull request #14 is closed', false],
+    ]);
+    expect((await leftOf(`${name}-pr-12`)).length).toBeGreaterThan(0);
+    const swept = await sweep(false);
+    expect(swept.previews.filter((p) => p.removed).map((p) => p.pullRequest)).toEqual([12, 14]);
+    expect(await leftOf(`${name}-pr-12`)).toEqual([]);
+    expect(await leftOf(`${name}-pr-14`)).toEqual([]);
+    expect((await leftOf(`${name}-pr-13`)).length).toBeGreaterThan(0);
+    expect(
+      github
+        .deploymentStates()
+        .filter((d) => d.environment === 'preview/pr-13')
+        .map((d) => d.state),
+    ).toEqual(['success']);
   });
 
   it('refuses a pull request number that is not one, before touching anything', async () => {

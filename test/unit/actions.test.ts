@@ -146,10 +146,11 @@ describe('action.yml files', () => {
     // actions/preview runs `preview up` or `preview down` as its `action` input says.
     'preview up': 'actions/preview',
     'preview down': null,
+    'preview sweep': null,
   };
   /** Verbs an action runs besides the one it is named after, and the inputs only it has. */
   const ALSO: Record<string, { verbs: string[]; inputs: string[] }> = {
-    'actions/preview': { verbs: ['preview down'], inputs: ['action'] },
+    'actions/preview': { verbs: ['preview down', 'preview sweep'], inputs: ['action'] },
   };
   const dirs = Object.keys(VERBS)
     .map((v) => (v in ACTION_DIRS ? ACTION_DIRS[v] : `actions/${v}`))
