@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import pkg from '../../package.json' with { type: 'json' };
 import { TerminalUi } from '../ui/terminal.js';
 import { commandFreeJson } from '../ui/untrusted.js';
-import { exitCodeOf, InputError, formatIssue } from '../util/errors.js';
+import { exitCodeOf, InputError, formatIssue, type InputIssue } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { VERBS } from '../verbs/index.js';
 import type { Verb } from '../verbs/verb.js';
@@ -74,11 +74,17 @@ export async function runCli(
     verbName = `${verbName} ${rest[0]}`;
     rest = rest.slice(1);
   }
+  // `flinkship help <command>` is `flinkship <command> --help`.
+  if (verbName === 'help' && rest.length > 0) return runCli([...rest, '--help'], io);
   if (verbName === undefined || verbName === '--help' || verbName === '-h' || verbName === 'help') {
     io.stdout.write(usage());
     return verbName === undefined ? 2 : 0;
   }
   if (verbName === '--version' || verbName === '-v') {
+    if (rest.length > 0) {
+      io.stderr.write(`error: <flags>: ${rest[0]}: unexpected after ${verbName}; give --version alone\n`);
+      return 2;
+    }
     io.stdout.write(`${VERSION}\n`);
     return 0;
   }
@@ -129,6 +135,7 @@ export async function runCli(
         args: rest,
         strict: true,
         allowPositionals: false,
+        tokens: true,
         options: {
           ...Object.fromEntries(
             Object.entries(flagDefs).map(([name, def]) => [
@@ -150,6 +157,28 @@ export async function runCli(
       io.stdout.write(verbUsage(verb));
       return 0;
     }
+    // A flag that takes one value, given twice, is a mistake to point at (not last-wins); an empty
+    // value (--config=) is no value.
+    const seen = new Map<string, number>();
+    const flagIssues: InputIssue[] = [];
+    for (const t of parsed.tokens ?? []) {
+      if (t.kind !== 'option') continue;
+      const def = flagDefs[t.name];
+      if (def && def.kind !== 'list') seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+      if (def && def.kind !== 'boolean' && t.value === '') {
+        flagIssues.push({
+          file: '<flags>',
+          field: `--${t.name}`,
+          message: `is empty; expected ${'valueName' in def && def.valueName ? `a ${def.valueName}` : 'a value'}`,
+        });
+      }
+    }
+    for (const [name, n] of seen) {
+      if (n > 1) {
+        flagIssues.push({ file: '<flags>', field: `--${name}`, message: `given ${n} times; give it once` });
+      }
+    }
+    if (flagIssues.length) throw new InputError(flagIssues);
     if (parsed.values.version) {
       io.stdout.write(`${VERSION}\n`);
       return 0;

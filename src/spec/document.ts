@@ -109,6 +109,14 @@ function keyProblems(doc: Document.Parsed): { offset: number; message: string }[
       const keyNode = item.key as Node | null;
       if (isScalar(keyNode)) {
         const key = String(keyNode.value);
+        if (key === '<<' && keyNode.type === 'PLAIN' && keyNode.range) {
+          out.push({
+            offset: keyNode.range[0],
+            message:
+              'found a YAML merge key (<<), which flinkship.yaml does not support (YAML 1.2 has none); write the keys out, or put shared values at the top level, which every environment merges over',
+          });
+          continue;
+        }
         if (seen.has(key) && keyNode.range) {
           out.push({
             offset: keyNode.range[0],

@@ -2,6 +2,7 @@
 // In an order that keeps validation fast on any input: size first, then every string, then the types
 // (schema), and the semantic checks only on the values whose type is right.
 import { readFileSync, statSync } from 'node:fs';
+import { decodeSpec } from './encoding.js';
 import path from 'node:path';
 import { InputError, type InputIssue } from '../util/errors.js';
 import { firstIssues, formatPath, parseSpecDocument, type FieldPath, type SpecDocument } from './document.js';
@@ -80,12 +81,12 @@ function without(value: unknown, paths: FieldPath[]): unknown {
 }
 
 export function loadSpec(file: string): LoadedSpec {
-  let text: string;
+  let bytes: Buffer;
   try {
     // Refused before it is read: a huge file must cost nothing.
     const { size } = statSync(file);
     if (size > MAX_SPEC_BYTES) throw tooLarge(file, size);
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (err) {
     if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -98,5 +99,5 @@ export function loadSpec(file: string): LoadedSpec {
       },
     ]);
   }
-  return parseSpec(text, file, path.dirname(path.resolve(file)));
+  return parseSpec(decodeSpec(bytes, file), file, path.dirname(path.resolve(file)));
 }

@@ -212,3 +212,39 @@ describe('two-word commands', () => {
     );
   });
 });
+
+describe('flags as a user types them', () => {
+  it('a flag that takes one value, given twice, is an error naming it; a repeatable one is not', async () => {
+    const twice = await cli('validate', '--config', FIXTURE, '--config', FIXTURE);
+    expect(twice.code).toBe(2);
+    expect(twice.err).toContain('error: <flags>: --config: given 2 times; give it once');
+    const list = await cli(
+      'diff',
+      '--config',
+      FIXTURE,
+      '--env',
+      'staging',
+      '--env',
+      'production',
+      '--base',
+      'HEAD',
+    );
+    expect(list.err).not.toContain('given 2 times');
+  });
+
+  it('an empty value is an error, not the default', async () => {
+    const r = await cli('validate', '--config=');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('error: <flags>: --config: is empty; expected a file\n');
+  });
+
+  it("`flinkship help <command>` prints the command's help; --version takes nothing after it", async () => {
+    const help = await cli('help', 'preview', 'up');
+    expect(help.code).toBe(0);
+    expect(help.out.split('\n')[0]).toBe('Usage: flinkship preview up [flags]');
+    expect((await cli('help', 'validate')).out).toBe((await cli('validate', '--help')).out);
+    const version = await cli('--version', '--bogus');
+    expect(version.code).toBe(2);
+    expect(version.err).toBe('error: <flags>: --bogus: unexpected after --version; give --version alone\n');
+  });
+});
