@@ -31,6 +31,11 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // A command that exits without reading its stdin (EPIPE) is judged by its exit code and output, not
+    // by the failed write; left unhandled, the write error failed a whole CI run.
+    child.stdin.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') reject(e);
+    });
     child.stdin.end(opts.input ?? '');
   });
 }
