@@ -19,7 +19,9 @@ const html = (s: string) =>
     .replace(/>/g, '&gt;')
     .replace(/\|/g, '&#124;')
     .replace(/`/g, '&#96;');
-const code = (s: string | undefined) => (s === undefined ? '—' : `<code>${html(s)}</code>`);
+/** A value from the spec or the cluster inside <code>, HTML-escaped (— when there is none). */
+export const htmlCode = (s: string | undefined) => (s === undefined ? '—' : `<code>${html(s)}</code>`);
+const code = htmlCode;
 
 function sections(d: EnvironmentDiff): [string, KeyChange[]][] {
   return [

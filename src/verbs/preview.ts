@@ -2,7 +2,8 @@
 // environment (`<cluster-id>-pr-<n>`, spec/preview.ts), deployed stateless through the deploy operation
 // and taken down with everything it made; a GitHub deployment per pull request (`preview/pr-<n>`,
 // transient) and one sticky pull request comment saying what runs, or what failed.
-import { V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
+import { pullRequestNumber } from '../build/gitContext.js';
 import { withCleanup } from '../deploy/cleanup.js';
 import { CLUSTER_OPTIONS, parseClusterOptionsFor } from '../deploy/options.js';
 import { renderDeploySummary, type DeployResult } from '../deploy/render.js';
@@ -20,6 +21,7 @@ import { deploy } from '../operations/deploy.js';
 import { COMMON_OPTIONS, optionLabel, originOf, type OptionDefs, type Origin } from '../options/options.js';
 import { plan, resolveNamedEnvironment, type Plan } from '../plan/plan.js';
 import type { KubeObject } from '../plan/objects.js';
+import { htmlCode as code } from '../plan/diffRender.js';
 import { historyName } from '../release/history.js';
 import { loadSpec } from '../spec/load.js';
 import type { LoadedSpec } from '../spec/types.js';
@@ -76,7 +78,6 @@ export interface PreviewDownResult {
 
 async function pullRequestFrom(raw: string | undefined, origin: Origin): Promise<number> {
   if (raw === undefined) {
-    const { pullRequestNumber } = await import('../build/gitContext.js');
     const n = await pullRequestNumber(process.env.GITHUB_EVENT_PATH);
     if (n !== undefined) return n;
   }
@@ -110,9 +111,6 @@ async function comment(ui: Ui, token: string | undefined, pr: number, body: stri
     ui.warning(`the pull request comment could not be written: ${(err as Error).message}`);
   }
 }
-
-const code = (s: string) =>
-  `<code>${s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</code>`;
 
 export const previewUpVerb = defineVerb({
   name: 'preview up',

@@ -41,6 +41,17 @@ ${o.envs ?? '  staging: { namespace: flink-staging }\n  production: { namespace:
 const loaded = (text: string) => parseSpec(text, 'flinkship.yaml', '/repo');
 const planOf = (text: string, env: string) => plan(loaded(text), env);
 
+/** A throwaway git repository with a `main` branch, and git run in it. */
+function gitRepo(prefix: string) {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+  return { dir, git };
+}
+
 describe('diffPlans', () => {
   it('lists configuration keys added, removed and changed, resources apart, and the savepoint upgrade it takes', () => {
     const base = spec({ extra: '  pipeline.name: shop-v1\n' });
@@ -112,12 +123,7 @@ describe('diffPlans', () => {
 });
 
 describe('flinkship diff in a git repository', () => {
-  const repo = mkdtempSync(path.join(tmpdir(), 'flinkship-diff-'));
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {
-      cwd: repo,
-      encoding: 'utf8',
-    });
+  const { dir: repo, git } = gitRepo('flinkship-diff-');
   afterAll(() => rmSync(repo, { recursive: true, force: true }));
 
   it('compares the working tree with the merge-base, and refuses an unknown ref or environment with exit 2', async () => {
@@ -163,12 +169,7 @@ describe('flinkship diff in a git repository', () => {
 });
 
 describe('flinkship diff --comment (the GitHub API stand-in)', () => {
-  const repo = mkdtempSync(path.join(tmpdir(), 'flinkship-diff-comment-'));
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {
-      cwd: repo,
-      encoding: 'utf8',
-    });
+  const { dir: repo, git } = gitRepo('flinkship-diff-comment-');
   afterAll(() => rmSync(repo, { recursive: true, force: true }));
 
   it("keeps one comment per pull request, edited in place on every push, and leaves a person's comment alone", async () => {
