@@ -10,6 +10,8 @@ export interface DeployResult {
   image: string;
   /** Where Flink's REST API was reached (a URL; the service proxy path when no --rest-url). */
   restUrl: string;
+  /** The environment's link for people (spec `url`), when it has one. */
+  url?: string;
   jobId?: string;
   jobState?: string;
   /** What deploy did. */
@@ -54,6 +56,7 @@ export function renderDeployText(r: DeployResult): string {
     ...(r.health ? [`health:    ${r.health.healthy ? 'healthy' : 'UNHEALTHY'}: ${r.health.reason}`] : []),
     `config:    ${r.record.configHash}`,
     `REST:      ${r.restUrl}`,
+    ...(r.url ? [`url:       ${r.url}`] : []),
     `job:       ${r.jobId ? `${r.jobId} ${r.jobState ?? ''}`.trim() : 'unknown (REST not reachable)'}`,
     ...(r.githubDeployment
       ? [`GitHub deployment ${r.githubDeployment.id}: ${r.githubDeployment.environmentUrl}`]
@@ -82,6 +85,7 @@ export function renderDeploySummary(r: DeployResult): string {
       : []),
     ['Job', r.jobId ? `\`${r.jobId}\` ${r.jobState ?? ''}` : 'unknown (REST not reachable)'],
     ['REST', r.restUrl],
+    ...(r.url ? [['Link', r.url] as [string, string]] : []),
     ...(r.record.commit ? [['Commit', `\`${r.record.commit}\``] as [string, string]] : []),
     ...(r.record.runUrl ? [['Run', r.record.runUrl] as [string, string]] : []),
   ];

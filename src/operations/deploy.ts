@@ -154,6 +154,7 @@ async function runDeploy(
             revision: back.revision,
           },
           environmentUrl:
+            env.url ??
             restUrl ??
             `${kube.server.replace(/\/$/, '')}/api/v1/namespaces/${desired.namespace}/services/${desired.clusterId}-rest:rest/proxy`,
           transientEnvironment,
@@ -219,7 +220,7 @@ async function runDeploy(
           clusterId: desired.clusterId,
           image: record.image,
           record,
-          environmentUrl: rest.transport.url,
+          environmentUrl: env.url ?? rest.transport.url,
           transientEnvironment,
         })
       : undefined;
@@ -231,6 +232,7 @@ async function runDeploy(
     context: kube.context,
     image: record.image,
     restUrl: rest.transport.url,
+    ...(env.url ? { url: env.url } : {}),
     ...(released.jobId ? { jobId: released.jobId } : {}),
     ...(released.jobState ? { jobState: released.jobState } : {}),
     action: released.action,

@@ -107,12 +107,13 @@ export function resolveEnvironment(spec: Spec, envName: string): ResolvedEnviron
 
   const upgradeMode: UpgradeMode = env.upgradeMode ?? merged.job?.upgradeMode ?? 'stateless';
   const clusterId = substituteEnv(env.clusterId ?? spec.name, envName);
+  const namespace = substituteEnv(env.namespace ?? 'default', envName);
   return {
     name: envName,
     jobName: spec.name,
     flinkVersion: spec.flinkVersion,
     clusterId,
-    namespace: substituteEnv(env.namespace ?? 'default', envName),
+    namespace,
     createNamespace: env.createNamespace ?? false,
     context: env.context,
     cluster: env.cluster,
@@ -148,5 +149,18 @@ export function resolveEnvironment(spec: Spec, envName: string): ResolvedEnviron
     ttl: env.ttl,
     promoteFrom: env.promoteFrom,
     promotion: env.promotion ?? {},
+    ...(typeof env.url === 'string'
+      ? { url: expandUrl(substituteEnv(env.url, envName), clusterId, namespace) }
+      : {}),
   };
+}
+
+/** The placeholders an environment's `url` may hold besides {env}. */
+export const URL_PLACEHOLDERS = ['{env}', '{cluster-id}', '{namespace}'] as const;
+
+/** An environment's url with its {cluster-id} and {namespace} substituted, each URL-encoded. */
+export function expandUrl(url: string, clusterId: string, namespace: string): string {
+  return url
+    .replaceAll('{cluster-id}', encodeURIComponent(clusterId))
+    .replaceAll('{namespace}', encodeURIComponent(namespace));
 }

@@ -13,10 +13,13 @@ import { formatPath, type FieldPath, type SpecDocument } from './document.js';
 import {
   MAX_CLUSTER_ID_LENGTH,
   PREVIEW_SUFFIX_RESERVE,
+  URL_PLACEHOLDERS,
+  expandUrl,
   haEnabled,
   isPlainObject,
   isPreviewEnvironment,
   resolveEnvironment,
+  substituteEnv,
 } from './resolve.js';
 import { quote } from './strings.js';
 import type { EnvironmentSpec, Spec } from './types.js';
@@ -207,6 +210,28 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
         report(
           at('promoteFrom'),
           `found ${quote(env.promoteFrom)}${didYouMean(env.promoteFrom, others)}; expected ${valid}`,
+        );
+      }
+    }
+    if (typeof env.url === 'string') {
+      const unknown = [...env.url.matchAll(/\{[^{}]*\}/g)]
+        .map((m) => m[0])
+        .filter((p) => !(URL_PLACEHOLDERS as readonly string[]).includes(p));
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(expandUrl(substituteEnv(env.url, envName), 'cluster-id', 'namespace'));
+      } catch {
+        parsed = undefined;
+      }
+      if (unknown.length) {
+        report(
+          at('url'),
+          `found the placeholder ${unknown[0]}${didYouMean(unknown[0]!, [...URL_PLACEHOLDERS])}; expected only ${URL_PLACEHOLDERS.join(', ')}`,
+        );
+      } else if (!parsed || !/^https?:$/.test(parsed.protocol) || !parsed.hostname) {
+        report(
+          at('url'),
+          `found ${quote(env.url)}; expected an http(s) URL with a host, e.g. https://flink.example.com/{cluster-id}/`,
         );
       }
     }

@@ -119,6 +119,11 @@ export interface EnvironmentSpec extends Overridable {
   ttl?: string;
   promoteFrom?: string;
   promotion?: PromotionSpec;
+  /**
+   * Where people reach this environment's job (an Ingress to the Flink UI, a dashboard), with {cluster-id}
+   * and {namespace} (and {env}) substituted: the GitHub deployment's environment_url and the preview comment's link.
+   */
+  url?: string;
 }
 
 /** What `flinkship promote` asks of the source revision before it moves it to this environment. */
@@ -211,4 +216,6 @@ export interface ResolvedEnvironment {
   ttl?: string;
   promoteFrom?: string;
   promotion: PromotionSpec;
+  /** The environment's link for people, its placeholders substituted (see EnvironmentSpec.url). */
+  url?: string;
 }

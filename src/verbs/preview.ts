@@ -150,7 +150,8 @@ export const previewUpVerb = defineVerb({
           `| Cluster | ${code(`${result.namespace}/${result.clusterId}`)} (context ${code(result.context)}) |`,
           `| Image | ${code(result.image)} |`,
           `| Job | ${result.jobState ?? 'submitted'}${result.jobId ? ` (${code(result.jobId)})` : ''} |`,
-          `| Flink UI | ${result.restUrl} |`,
+          ...(result.url ? [`| Link | ${result.url} |`] : []),
+          `| Flink REST | ${result.restUrl} |`,
           `| Updated | ${new Date().toISOString()} |`,
         ].join('\n'),
       );
@@ -177,13 +178,14 @@ export const previewUpVerb = defineVerb({
     }
   },
   text: (r) =>
-    `preview of #${r.pullRequest}: ${r.clusterId} in ${r.namespace} (context ${r.context}), ${r.jobState ?? 'submitted'}\nimage: ${r.image}\n`,
+    `preview of #${r.pullRequest}: ${r.clusterId} in ${r.namespace} (context ${r.context}), ${r.jobState ?? 'submitted'}\nimage: ${r.image}\n${r.url ? `url: ${r.url}\n` : ''}`,
   json: (r) => r,
   outputs: (r) => ({
     'cluster-id': r.clusterId,
     namespace: r.namespace,
     image: r.image,
     'rest-url': r.restUrl,
+    url: r.url ?? '',
     'job-id': r.jobId ?? '',
     'job-state': r.jobState ?? '',
     'pull-request': String(r.pullRequest),

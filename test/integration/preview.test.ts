@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { V1Deployment } from '@kubernetes/client-node';
+import { RECORD_ANNOTATION } from '../../src/deploy/record.js';
 import type { Kube } from '../../src/executors/kube.js';
 import { parseOptions } from '../../src/options/options.js';
 import { TerminalUi } from '../../src/ui/terminal.js';
@@ -136,6 +138,7 @@ environments:
     context: staging
     upgradeMode: stateless
     ttl: 72h
+    url: https://flink.preview.example.test/{namespace}/{cluster-id}/
 `,
   );
 }, 120_000);
@@ -166,6 +169,15 @@ describe('flinkship preview', () => {
       (q) => q.method === 'POST' && q.path === '/repos/acme/shop/deployments',
     );
     expect(created?.body).toMatchObject({ environment: 'preview/pr-11', transient_environment: true });
+    // The link a reviewer opens is the spec's url for this pull request's cluster-id, not the API server.
+    const link = (pr: number) => `https://flink.preview.example.test/${namespace}/${name}-pr-${pr}/`;
+    expect([a.url, b.url]).toEqual([link(11), link(12)]);
+    const statuses = github.requests
+      .filter((q) => q.method === 'POST' && /\/deployments\/\d+\/statuses$/.test(q.path))
+      .map((q) => q.body as { state: string; environment_url?: string })
+      .filter((s) => s.state === 'success')
+      .map((s) => s.environment_url);
+    expect(statuses).toEqual([link(11), link(12)]);
   });
 
   it('a second run for the pull request (a new push) edits its one comment in place', async () => {
@@ -178,6 +190,9 @@ describe('flinkship preview', () => {
     expect(ours(12)).toHaveLength(1);
     expect(ours(11)[0]!.body).toContain(`### Flinkship preview of #11: running`);
     expect(ours(11)[0]!.body).toContain(`<code>${namespace}/${name}-pr-11</code>`);
+    expect(ours(11)[0]!.body).toContain(
+      `| Link | https://flink.preview.example.test/${namespace}/${name}-pr-11/ |`,
+    );
   });
 
   it("down deletes everything of that pull request (HA ConfigMaps included), marks its deployments inactive, and leaves the other's", async () => {
@@ -214,10 +229,20 @@ describe('flinkship preview', () => {
     expect(await leftOf(`${name}-pr-11`)).toEqual([]);
   });
 
-  it('sweep removes exactly the previews whose pull request closed (--dry-run only lists them), whatever is left of them', async () => {
+  it('sweep removes exactly the previews whose pull request closed or whose ttl passed (--dry-run only lists them), whatever is left of them', async () => {
     await up(13);
+    await up(15);
     github.setPullRequest(12, 'closed');
     github.setPullRequest(13, 'open');
+    github.setPullRequest(15, 'open');
+    // Pull request 15 is open, but its preview was deployed four days ago: past the spec's ttl of 72h.
+    // Its deployment record says when; the test moves that time back, as four days would have.
+    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: `${name}-pr-15`, namespace };
+    const old = await admin.get<V1Deployment>(ref);
+    const record = JSON.parse(old!.metadata!.annotations![RECORD_ANNOTATION]!) as { time: string };
+    record.time = new Date(Date.now() - 4 * 24 * 3600_000).toISOString();
+    old!.metadata!.annotations![RECORD_ANNOTATION] = JSON.stringify(record);
+    await admin.replace(old as V1Deployment & { apiVersion: string; kind: string });
     // Pull request 14 left only its release history behind (a preview taken down by hand).
     await admin.apply({
       apiVersion: 'v1',
@@ -245,11 +270,13 @@ describe('flinkship preview', () => {
       [12, 'pull request #12 is closed', false],
       [13, 'kept', false],
       [14, 'pull request #14 is closed', false],
+      [15, 'deployed 4d ago, past the ttl of 72h', false],
     ]);
     expect((await leftOf(`${name}-pr-12`)).length).toBeGreaterThan(0);
     const swept = await sweep(false);
-    expect(swept.previews.filter((p) => p.removed).map((p) => p.pullRequest)).toEqual([12, 14]);
+    expect(swept.previews.filter((p) => p.removed).map((p) => p.pullRequest)).toEqual([12, 14, 15]);
     expect(await leftOf(`${name}-pr-12`)).toEqual([]);
+    expect(await leftOf(`${name}-pr-15`)).toEqual([]);
     expect(await leftOf(`${name}-pr-14`)).toEqual([]);
     expect((await leftOf(`${name}-pr-13`)).length).toBeGreaterThan(0);
     expect(
