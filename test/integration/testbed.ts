@@ -29,6 +29,7 @@ export type TestbedVar =
   | 'FLINKSHIP_TESTBED_KAFKA_IMAGE'
   | 'FLINKSHIP_TESTBED_KAFKA_MANIFEST'
   | 'FLINKSHIP_TESTBED_FLINK2_IMAGE'
+  | 'FLINKSHIP_TESTBED_ACT'
   | 'DOCKER_HOST';
 
 export function testbed(name: TestbedVar): string {
