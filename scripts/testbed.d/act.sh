@@ -8,6 +8,9 @@ ACT_TB_DIR=$TB_HOME/act/$ACT_TB_VERSION
 _act_bin() { echo "$ACT_TB_DIR/act"; }
 
 act_up() {
+  # What the workflows' steps run on the host (host mode): git, and zip and curl for the stand-in
+  # upload-artifact action.
+  tb_apt_install git zip curl || tb_fail act "cannot install git, zip and curl"
   [ -x "$(_act_bin)" ] && return 0
   command -v go >/dev/null || tb_fail act "no go on PATH (act is built from the Go module proxy)"
   mkdir -p "$ACT_TB_DIR"

@@ -2,9 +2,9 @@ import * as core from '@actions/core';
 import { isExecuted } from './entry.js';
 import { runAction } from './run.js';
 
-const ACTIONS = ['up', 'down', 'sweep'];
+const ACTIONS = ['up', 'down', 'sweep', 'export', 'import'];
 
-/** actions/preview: runs `flinkship preview up`, `preview down` or `preview sweep`, as the `action` input says. */
+/** actions/preview: runs `flinkship preview up`, `down`, `sweep`, `export` or `import`, as the `action` input says. */
 export async function run(): Promise<void> {
   const action = core.getInput('action') || 'up';
   if (!ACTIONS.includes(action)) {

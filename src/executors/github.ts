@@ -296,3 +296,148 @@ export async function pullRequestState(
     throw err;
   }
 }
+
+/** A pull request as the trusted run checks it. https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request */
+export interface PullRequestHead {
+  number: number;
+  state: 'open' | 'closed';
+  headSha: string;
+  /** owner/repo of the head branch (a fork's, for a fork pull request); '' when the fork was deleted. */
+  headRepository: string;
+}
+
+export async function pullRequestHead(
+  token: string,
+  req: { owner: string; repo: string; number: number },
+  options: { apiUrl?: string; retry?: RetryPolicy } = {},
+): Promise<PullRequestHead | undefined> {
+  const baseUrl = options.apiUrl ?? process.env.GITHUB_API_URL ?? DEFAULT_API_URL;
+  const octokit = getOctokit(token, { baseUrl });
+  try {
+    const res = await callGitHub(
+      `GET /repos/${req.owner}/${req.repo}/pulls/${req.number}`,
+      options.retry,
+      () => octokit.rest.pulls.get({ owner: req.owner, repo: req.repo, pull_number: req.number }),
+    );
+    return {
+      number: res.data.number,
+      state: res.data.state === 'closed' ? 'closed' : 'open',
+      headSha: res.data.head.sha,
+      headRepository: res.data.head.repo?.full_name ?? '',
+    };
+  } catch (err) {
+    if (httpFailureOf((err as { cause?: unknown }).cause)?.status === 404) return undefined;
+    throw err;
+  }
+}
+
+/** A workflow run's artifact. https://docs.github.com/en/rest/actions/artifacts#list-workflow-run-artifacts */
+export interface RunArtifact {
+  id: number;
+  name: string;
+  sizeInBytes: number;
+  expired: boolean;
+  /** `sha256:<hex>` of the zip, as GitHub computed it at upload; undefined for artifacts made before digests. */
+  digest?: string;
+  /** The run that made it, as GitHub recorded it (not as the artifact says). */
+  workflowRun?: { id: number; headSha: string; headRepositoryId?: number };
+}
+
+export async function listRunArtifacts(
+  token: string,
+  req: { owner: string; repo: string; runId: number; name: string },
+  options: { apiUrl?: string; retry?: RetryPolicy } = {},
+): Promise<RunArtifact[]> {
+  const baseUrl = options.apiUrl ?? process.env.GITHUB_API_URL ?? DEFAULT_API_URL;
+  const octokit = getOctokit(token, { baseUrl });
+  const res = await callGitHub(
+    `GET /repos/${req.owner}/${req.repo}/actions/runs/${req.runId}/artifacts`,
+    options.retry,
+    () =>
+      octokit.rest.actions.listWorkflowRunArtifacts({
+        owner: req.owner,
+        repo: req.repo,
+        run_id: req.runId,
+        name: req.name,
+        per_page: 100,
+      }),
+  );
+  return res.data.artifacts
+    .filter((a) => a.name === req.name)
+    .map((a) => {
+      const digest = (a as { digest?: string | null }).digest ?? undefined;
+      return {
+        id: a.id,
+        name: a.name,
+        sizeInBytes: a.size_in_bytes,
+        expired: a.expired,
+        ...(digest ? { digest } : {}),
+        ...(a.workflow_run
+          ? {
+              workflowRun: {
+                id: a.workflow_run.id ?? 0,
+                headSha: a.workflow_run.head_sha ?? '',
+                ...(a.workflow_run.head_repository_id !== undefined
+                  ? { headRepositoryId: a.workflow_run.head_repository_id }
+                  : {}),
+              },
+            }
+          : {}),
+      };
+    });
+}
+
+/**
+ * An artifact's zip, whole, at most `maxBytes`. GitHub answers with a redirect to short-lived storage; the
+ * redirect is followed by hand so that the token is never sent there.
+ * https://docs.github.com/en/rest/actions/artifacts#download-an-artifact
+ */
+export async function downloadArtifact(
+  token: string,
+  req: { owner: string; repo: string; artifactId: number; maxBytes: number },
+  options: { apiUrl?: string; retry?: RetryPolicy } = {},
+): Promise<Buffer> {
+  const baseUrl = (options.apiUrl ?? process.env.GITHUB_API_URL ?? DEFAULT_API_URL).replace(/\/$/, '');
+  const endpoint = `GET /repos/${req.owner}/${req.repo}/actions/artifacts/${req.artifactId}/zip`;
+  const location = await callGitHub(endpoint, options.retry, async () => {
+    const res = await fetch(
+      `${baseUrl}/repos/${req.owner}/${req.repo}/actions/artifacts/${req.artifactId}/zip`,
+      {
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/vnd.github+json',
+          'x-github-api-version': '2022-11-28',
+        },
+        redirect: 'manual',
+        signal: AbortSignal.timeout(30_000),
+      },
+    );
+    await res.body?.cancel();
+    const to = res.headers.get('location');
+    if (res.status === 302 && to) return new URL(to, baseUrl).toString();
+    throw Object.assign(new Error(`HTTP ${res.status} ${res.statusText}`), {
+      status: res.status,
+      response: { status: res.status },
+    });
+  });
+  return callGitHub(`GET artifact ${req.artifactId} storage`, options.retry, async () => {
+    const res = await fetch(location, { redirect: 'follow', signal: AbortSignal.timeout(120_000) });
+    if (!res.ok || !res.body) {
+      await res.body?.cancel();
+      throw Object.assign(new Error(`HTTP ${res.status} ${res.statusText}`), {
+        status: res.status,
+        response: { status: res.status },
+      });
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      if (size > req.maxBytes) {
+        throw new OperationError(`artifact ${req.artifactId} is larger than ${req.maxBytes} bytes; refused`);
+      }
+      chunks.push(Buffer.from(chunk));
+    }
+    return Buffer.concat(chunks);
+  });
+}

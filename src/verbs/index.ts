@@ -55,6 +55,14 @@ export const VERBS: Record<string, VerbEntry> = {
     "Take a pull request's preview down with everything it made (the cluster, its HA ConfigMaps, RBAC objects, release history, Lease), mark its GitHub deployments inactive and update the comment.",
     async () => (await import('./preview.js')).previewDownVerb,
   ),
+  'preview export': entry(
+    "Write a fork pull request's preview artifact (its jar and which pull request at which head) for the trusted workflow_run run to import.",
+    async () => (await import('./previewArtifact.js')).previewExportVerb,
+  ),
+  'preview import': entry(
+    "In the trusted workflow_run run: download a fork pull request's preview artifact, verify it against GitHub's own records (digest, run head, pull request head) and put its jar where the spec says.",
+    async () => (await import('./previewArtifact.js')).previewImportVerb,
+  ),
   'preview sweep': entry(
     'Remove the previews whose pull request is closed or whose ttl has passed, whatever is left of them (--dry-run lists them): for a scheduled workflow.',
     async () => (await import('./preview.js')).previewSweepVerb,

@@ -76,7 +76,7 @@ export interface PreviewDownResult {
   deactivated: number;
 }
 
-async function pullRequestFrom(raw: string | undefined, origin: Origin): Promise<number> {
+export async function pullRequestFrom(raw: string | undefined, origin: Origin): Promise<number> {
   if (raw === undefined) {
     const n = await pullRequestNumber(process.env.GITHUB_EVENT_PATH);
     if (n !== undefined) return n;

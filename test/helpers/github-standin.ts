@@ -8,10 +8,16 @@
 // - https://docs.github.com/en/rest/issues/comments#list-issue-comments (per_page at most 100, page)
 // - https://docs.github.com/en/rest/issues/comments#create-an-issue-comment
 // - https://docs.github.com/en/rest/issues/comments#update-an-issue-comment
+// - https://docs.github.com/en/rest/actions/artifacts#list-workflow-run-artifacts (name filter, digest)
+// - https://docs.github.com/en/rest/actions/artifacts#download-an-artifact (302 to storage that refuses a
+//   token, as Azure Blob Storage does with a SAS URL)
+// Artifacts come in through /_standin/runs/{run_id}/artifacts, which only the stand-in upload-artifact
+// action (test/fixtures/act/upload-artifact) uses: GitHub's upload goes through the Actions runtime.
 // Comments are written by `github-actions[bot]` (type Bot), as the workflow token writes them; tests
 // may seed comments of other users.
 // Stricter than GitHub: an unknown body field is a 422 (it catches typos such as `enviroment`), and a
 // request without an `Accept` header is a 400.
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -47,8 +53,21 @@ export interface GitHubStandIn {
   deploymentStates(): { id: number; environment: string; state?: string }[];
   /** Every comment, by issue (pull request) number, in creation order. */
   comments: StandInComment[];
-  /** Declares a pull request and its state (what GET /pulls/{n} answers; others are 404). */
-  setPullRequest(n: number, state: 'open' | 'closed'): void;
+  /** Declares a pull request and its state (what GET /pulls/{n} answers; others are 404), and its head. */
+  setPullRequest(n: number, state: 'open' | 'closed', head?: { sha: string; repository: string }): void;
+  /**
+   * The artifacts workflow runs uploaded (through POST /_standin/runs/{run_id}/artifacts, the stand-in's
+   * own door for the stand-in upload-artifact action), as GitHub lists them.
+   */
+  artifacts(): { id: number; name: string; runId: number; headSha: string; digest: string; size: number }[];
+  /** Stores an artifact as a run would have uploaded it; returns its id. */
+  addArtifact(runId: number, name: string, zip: Buffer, headSha: string): number;
+  /** An artifact's stored zip. */
+  artifactBytes(id: number): Buffer;
+  /** Changes the stored bytes of an artifact after GitHub recorded its digest (storage tampering). */
+  tamperArtifact(id: number): void;
+  /** Requests to the artifact storage (the download redirect's target), and whether they carried a token. */
+  storageRequests: { path: string; authorization: boolean }[];
   /** Adds a comment as `user` wrote it (default a person). */
   seedComment(issue: number, body: string, user?: StandInComment['user']): StandInComment;
   requests: RecordedGitHubRequest[];
@@ -99,6 +118,8 @@ const COMMENT: BodySchema = { required: ['body'], fields: { body: 'string' }, ma
 
 const DOCS = {
   pull: 'https://docs.github.com/rest/pulls/pulls#get-a-pull-request',
+  listArtifacts: 'https://docs.github.com/rest/actions/artifacts#list-workflow-run-artifacts',
+  downloadArtifact: 'https://docs.github.com/rest/actions/artifacts#download-an-artifact',
   listDeployments: 'https://docs.github.com/rest/deployments/deployments#list-deployments',
   listComments: 'https://docs.github.com/rest/issues/comments#list-issue-comments',
   createComment: 'https://docs.github.com/rest/issues/comments#create-an-issue-comment',
@@ -122,7 +143,12 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
   const requests: RecordedGitHubRequest[] = [];
   const comments: StandInComment[] = [];
   const latestState = new Map<number, string>();
-  const pulls = new Map<number, 'open' | 'closed'>();
+  const pulls = new Map<number, { state: 'open' | 'closed'; head?: { sha: string; repository: string } }>();
+  const artifacts = new Map<
+    number,
+    { id: number; name: string; runId: number; headSha: string; digest: string; zip: Buffer; created: string }
+  >();
+  const storageRequests: { path: string; authorization: boolean }[] = [];
   const deployments = new Map<number, Record<string, unknown>>();
   let nextId = 1000;
   let failures = { count: 0, status: 502 };
@@ -151,17 +177,44 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
     const pull = new RegExp(`^${repoPath}/pulls/(\\d+)$`).exec(path);
     if (req.method === 'GET' && pull) {
       const n = Number(pull[1]);
-      const state = pulls.get(n);
-      if (!state) throw new Reject(404, 'Not Found', DOCS.pull);
+      const known = pulls.get(n);
+      if (!known) throw new Reject(404, 'Not Found', DOCS.pull);
+      const headRepo = known.head?.repository ?? `${options.owner}/${options.repo}`;
       return [
         200,
         {
           number: n,
-          state,
+          state: known.state,
           merged: false,
           html_url: `https://github.com/${options.owner}/${options.repo}/pull/${n}`,
+          head: {
+            label: `${headRepo.split('/')[0]}:feature`,
+            ref: 'feature',
+            sha: known.head?.sha ?? '0'.repeat(40),
+            repo: { full_name: headRepo },
+          },
+          base: { ref: 'main', repo: { full_name: `${options.owner}/${options.repo}` } },
         },
       ];
+    }
+    const runArtifacts = new RegExp(`^${repoPath}/actions/runs/(\\d+)/artifacts$`).exec(path);
+    if (req.method === 'GET' && runArtifacts) {
+      const name = url.searchParams.get('name');
+      const perPage = Number(url.searchParams.get('per_page') ?? 30);
+      if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100) {
+        throw new Reject(422, 'per_page is 1..100', DOCS.listArtifacts);
+      }
+      const all = [...artifacts.values()].filter(
+        (a) => a.runId === Number(runArtifacts[1]) && (name === null || a.name === name),
+      );
+      return [200, { total_count: all.length, artifacts: all.slice(0, perPage).map(artifactJson) }];
+    }
+    const artifactZip = new RegExp(`^${repoPath}/actions/artifacts/(\\d+)/zip$`).exec(path);
+    if (req.method === 'GET' && artifactZip) {
+      const a = artifacts.get(Number(artifactZip[1]));
+      if (!a) throw new Reject(404, 'Not Found', DOCS.downloadArtifact);
+      // GitHub answers 302 with a short-lived storage URL in Location.
+      return [302, { location: `${baseUrl}/_storage/artifacts/${a.id}.zip?sig=standin` }];
     }
     if (req.method === 'GET' && issueComments) {
       const perPage = Number(url.searchParams.get('per_page') ?? 30);
@@ -222,6 +275,48 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
       return [201, createStatus(deployment, body)];
     }
     throw new Reject(404, 'Not Found', DOCS.auth);
+  };
+
+  const artifactJson = (a: {
+    id: number;
+    name: string;
+    runId: number;
+    headSha: string;
+    digest: string;
+    zip: Buffer;
+    created: string;
+  }) => ({
+    id: a.id,
+    node_id: `MDg6QXJ0aWZhY3Q${a.id}`,
+    name: a.name,
+    size_in_bytes: a.zip.length,
+    url: `${baseUrl}${repoPath}/actions/artifacts/${a.id}`,
+    archive_download_url: `${baseUrl}${repoPath}/actions/artifacts/${a.id}/zip`,
+    expired: false,
+    digest: a.digest,
+    created_at: a.created,
+    updated_at: a.created,
+    expires_at: new Date(Date.parse(a.created) + 3 * 86_400_000).toISOString(),
+    workflow_run: {
+      id: a.runId,
+      repository_id: 1,
+      head_repository_id: 2,
+      head_branch: 'feature',
+      head_sha: a.headSha,
+    },
+  });
+  const addArtifact = (runId: number, name: string, zip: Buffer, headSha: string): number => {
+    const id = nextId++;
+    artifacts.set(id, {
+      id,
+      name,
+      runId,
+      headSha,
+      zip,
+      digest: `sha256:${createHash('sha256').update(zip).digest('hex')}`,
+      created: new Date().toISOString(),
+    });
+    return id;
   };
 
   const addComment = (issue: number, body: string, user: StandInComment['user']): StandInComment => {
@@ -298,6 +393,35 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      const where = new URL(req.url ?? '/', 'http://stand-in.invalid');
+      // The artifact storage a download redirects to: no GitHub token belongs here (Azure Blob Storage
+      // refuses a request that carries both a SAS signature and an Authorization header).
+      const stored = /^\/_storage\/artifacts\/(\d+)\.zip$/.exec(where.pathname);
+      if (stored && req.method === 'GET') {
+        storageRequests.push({
+          path: where.pathname,
+          authorization: req.headers.authorization !== undefined,
+        });
+        const a = artifacts.get(Number(stored[1]));
+        if (req.headers.authorization || where.searchParams.get('sig') !== 'standin' || !a) {
+          res.writeHead(req.headers.authorization ? 400 : 404).end();
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/zip', 'content-length': a.zip.length }).end(a.zip);
+        return;
+      }
+      // The stand-in upload-artifact action's door (GitHub's own upload goes through the Actions runtime).
+      const upload = /^\/_standin\/runs\/(\d+)\/artifacts$/.exec(where.pathname);
+      if (upload && req.method === 'POST') {
+        const id = addArtifact(
+          Number(upload[1]),
+          where.searchParams.get('name') ?? 'artifact',
+          Buffer.concat(chunks),
+          where.searchParams.get('head_sha') ?? '',
+        );
+        res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id }));
+        return;
+      }
       const record: RecordedGitHubRequest = {
         method: req.method ?? 'GET',
         path: req.url ?? '/',
@@ -320,6 +444,12 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
         };
       }
       record.status = status;
+      if (status === 302) {
+        res
+          .writeHead(302, { location: (payload as { location: string }).location, 'content-length': 0 })
+          .end();
+        return;
+      }
       const text = JSON.stringify(payload);
       res.writeHead(status, {
         'content-type': 'application/json; charset=utf-8',
@@ -343,7 +473,31 @@ export async function startGitHubStandIn(options: GitHubStandInOptions): Promise
         environment: d.environment as string,
         ...(latestState.has(d.id as number) ? { state: latestState.get(d.id as number)! } : {}),
       })),
-    setPullRequest: (n, state) => void pulls.set(n, state),
+    setPullRequest: (n, state, head) => void pulls.set(n, { state, ...(head ? { head } : {}) }),
+    artifacts: () =>
+      [...artifacts.values()].map((a) => ({
+        id: a.id,
+        name: a.name,
+        runId: a.runId,
+        headSha: a.headSha,
+        digest: a.digest,
+        size: a.zip.length,
+      })),
+    addArtifact,
+    artifactBytes(id) {
+      const a = artifacts.get(id);
+      if (!a) throw new Error(`no artifact ${id}`);
+      return Buffer.from(a.zip);
+    },
+    tamperArtifact(id) {
+      const a = artifacts.get(id);
+      if (!a) throw new Error(`no artifact ${id}`);
+      const bytes = Buffer.from(a.zip);
+      const at = bytes.length >> 1;
+      bytes[at] = (bytes[at] ?? 0) ^ 0xff;
+      a.zip = bytes;
+    },
+    storageRequests,
     seedComment: (issue, body, user = { login: 'octocat', type: 'User' }) => addComment(issue, body, user),
     failNext(count, status = 502) {
       failures = { count, status };

@@ -29,6 +29,7 @@ const namespace = `preview-act-${run}`;
 const token = 'ghs_actworkflowtoken0001';
 const PR = 7;
 const CHECKOUT = 'actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683';
+const UPLOAD_ARTIFACT = 'actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02';
 const root = process.cwd();
 // What a forged pull request carries: an expression, command substitution, backticks and workflow
 // commands. The marker file must never appear; no annotation may be titled "forged".
@@ -76,6 +77,7 @@ async function runAct(
   eventName: string,
   workflow: string,
   payload: object,
+  run: { id?: number; secrets?: string } = {},
 ): Promise<{ code: number; log: string }> {
   const event = path.join(dir, `event-${randomBytes(4).toString('hex')}.json`);
   await writeFile(event, JSON.stringify(payload));
@@ -92,9 +94,13 @@ async function runAct(
     `flinkship-dev/flinkship@${flinkshipSha}=${root}`,
     '--local-repository',
     `${CHECKOUT}=${path.join(root, 'test/fixtures/act/checkout')}`,
+    '--local-repository',
+    `${UPLOAD_ARTIFACT}=${path.join(root, 'test/fixtures/act/upload-artifact')}`,
     // Secrets from a file, never argv.
     '--secret-file',
-    path.join(dir, 'secrets'),
+    path.join(dir, run.secrets ?? 'secrets'),
+    '--env',
+    `GITHUB_RUN_ID=${run.id ?? 1}`,
     '--env',
     `GITHUB_API_URL=${github.url}`,
     '--env',
@@ -166,6 +172,8 @@ beforeAll(async () => {
     `PREVIEW_KUBECONFIG=${dotenv(kubeconfigText)}\nGITHUB_TOKEN=${token}\n`,
     { mode: 0o600 },
   );
+  // A fork's pull_request run, as GitHub runs it: no secrets but a (read-only) GITHUB_TOKEN.
+  await writeFile(path.join(dir, 'fork-secrets'), `GITHUB_TOKEN=${token}\n`, { mode: 0o600 });
 
   // The user's repository: a spec, a jar built by the build command, and the one-line caller.
   await writeFile(
@@ -240,6 +248,31 @@ jobs:
       deployments: write
     with:
       flinkship: flinkship-dev/flinkship@${flinkshipSha}
+    secrets:
+      kubeconfig: \${{ secrets.PREVIEW_KUBECONFIG }}
+`,
+  );
+  await writeFile(
+    path.join(repo, '.github/workflows/fork-preview.yml'),
+    `name: fork preview
+on:
+  workflow_run:
+    workflows: [pull request]
+    types: [completed]
+permissions: {}
+jobs:
+  fork-preview:
+    uses: flinkship-dev/flinkship/.github/workflows/reusable-fork-preview.yml@${flinkshipSha}
+    permissions:
+      contents: read
+      actions: read
+      pull-requests: write
+      deployments: write
+      packages: write
+    with:
+      flinkship: flinkship-dev/flinkship@${flinkshipSha}
+      flink-home: ${testbed('FLINKSHIP_TESTBED_FLINK_HOME')}
+      rest-url: ${testbed('FLINKSHIP_TESTBED_FLINK_REST_URL')}
     secrets:
       kubeconfig: \${{ secrets.PREVIEW_KUBECONFIG }}
 `,
@@ -343,6 +376,112 @@ describe('the reusable pull request workflow under act', () => {
     expect(preview).toHaveLength(1);
     expect(preview[0]!.body).toContain(`### Flinkship preview of #${PR}: taken down`);
     expect(ours(DIFF_MARKER)).toHaveLength(1);
+  }, 900_000);
+
+  it('a fork pull request: its untrusted run builds without secrets and uploads only an artifact; the trusted workflow_run run verifies it and runs the preview', async () => {
+    const FORK_PR = 8;
+    // The fork's head: a change to the job, on a branch of its own.
+    await git(['checkout', '-qb', 'fork', base]);
+    await writeFile(
+      path.join(repo, 'src/dev/example/Job.java'),
+      'package dev.example;\npublic class Job {\n  public static void main(String[] args) { System.out.println("fork"); }\n}\n',
+    );
+    await git(['commit', '-qam', 'the fork changes the job']);
+    const head = await git(['rev-parse', 'HEAD']);
+    github.setPullRequest(FORK_PR, 'open', { sha: head, repository: 'forker/shop' });
+    const pullRequest = {
+      number: FORK_PR,
+      title: forgedTitle,
+      body: forgedBody,
+      state: 'open',
+      merged: false,
+      head: { sha: head, ref: forgedBranch, repo: { full_name: 'forker/shop' } },
+      base: { sha: base, ref: 'main', repo: { full_name: 'acme/shop' } },
+    };
+    const repository = { full_name: 'acme/shop', name: 'shop', owner: { login: 'acme' } };
+    const untrusted = await runAct(
+      'pull_request',
+      'pr.yml',
+      { action: 'opened', number: FORK_PR, pull_request: pullRequest, repository },
+      { id: 4242, secrets: 'fork-secrets' },
+    );
+    expect(untrusted.code, untrusted.log.slice(-6000)).toBe(0);
+    checkNothingForged(untrusted.log);
+    // No comment (the diff goes to the job summary), no deployment, nothing in the cluster: only the artifact.
+    expect(github.comments.filter((c) => c.issue === FORK_PR)).toEqual([]);
+    expect(github.deploymentStates().filter((d) => d.environment === `preview/pr-${FORK_PR}`)).toEqual([]);
+    expect(
+      await admin.get({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: `${name}-pr-${FORK_PR}`,
+        namespace,
+      }),
+    ).toBeUndefined();
+    expect(github.artifacts().map((a) => [a.runId, a.name, a.headSha])).toEqual([
+      [4242, 'flinkship-preview', head],
+    ]);
+
+    // The trusted run: on the default branch, with the secrets.
+    await git(['checkout', '-q', 'main']);
+    const workflowRun = (id: number) => ({
+      action: 'completed',
+      workflow_run: {
+        id,
+        name: 'pull request',
+        event: 'pull_request',
+        status: 'completed',
+        conclusion: 'success',
+        head_sha: head,
+        head_branch: forgedBranch,
+        head_repository: { full_name: 'forker/shop' },
+        pull_requests: [],
+      },
+      repository,
+    });
+    const trusted = await runAct('workflow_run', 'fork-preview.yml', workflowRun(4242), { id: 4243 });
+    expect(trusted.code, trusted.log.slice(-6000)).toBe(0);
+    checkNothingForged(trusted.log);
+    expect(trusted.log).toContain(
+      `checkout stand-in: flinkship-dev/flinkship@${flinkshipSha} into .flinkship`,
+    );
+    expect(trusted.log).toMatch(/digest verified; pull-request\.json names pull request #8/);
+    // The download's redirect target got no token.
+    expect(github.storageRequests.length).toBeGreaterThan(0);
+    expect(github.storageRequests.every((r) => !r.authorization)).toBe(true);
+    const preview = github.comments.filter((c) => c.issue === FORK_PR && c.body.startsWith(PREVIEW_MARKER));
+    expect(preview).toHaveLength(1);
+    expect(preview[0]!.body).toContain(`### Flinkship preview of #${FORK_PR}: running`);
+    expect(
+      github
+        .deploymentStates()
+        .filter((d) => d.environment === `preview/pr-${FORK_PR}`)
+        .map((d) => d.state),
+    ).toEqual(['success']);
+    const d = await admin.get<V1Deployment>({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: `${name}-pr-${FORK_PR}`,
+      namespace,
+    });
+    expect(d!.spec!.template.spec!.containers[0]!.image).toMatch(
+      new RegExp(`flinkship-act-${run}/job@sha256:[0-9a-f]{64}$`),
+    );
+
+    // The same artifact, its bytes changed in storage after upload: refused before anything is built.
+    const stored = github.artifacts().find((a) => a.runId === 4242)!;
+    const tampered = github.addArtifact(4300, 'flinkship-preview', github.artifactBytes(stored.id), head);
+    github.tamperArtifact(tampered);
+    const refused = await runAct('workflow_run', 'fork-preview.yml', workflowRun(4300), { id: 4301 });
+    expect(refused.code).not.toBe(0);
+    expect(refused.log).toMatch(
+      /the preview artifact of run 4300 is refused: the artifact's bytes \(sha256:[0-9a-f]{64}\) are not what was uploaded/,
+    );
+    expect(refused.log).not.toContain('Build and push the image (Flinkship');
+    expect(github.deploymentStates().filter((d) => d.environment === `preview/pr-${FORK_PR}`)).toHaveLength(
+      1,
+    );
+    await git(['checkout', '-q', 'feature']);
   }, 900_000);
 
   it('schedule: the sweep workflow removes what is left of a closed pull request’s preview and keeps an open one’s', async () => {

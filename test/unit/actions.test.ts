@@ -147,10 +147,15 @@ describe('action.yml files', () => {
     'preview up': 'actions/preview',
     'preview down': null,
     'preview sweep': null,
+    'preview export': null,
+    'preview import': null,
   };
   /** Verbs an action runs besides the one it is named after, and the inputs only it has. */
   const ALSO: Record<string, { verbs: string[]; inputs: string[] }> = {
-    'actions/preview': { verbs: ['preview down', 'preview sweep'], inputs: ['action'] },
+    'actions/preview': {
+      verbs: ['preview down', 'preview sweep', 'preview export', 'preview import'],
+      inputs: ['action'],
+    },
   };
   const dirs = Object.keys(VERBS)
     .map((v) => (v in ACTION_DIRS ? ACTION_DIRS[v] : `actions/${v}`))

@@ -12,7 +12,12 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 const exec = promisify(execFile);
-const FILES = ['reusable-pull-request.yml', 'reusable-preview-sweep.yml', 'reusable-release.yml'];
+const FILES = [
+  'reusable-pull-request.yml',
+  'reusable-preview-sweep.yml',
+  'reusable-release.yml',
+  'reusable-fork-preview.yml',
+];
 
 interface Step {
   id?: string;
