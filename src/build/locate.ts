@@ -9,14 +9,16 @@ export interface SpecField {
 
 export function locateSpecField(loaded: LoadedSpec, envName: string | undefined, path: string[]): SpecField {
   const key = (p: readonly (string | number)[]) => p.map((s) => (/^\d+$/.test(String(s)) ? Number(s) : s));
+  // The environment's own value only where the environment writes it (not its block for a key it
+  // inherits from the top level).
   if (envName) {
     const inEnv = ['environments', envName, ...path];
-    const at = loaded.locate(key(inEnv));
+    const at = loaded.has(key(inEnv)) ? loaded.locate(key(inEnv)) : undefined;
     if (at) return { name: inEnv.join('.'), at };
   }
-  // The closest written ancestor, so that a missing key still points at its parent.
+  // Else the top level's, or its closest written ancestor, so that a missing key still points at its parent.
   for (let n = path.length; n > 0; n--) {
-    const at = loaded.locate(key(path.slice(0, n)));
+    const at = loaded.has(key(path.slice(0, n))) ? loaded.locate(key(path.slice(0, n))) : undefined;
     if (at) return { name: path.join('.'), at };
   }
   return { name: path.join('.'), at: {} };

@@ -30,7 +30,7 @@ export function parseSpec(text: string, file: string, dir = path.dirname(file)):
   const doc = parseSpecDocument(text, file);
   const issues = validateDocument(doc);
   if (issues.length > 0) throw new InputError(issues);
-  return { spec: doc.value as Spec, file, dir, locate: (p) => doc.locate(p) };
+  return { spec: doc.value as Spec, file, dir, locate: (p) => doc.locate(p), has: (p) => doc.has(p) };
 }
 
 export function validateDocument(doc: SpecDocument): InputIssue[] {

@@ -181,7 +181,10 @@ export interface LoadedSpec {
   /** The directory relative paths in the spec (jar, libs, files) are resolved against. */
   dir: string;
   /** Source positions of every node, by field path. */
+  /** Where `path` was written, or its closest written ancestor. */
   locate: (path: readonly (string | number)[]) => { line: number; col: number } | undefined;
+  /** Whether `path` itself was written. */
+  has: (path: readonly (string | number)[]) => boolean;
 }
 
 /** One environment's view of the spec: its values merged over the top level, `{env}` substituted. */
