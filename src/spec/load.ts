@@ -9,7 +9,7 @@ import { firstIssues, formatPath, parseSpecDocument, type FieldPath, type SpecDo
 import { MAX_SPEC_BYTES } from './limits.js';
 import { isPlainObject } from './resolve.js';
 import { schemaFindings } from './schema.js';
-import { semanticIssues } from './semantics.js';
+import { semanticIssues, specWarnings } from './semantics.js';
 import { stringFindings } from './strings.js';
 import type { LoadedSpec, Spec } from './types.js';
 
@@ -30,7 +30,14 @@ export function parseSpec(text: string, file: string, dir = path.dirname(file)):
   const doc = parseSpecDocument(text, file);
   const issues = validateDocument(doc);
   if (issues.length > 0) throw new InputError(issues);
-  return { spec: doc.value as Spec, file, dir, locate: (p) => doc.locate(p), has: (p) => doc.has(p) };
+  return {
+    spec: doc.value as Spec,
+    file,
+    dir,
+    locate: (p) => doc.locate(p),
+    has: (p) => doc.has(p),
+    warnings: specWarnings(doc),
+  };
 }
 
 export function validateDocument(doc: SpecDocument): InputIssue[] {

@@ -4,6 +4,13 @@
 import { prefixConflicts } from './configKeys.js';
 import { deployIssues } from './deploySemantics.js';
 import { envIssues } from './env.js';
+import {
+  CONFLICTING_MEMORY_KEYS,
+  checkKey,
+  flinkOptions,
+  memoryProblem,
+  valueProblem,
+} from './flinkOptions.js';
 import { MANAGED_KEYS } from './managedKeys.js';
 import type { InputIssue } from '../util/errors.js';
 import { MEMORY_FORMAT_HINT, parseCpu, parseMemory } from '../util/quantity.js';
@@ -62,6 +69,7 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
     issues.set(key, { file: doc.file, line: p.line, col: p.col, field, message, envs: env ? [env] : [] });
   };
   /** The first of `paths` the user actually wrote; the last one otherwise. */
+  const catalogue = typeof root.flinkVersion === 'string' ? flinkOptions(root.flinkVersion) : undefined;
   const where = (...paths: FieldPath[]): FieldPath =>
     paths.find((p) => doc.has(p)) ?? paths[paths.length - 1]!;
 
@@ -93,7 +101,29 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
             undefined,
             true,
           );
+          continue;
         }
+        const memoryField = CONFLICTING_MEMORY_KEYS[key];
+        if (memoryField) {
+          const processKey = `${key.split('.')[0]}.memory.process.size`;
+          report(
+            [...scope, 'flinkConfiguration', key],
+            `"${key}" conflicts with ${processKey}, which flinkship sets from ${memoryField}: Flink then demands that they add up exactly and refuses to start otherwise; size the process with ${memoryField} and remove "${key}"`,
+            undefined,
+            true,
+          );
+          continue;
+        }
+        // A key that is also a prefix of others is reported as such (prefixConflicts).
+        if (!catalogue || Object.keys(conf).some((k) => k.startsWith(`${key}.`))) continue;
+        const verdict = checkKey(key, catalogue);
+        if (verdict.kind === 'unknown') {
+          report([...scope, 'flinkConfiguration', key], verdict.message!, undefined, true);
+          continue;
+        }
+        const problem =
+          verdict.option && valueProblem(key, verdict.option, conf[key], catalogue.flinkVersion);
+        if (problem) report([...scope, 'flinkConfiguration', key], problem);
       }
     }
     for (const process of ['jobManager', 'taskManager']) {
@@ -160,6 +190,23 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
 
     const conf = resolved.flinkConfiguration;
     const confPath = (key: string) => where(at('flinkConfiguration', key), ['flinkConfiguration', key]);
+    if (catalogue) {
+      // Flink's memory model, as the process will get it: the size flinkship sets, this version's defaults.
+      for (const [process, role] of [
+        ['jobManager', 'jobmanager'],
+        ['taskManager', 'taskmanager'],
+      ] as const) {
+        const bytes = parseMemory(String(resolved[process].resource.memory));
+        if (bytes === undefined) continue;
+        const problem = memoryProblem(role, bytes, conf, catalogue);
+        if (problem)
+          report(
+            where(at(process, 'resource', 'memory'), [process, 'resource', 'memory'], at(process), [process]),
+            `${process} memory ${String(resolved[process].resource.memory)}: ${problem}; give it more`,
+            envName,
+          );
+      }
+    }
     for (const conflict of prefixConflicts(conf)) {
       report(confPath(conflict.key), conflict.message, envName, true);
     }
@@ -187,10 +234,17 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
         );
       }
     }
-    if (resolved.upgradeMode === 'savepoint' && conf['state.savepoints.dir'] === undefined) {
+    // Flink 1.20 renamed state.savepoints.dir to execution.checkpointing.savepoint-dir (the old name still reads).
+    const savepointKey =
+      resolved.flinkVersion === '1.19' ? 'state.savepoints.dir' : 'execution.checkpointing.savepoint-dir';
+    if (
+      resolved.upgradeMode === 'savepoint' &&
+      conf['state.savepoints.dir'] === undefined &&
+      conf['execution.checkpointing.savepoint-dir'] === undefined
+    ) {
       report(
         modePath,
-        'upgradeMode savepoint needs somewhere to write savepoints, but state.savepoints.dir is not set; add it to flinkConfiguration, e.g. state.savepoints.dir: s3://bucket/{env}/savepoints',
+        `upgradeMode savepoint needs somewhere to write savepoints, but ${savepointKey} is not set; add it to flinkConfiguration, e.g. ${savepointKey}: s3://bucket/{env}/savepoints`,
         envName,
       );
     }
@@ -242,6 +296,32 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
       );
     }
   }
+  // {env} is the one placeholder (an environment's url has its own: see the url check above).
+  for (const scope of scopes) {
+    const fields: FieldPath[] = [
+      ['image', 'repository'],
+      ['image', 'base'],
+      ['clusterId'],
+      ['namespace'],
+      ['serviceAccount'],
+    ].map((f) => [...scope, ...f]);
+    const conf = getIn(root, [...scope, 'flinkConfiguration']);
+    if (isPlainObject(conf))
+      fields.push(...Object.keys(conf).map((k) => [...scope, 'flinkConfiguration', k]));
+    for (const field of fields) {
+      const value = getIn(root, field);
+      if (typeof value !== 'string') continue;
+      const placeholder = /(?<![$%#])\{([A-Za-z][\w-]*)\}/g;
+      for (const m of value.matchAll(placeholder)) {
+        if (m[1] === 'env') continue;
+        report(
+          field,
+          `found the placeholder {${m[1]}}${m[1]!.toLowerCase().startsWith('env') ? ' (did you mean {env}?)' : ''}; the only placeholder here is {env}, the environment's name`,
+        );
+        break;
+      }
+    }
+  }
   return [...finish(issues), ...deployIssues(doc), ...envIssues(doc)];
 }
 
@@ -263,4 +343,34 @@ function getIn(value: unknown, path: FieldPath): unknown {
     cursor = (cursor as Record<string | number, unknown>)[seg];
   }
   return cursor;
+}
+
+/** What a spec does that works but should not (deprecated Flink keys): reported, never refused. */
+export function specWarnings(doc: SpecDocument): InputIssue[] {
+  const root = doc.value;
+  if (!isPlainObject(root) || typeof root.flinkVersion !== 'string') return [];
+  const catalogue = flinkOptions(root.flinkVersion);
+  if (!catalogue) return [];
+  const out: InputIssue[] = [];
+  const envs = isPlainObject(root.environments) ? root.environments : {};
+  const scopes: FieldPath[] = [[], ...Object.keys(envs).map((e) => ['environments', e])];
+  for (const scope of scopes) {
+    const conf = getIn(root, [...scope, 'flinkConfiguration']);
+    if (!isPlainObject(conf)) continue;
+    for (const key of Object.keys(conf)) {
+      if (MANAGED_KEYS[key] || CONFLICTING_MEMORY_KEYS[key]) continue;
+      const verdict = checkKey(key, catalogue);
+      if (verdict.kind !== 'deprecated') continue;
+      const path = [...scope, 'flinkConfiguration', key];
+      const p = doc.locateKey(path);
+      out.push({
+        file: doc.file,
+        line: p.line,
+        col: p.col,
+        field: formatPath(path),
+        message: verdict.message!,
+      });
+    }
+  }
+  return out;
 }

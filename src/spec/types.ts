@@ -1,3 +1,4 @@
+import type { InputIssue } from '../util/errors.js';
 // The shape of flinkship.yaml once it has passed validation (see schema/flinkship.schema.json).
 
 export type UpgradeMode = 'stateless' | 'savepoint' | 'last-state';
@@ -183,6 +184,8 @@ export interface LoadedSpec {
   /** Source positions of every node, by field path. */
   /** Where `path` was written, or its closest written ancestor. */
   locate: (path: readonly (string | number)[]) => { line: number; col: number } | undefined;
+  /** What works but should not (deprecated Flink keys), located; never a reason to refuse the spec. */
+  warnings?: InputIssue[];
   /** Whether `path` itself was written. */
   has: (path: readonly (string | number)[]) => boolean;
 }

@@ -17,6 +17,13 @@ export const validateVerb = defineVerb({
   async run(options, ui): Promise<ValidateResult> {
     return ui.group(`Validate ${options.config}`, async () => {
       const loaded = loadSpec(options.config);
+      for (const w of loaded.warnings ?? []) {
+        ui.warning(`${w.field}: ${w.message}`, {
+          file: w.file,
+          ...(w.line !== undefined ? { line: w.line } : {}),
+          ...(w.col !== undefined ? { col: w.col } : {}),
+        });
+      }
       return {
         valid: true,
         file: options.config,

@@ -158,6 +158,9 @@ describe('Kube against the staging API server', () => {
       metadata: { name: 'waited', namespace },
       spec: {
         replicas: 1,
+        // Available only once its pod has been ready this long: the wait sees it unavailable first (kwok
+        // readies pods at once), so it has something to say, however loaded the machine.
+        minReadySeconds: 5,
         selector: { matchLabels: { app: 'waited' } },
         template: {
           metadata: { labels: { app: 'waited' } },

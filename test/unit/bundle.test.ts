@@ -3,7 +3,7 @@
 // verb it runs; `validate` and `plan` must never load the Kubernetes client, dockerode or octokit. The
 // sources have no import circles (type-only imports are erased and do not count).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,13 +32,17 @@ const CORE_EXTRAS = [
   'node_modules/@actions/exec/',
 ];
 
+let root: string;
 let out: string;
 let meta: Metafile;
 beforeAll(async () => {
-  out = mkdtempSync(path.join(tmpdir(), 'flinkship-bundle-'));
+  // As the package lays it out: dist/ beside schema/ (the bundle reads Flink's option catalogue there).
+  root = mkdtempSync(path.join(tmpdir(), 'flinkship-bundle-'));
+  out = path.join(root, 'dist');
+  symlinkSync(path.resolve('schema'), path.join(root, 'schema'));
   meta = (await bundle(out)).metafile as Metafile;
 }, 180_000);
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** The source files an output loads before any dynamic import runs: its static closure. */
 function staticInputs(

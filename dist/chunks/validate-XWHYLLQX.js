@@ -1,6 +1,0 @@
-import { createRequire as __flinkshipCreateRequire } from 'node:module'; import { dirname as __flinkshipDirname } from 'node:path'; import { fileURLToPath as __flinkshipPath } from 'node:url'; const require = __flinkshipCreateRequire(import.meta.url); const __filename = __flinkshipPath(import.meta.url); const __dirname = __flinkshipDirname(__filename);
-import"./chunk-BNFOQRUR.js";import{loadSpec}from"./chunk-FY44CA74.js";import{COMMON_OPTIONS}from"./chunk-PQECT54X.js";var validateVerb={name:"validate",options:{...COMMON_OPTIONS},async run(options,ui){return ui.group(`Validate ${options.config}`,async()=>{let loaded=loadSpec(options.config);return{valid:!0,file:options.config,job:loaded.spec.name,flinkVersion:loaded.spec.flinkVersion,environments:Object.keys(loaded.spec.environments??{})}})},text:r=>`${r.file}: valid. Job ${r.job}, Flink ${r.flinkVersion}, environments: ${r.environments.join(", ")||"none"}.
-`,json:r=>r,outputs:r=>({valid:"true",job:r.job,"flink-version":r.flinkVersion,environments:JSON.stringify(r.environments)}),invalidOutputs:{valid:"false"},summary:r=>`### flinkship validate
-
-\`${r.file}\` is valid: job **${r.job}**, Flink ${r.flinkVersion}, environments ${r.environments.map(e=>`\`${e}\``).join(", ")}.
-`};export{validateVerb};

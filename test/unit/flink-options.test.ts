@@ -1,0 +1,119 @@
+// flinkConfiguration against Flink's own options (src/spec/flinkOptions.ts): the catalogue, Flink's parsers,
+// deprecated keys as warnings, plugin prefixes, and keys of other Flink versions. The memory model is held
+// to Flink's own code in test/integration/flink-memory.test.ts; the bad-spec corpus has the located errors.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseSpec } from '../../src/spec/load.js';
+import {
+  CATALOGUED_VERSIONS,
+  checkKey,
+  flinkOptions,
+  parseFlinkDuration,
+  parseFlinkMemory,
+} from '../../src/spec/flinkOptions.js';
+
+const spec = (version: string, conf: string) =>
+  `name: job
+flinkVersion: "${version}"
+image:
+  repository: ghcr.io/acme/job
+job:
+  jar: job.jar
+flinkConfiguration:
+${conf}
+environments:
+  staging:
+    namespace: flink
+`;
+
+describe('the catalogue', () => {
+  it('covers exactly the versions scripts/flink-options/versions names, each from its own Flink release', () => {
+    const lines = readFileSync('scripts/flink-options/versions', 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#'))
+      .map((l) => l.trim().split(/\s+/));
+    expect(lines.map((l) => l[0])).toEqual([...CATALOGUED_VERSIONS]);
+    for (const [minor, release] of lines) {
+      const c = flinkOptions(minor!)!;
+      expect(c.release).toBe(release);
+      expect(Object.keys(c.options).length).toBeGreaterThan(700);
+      expect(c.options['execution.checkpointing.interval']?.type).toBe('Duration');
+      expect(c.options['taskmanager.memory.process.size']?.type).toBe('MemorySize');
+    }
+  });
+
+  it('has none for a version it does not know', () => {
+    expect(flinkOptions('2.9')).toBeUndefined();
+    expect(
+      parseSpec(spec('2.9', '  execution.checkpointing.intervall: 60s'), 'flinkship.yaml').spec.name,
+    ).toBe('job');
+  });
+});
+
+describe("Flink's parsers", () => {
+  it.each([
+    ['60 s', 60_000],
+    ['10min', 600_000],
+    ['1 h', 3_600_000],
+    ['2 days', 172_800_000],
+    ['500', 500],
+    ['250 ms', 250],
+  ])('reads the duration %j', (text, ms) => expect(parseFlinkDuration(text)).toBe(ms));
+  it.each(['60 sekunden', '1.5min', '-1s', 'PT', ''])('refuses the duration %j', (text) =>
+    expect(parseFlinkDuration(text)).toBeUndefined(),
+  );
+  it.each([
+    ['512m', 512 * 1024 ** 2],
+    ['1 gb', 1024 ** 3],
+    ['64 MB', 64 * 1024 ** 2],
+    ['100', 100],
+    ['2 kibibytes', 2048],
+  ])('reads the memory size %j', (text, bytes) => expect(parseFlinkMemory(text)).toBe(bytes));
+  it.each(['1.5g', '64 megs', 'lots'])('refuses the memory size %j', (text) =>
+    expect(parseFlinkMemory(text)).toBeUndefined(),
+  );
+});
+
+describe('keys', () => {
+  it('deprecated names are warnings with their replacement, and the spec stays valid', () => {
+    const loaded = parseSpec(
+      spec('1.20', '  state.savepoints.dir: s3://b/sp\n  web.port: 8081'),
+      'flinkship.yaml',
+    );
+    expect(loaded.warnings?.map((w) => `${w.line}:${w.col}: ${w.message}`)).toEqual([
+      '8:3: "state.savepoints.dir" is a deprecated name of "execution.checkpointing.savepoint-dir" in Flink 1.20; write "execution.checkpointing.savepoint-dir"',
+      '9:3: "web.port" is a deprecated name of "rest.port" in Flink 1.20; write "rest.port"',
+    ]);
+  });
+
+  it('depend on the version: state.savepoints.dir is the current name in 1.19', () => {
+    expect(parseSpec(spec('1.19', '  state.savepoints.dir: s3://b/sp'), 'flinkship.yaml').warnings).toEqual(
+      [],
+    );
+  });
+
+  it('of plugins and reporters are allowed under their prefixes, and values of a deprecated name are still checked', () => {
+    const c = flinkOptions('2.1')!;
+    for (const key of [
+      's3.access-key',
+      'fs.s3a.endpoint',
+      'metrics.reporter.prom.factory.class',
+      'containerized.master.env.TZ',
+    ])
+      expect(checkKey(key, c).kind, key).toBe('ok');
+    expect(() => parseSpec(spec('1.20', '  web.port: eighty'), 'flinkship.yaml')).toThrow(
+      'flinkConfiguration["web.port"]: found "eighty"; expected a whole number',
+    );
+  });
+
+  it('accept YAML booleans and numbers where Flink does', () => {
+    const loaded = parseSpec(
+      spec(
+        '2.1',
+        '  pipeline.object-reuse: true\n  rest.port: 8081\n  taskmanager.memory.managed.fraction: 0.3',
+      ),
+      'flinkship.yaml',
+    );
+    expect(loaded.warnings).toEqual([]);
+  });
+});
