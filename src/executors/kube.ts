@@ -491,6 +491,11 @@ export class Kube {
       last = r.status;
       return r;
     };
+    // Every wait ends with one line saying what it saw, also when there was nothing to wait for.
+    const reached = <V>(value: V): V => {
+      ui.info(`${spec.describe}: ${last} (after ${seconds(Date.now() - started)})`);
+      return value;
+    };
     const path = await this.call(`discover the API of ${spec.kind}`, () => this.objects.collectionPath(spec));
     const fieldSelector = `metadata.name=${spec.name}`;
 
@@ -498,7 +503,7 @@ export class Kube {
       const listed = await this.list<T>(spec.apiVersion, spec.kind, spec.namespace, { fieldSelector });
       const first = see(listed.items[0]);
       if (first.failed) throw this.waitFailed(spec, first.failed, started);
-      if (first.done) return listed.items[0];
+      if (first.done) return reached(listed.items[0]);
       progress();
 
       const outcome = await new Promise<{ obj?: T; done?: boolean; failed?: string; restart?: boolean }>(
@@ -541,7 +546,7 @@ export class Kube {
         },
       );
       if (outcome.failed) throw this.waitFailed(spec, outcome.failed, started);
-      if (outcome.done) return outcome.obj;
+      if (outcome.done) return reached(outcome.obj);
       // The server ended the watch, or it failed: a short pause, then list and watch again.
       if (outcome.restart && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
     }
