@@ -41,9 +41,13 @@ export function planImage(
   options: ImagePlanOptions = {},
 ): ImagePlan {
   const { image, job } = env;
-  const pinned = image.baseDigest !== undefined;
   const baseRef = parseImageRef(image.base);
-  const from = pinned && baseRef ? formatImageRef({ ...baseRef, digest: image.baseDigest }) : image.base;
+  // Pinned by baseDigest, or by a digest written into image.base itself.
+  const pinned = image.baseDigest !== undefined || baseRef?.digest !== undefined;
+  const from =
+    image.baseDigest !== undefined && baseRef
+      ? formatImageRef({ ...baseRef, digest: image.baseDigest })
+      : image.base;
   const jar = jarFileName(job.jar);
   const owner = `${FLINK_UID}:${FLINK_UID}`;
   const origin = env.name === '' ? 'top level' : `environment ${env.name}`;

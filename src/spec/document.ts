@@ -4,8 +4,10 @@ import {
   Composer,
   LineCounter,
   Parser,
+  isAlias,
   isCollection,
   isMap,
+  visit,
   isPair,
   isScalar,
   isSeq,
@@ -218,12 +220,24 @@ export function parseSpecDocument(text: string, file: string): SpecDocument {
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    // The library's guard against alias expansion bombs ("billion laughs").
-    throw new InputError([
-      {
-        ...at(0),
-        message: `${(err as Error).message.replace(/\.$/, '')}; write the values out instead of repeating aliases`,
+    // An alias without its anchor, or the library's guard against alias expansion bombs ("billion
+    // laughs"): at the alias it names, else the first alias.
+    const message = (err as Error).message.replace(/\.$/, '');
+    const named = /: (\S+)$/.exec(message)?.[1];
+    let offset: number | undefined;
+    visit(doc, {
+      Alias(_, node) {
+        if (!isAlias(node) || !node.range) return undefined;
+        if (named === undefined || node.source === named) {
+          offset = node.range[0];
+          return visit.BREAK;
+        }
+        offset ??= node.range[0];
+        return undefined;
       },
+    });
+    throw new InputError([
+      { ...at(offset ?? 0), message: `${message}; write the values out instead of repeating aliases` },
     ]);
   }
   return {

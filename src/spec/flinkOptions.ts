@@ -139,8 +139,8 @@ export function parseFlinkMemory(text: string): number | undefined {
 
 /** Known values of String options whose values Flink documents (a factory class name is also allowed). */
 const DOCUMENTED_VALUES: Record<string, (version: string) => string[]> = {
-  'state.backend.type': (v) =>
-    v.startsWith('1.') ? ['hashmap', 'rocksdb'] : ['hashmap', 'rocksdb', 'forst'],
+  // ForSt arrived (experimental, flink-statebackend-forst) in 1.20.
+  'state.backend.type': (v) => (v === '1.19' ? ['hashmap', 'rocksdb'] : ['hashmap', 'rocksdb', 'forst']),
   'state.checkpoint-storage': () => ['jobmanager', 'filesystem'],
   'high-availability.type': () => ['NONE', 'ZOOKEEPER', 'KUBERNETES'],
   'restart-strategy.type': () => [

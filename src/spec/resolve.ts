@@ -29,6 +29,7 @@ const DEFAULT_BASE_IMAGES: Record<string, string> = {
   '2.0': 'flink:2.0.1-scala_2.12-java17',
   '2.1': 'flink:2.1.1-scala_2.12-java17',
   '2.2': 'flink:2.2.0-scala_2.12-java17',
+  '2.3': 'flink:2.3.0-scala_2.12-java17',
 };
 
 export function defaultBaseImage(flinkVersion: string): string {

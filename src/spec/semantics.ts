@@ -21,6 +21,7 @@ import {
   MAX_CLUSTER_ID_LENGTH,
   PREVIEW_SUFFIX_RESERVE,
   URL_PLACEHOLDERS,
+  defaultBaseImage,
   expandUrl,
   haEnabled,
   isPlainObject,
@@ -87,8 +88,27 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
   for (const scope of scopes) {
     // Checked as written; {env} stands for an environment name, itself valid in any image reference.
     const base = getIn(root, [...scope, 'image', 'base']);
-    if (typeof base === 'string' && !parseImageRef(base.replaceAll('{env}', 'env'))) {
+    const baseRef = typeof base === 'string' ? parseImageRef(base.replaceAll('{env}', 'env')) : undefined;
+    if (typeof base === 'string' && !baseRef) {
       report([...scope, 'image', 'base'], `found ${quote(base)}; expected ${BASE_IMAGE_HINT}`);
+    }
+    // An official-style Flink image says its version in the tag (flink:1.20.3-scala_2.12-java17).
+    const baseVersion =
+      baseRef?.tag && /(^|\/)flink$/.test(baseRef.repository)
+        ? /^(\d+\.\d+)(\.|-|$)/.exec(baseRef.tag)?.[1]
+        : undefined;
+    if (baseVersion && typeof root.flinkVersion === 'string' && baseVersion !== root.flinkVersion) {
+      report(
+        [...scope, 'image', 'base'],
+        `found ${quote(String(base))}, an image of Flink ${baseVersion}, but flinkVersion is ${quote(root.flinkVersion)}; expected a Flink ${String(root.flinkVersion)} image such as ${defaultBaseImage(String(root.flinkVersion))}`,
+      );
+    }
+    const entryClass = getIn(root, [...scope, 'job', 'entryClass']);
+    if (typeof entryClass === 'string' && /\.class$/.test(entryClass)) {
+      report(
+        [...scope, 'job', 'entryClass'],
+        `found ${quote(entryClass)}; expected the class name without .class, such as ${entryClass.replace(/\.class$/, '')}`,
+      );
     }
     const conf = getIn(root, [...scope, 'flinkConfiguration']);
     if (isPlainObject(conf)) {
@@ -199,9 +219,19 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
         const bytes = parseMemory(String(resolved[process].resource.memory));
         if (bytes === undefined) continue;
         const problem = memoryProblem(role, bytes, conf, catalogue);
+        // At the size where it is written; else at the memory setting that tips it over.
+        const memoryKeys = Object.keys(conf)
+          .filter((k) => k.startsWith(`${role}.memory.`))
+          .flatMap((k): FieldPath[] => [at('flinkConfiguration', k), ['flinkConfiguration', k]]);
         if (problem)
           report(
-            where(at(process, 'resource', 'memory'), [process, 'resource', 'memory'], at(process), [process]),
+            where(
+              at(process, 'resource', 'memory'),
+              [process, 'resource', 'memory'],
+              ...memoryKeys,
+              at(process),
+              [process],
+            ),
             `${process} memory ${String(resolved[process].resource.memory)}: ${problem}; give it more`,
             envName,
           );
@@ -345,13 +375,16 @@ function getIn(value: unknown, path: FieldPath): unknown {
   return cursor;
 }
 
-/** What a spec does that works but should not (deprecated Flink keys): reported, never refused. */
+/**
+ * What a spec does that works but should not, reported and never refused: deprecated Flink keys, and
+ * state that a stateful job or high availability keeps on the container's own disk.
+ */
 export function specWarnings(doc: SpecDocument): InputIssue[] {
   const root = doc.value;
   if (!isPlainObject(root) || typeof root.flinkVersion !== 'string') return [];
+  const out: InputIssue[] = [...localStateWarnings(doc)];
   const catalogue = flinkOptions(root.flinkVersion);
-  if (!catalogue) return [];
-  const out: InputIssue[] = [];
+  if (!catalogue) return out;
   const envs = isPlainObject(root.environments) ? root.environments : {};
   const scopes: FieldPath[] = [[], ...Object.keys(envs).map((e) => ['environments', e])];
   for (const scope of scopes) {
@@ -373,4 +406,86 @@ export function specWarnings(doc: SpecDocument): InputIssue[] {
     }
   }
   return out;
+}
+
+/** The state directories a stateful job or high availability needs, and what needs them. */
+const STATE_DIRS: { keys: string[]; needs: 'stateful' | 'ha' }[] = [
+  { keys: ['execution.checkpointing.dir', 'state.checkpoints.dir'], needs: 'stateful' },
+  { keys: ['execution.checkpointing.savepoint-dir', 'state.savepoints.dir'], needs: 'stateful' },
+  { keys: ['high-availability.storageDir'], needs: 'ha' },
+];
+
+/** The mount paths of every container's volumeMounts in a pod template. */
+function mountPaths(podTemplate: unknown): string[] {
+  const spec = isPlainObject(podTemplate) ? podTemplate.spec : undefined;
+  const containers = isPlainObject(spec) && Array.isArray(spec.containers) ? spec.containers : [];
+  return containers.flatMap((c: unknown) =>
+    isPlainObject(c) && Array.isArray(c.volumeMounts)
+      ? c.volumeMounts.flatMap((m: unknown) =>
+          isPlainObject(m) && typeof m.mountPath === 'string' ? [m.mountPath.replace(/\/+$/, '')] : [],
+        )
+      : [],
+  );
+}
+
+/**
+ * A savepoint, last-state or HA job whose checkpoints, savepoints or HA metadata go to a `file://` path
+ * that no volume of its pod template backs: the container's own disk, gone with the pod, and with it the
+ * state an upgrade or a failover needs.
+ */
+function localStateWarnings(doc: SpecDocument): InputIssue[] {
+  const root = doc.value as Record<string, unknown>;
+  const envs = isPlainObject(root.environments) ? root.environments : {};
+  const seen = new Map<string, InputIssue & { envs: string[] }>();
+  for (const envName of Object.keys(envs)) {
+    let resolved;
+    try {
+      resolved = resolveEnvironment(root as unknown as Spec, envName);
+    } catch {
+      continue;
+    }
+    const conf = resolved.flinkConfiguration;
+    const stateful = resolved.upgradeMode === 'savepoint' || resolved.upgradeMode === 'last-state';
+    const ha = haEnabled(conf);
+    const mounts = mountPaths(resolved.podTemplate);
+    for (const { keys, needs } of STATE_DIRS) {
+      if ((needs === 'stateful' && !stateful) || (needs === 'ha' && !ha)) continue;
+      const key = keys.find((k) => conf[k] !== undefined);
+      const value = key === undefined ? undefined : String(conf[key]);
+      if (!key || !value || !/^file:/i.test(value)) continue;
+      let dir: string;
+      try {
+        dir = decodeURIComponent(new URL(value).pathname).replace(/\/+$/, '');
+      } catch {
+        continue;
+      }
+      if (mounts.some((m) => m === '' || dir === m || dir.startsWith(`${m}/`))) continue;
+      const why = needs === 'ha' ? 'high availability' : `upgradeMode ${resolved.upgradeMode}`;
+      const path: FieldPath = doc.has(['environments', envName, 'flinkConfiguration', key])
+        ? ['environments', envName, 'flinkConfiguration', key]
+        : ['flinkConfiguration', key];
+      // Said as written ({env} and all), so that one line covers every environment it concerns.
+      const written = String(getIn(root, path) ?? value);
+      const message = `${key} is ${written}, on the container's own disk: no volume of the pod template is mounted there, so what ${why} keeps there is lost with the pod; mount a volume there (podTemplate) or use durable storage such as s3://`;
+      const id = `${formatPath(path)}\u0000${message}`;
+      const existing = seen.get(id);
+      if (existing) {
+        existing.envs.push(envName);
+        continue;
+      }
+      const p = doc.locate(path);
+      seen.set(id, {
+        file: doc.file,
+        line: p.line,
+        col: p.col,
+        field: formatPath(path),
+        message,
+        envs: [envName],
+      });
+    }
+  }
+  return [...seen.values()].map(({ envs: names, ...issue }) => ({
+    ...issue,
+    message: `${issue.message} (environment${names.length > 1 ? 's' : ''} ${names.join(', ')})`,
+  }));
 }

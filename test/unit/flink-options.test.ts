@@ -117,3 +117,43 @@ describe('keys', () => {
     expect(loaded.warnings).toEqual([]);
   });
 });
+
+describe('state on the container’s own disk', () => {
+  const stateful = (extra: string) => `name: job
+flinkVersion: "1.20"
+image:
+  repository: ghcr.io/acme/job
+job:
+  jar: job.jar
+  upgradeMode: savepoint
+flinkConfiguration:
+  execution.checkpointing.savepoint-dir: file:///opt/flink/state/{env}/savepoints
+environments:
+  staging:
+    namespace: flink
+${extra}`;
+
+  it('warns where a stateful job keeps savepoints on a file:// path no volume backs', () => {
+    expect(
+      parseSpec(stateful(''), 'flinkship.yaml').warnings?.map((w) => `${w.line}:${w.col}: ${w.message}`),
+    ).toEqual([
+      "9:42: execution.checkpointing.savepoint-dir is file:///opt/flink/state/{env}/savepoints, on the container's own disk: no volume of the pod template is mounted there, so what upgradeMode savepoint keeps there is lost with the pod; mount a volume there (podTemplate) or use durable storage such as s3:// (environment staging)",
+    ]);
+  });
+
+  it('is quiet when a volume of the pod template is mounted above the path, or the job is stateless', () => {
+    const mounted = `    podTemplate:
+      spec:
+        containers:
+          - name: flink-main-container
+            volumeMounts: [{ name: state, mountPath: /opt/flink/state/ }]
+        volumes: [{ name: state, persistentVolumeClaim: { claimName: state } }]
+`;
+    expect(parseSpec(stateful(mounted), 'flinkship.yaml').warnings).toEqual([]);
+    expect(parseSpec(stateful('    upgradeMode: stateless\n'), 'flinkship.yaml').warnings).toEqual([]);
+    // A mount elsewhere backs nothing.
+    expect(
+      parseSpec(stateful(mounted.replace('/opt/flink/state/', '/opt/flink/stat')), 'flinkship.yaml').warnings,
+    ).toHaveLength(1);
+  });
+});

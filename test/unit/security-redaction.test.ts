@@ -142,7 +142,8 @@ const ENV_SPEC = FIXTURE_TEXT.replace(
 jobManager:
   resource: { cpu: 0.5, memory: 1024m }`,
 ).replace(
-  '  staging:\n    namespace: flink-staging\n',
+  // The fixture's staging block (its own pod template and all), up to production.
+  /  staging:\n[\s\S]*?(?=\n  production:)/,
   `  staging:
     namespace: flink-staging
     env:
@@ -155,8 +156,7 @@ jobManager:
       spec:
         containers:
           - name: flink-main-container
-            env: [{ name: FROM_TEMPLATE, value: kept }, { name: LOG_LEVEL, value: from-template }]
-`,
+            env: [{ name: FROM_TEMPLATE, value: kept }, { name: LOG_LEVEL, value: from-template }]`,
 );
 
 describe('env: variables of the JobManager and TaskManagers', () => {
@@ -202,7 +202,7 @@ describe('env: variables of the JobManager and TaskManagers', () => {
   });
 
   it('render a pod template without a podTemplate of the spec', () => {
-    const p = plan(loaded, 'production', { image: IMAGE });
+    const p = plan(loaded, 'integration', { image: IMAGE });
     expect(parse(p.podTemplate!.content)).toEqual({
       apiVersion: 'v1',
       kind: 'Pod',
@@ -269,6 +269,8 @@ describe('the README', () => {
   });
 });
 
-it('loads the fixture spec unchanged (no env, no pod template)', () => {
-  expect(plan(loadSpec('fixtures/log-cleaner/flinkship.yaml'), 'staging').podTemplate).toBeUndefined();
+it('loads the fixture spec unchanged (no env; a pod template only where it mounts the state volume)', () => {
+  const fixture = loadSpec('fixtures/log-cleaner/flinkship.yaml');
+  expect(plan(fixture, 'integration').podTemplate).toBeUndefined();
+  expect(plan(fixture, 'staging').podTemplate?.content).toContain('claimName: log-cleaner-state');
 });
