@@ -143,7 +143,7 @@ jobManager:
   resource: { cpu: 0.5, memory: 1024m }`,
 ).replace(
   // The fixture's staging block (its own pod template and all), up to production.
-  /  staging:\n[\s\S]*?(?=\n  production:)/,
+  / {2}staging:\n[\s\S]*?(?=\n {2}production:)/,
   `  staging:
     namespace: flink-staging
     env:
