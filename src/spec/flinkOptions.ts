@@ -332,6 +332,7 @@ export function memoryProblem(
   conf: Record<string, unknown>,
   catalogue: FlinkOptionCatalogue,
 ): string | undefined {
+  const set = (name: string): boolean => conf[`${role}.memory.${name}`] !== undefined;
   const opt = (name: string): string | undefined => {
     const key = `${role}.memory.${name}`;
     const v = conf[key];
@@ -341,43 +342,70 @@ export function memoryProblem(
   // Fractions are Java floats, and MemorySize.multiply keeps whole bytes: as Flink computes them.
   const fraction = (name: string): number => Math.fround(Number(opt(name) ?? '0'));
   const times = (bytes: number, f: number): number => Math.floor(bytes * f);
+  const refuse = (why: string) => `Flink ${catalogue.flinkVersion} would not start it: ${why}`;
   const metaspace = size('jvm-metaspace.size');
-  const overhead = Math.min(
-    Math.max(times(processBytes, fraction('jvm-overhead.fraction')), size('jvm-overhead.min')),
-    size('jvm-overhead.max'),
-  );
-  const totalFlink = processBytes - metaspace - overhead;
-  if (totalFlink <= 0)
-    return `Flink ${catalogue.flinkVersion} would not start it: JVM Metaspace (${fmt(metaspace)}) and JVM Overhead (${fmt(overhead)}) exceed the total process memory (${fmt(processBytes)})`;
+  const [overheadMin, overheadMax] = [size('jvm-overhead.min'), size('jvm-overhead.max')];
+
+  // The total Flink memory: configured (flink.size; for the JobManager also heap + off-heap), in which case
+  // the JVM Overhead is what the process size leaves and must fall in its range; else derived from the
+  // process size with the overhead's fraction.
+  let totalFlink: number;
+  const heapSet = role === 'jobmanager' && set('heap.size');
+  if (heapSet || set('flink.size')) {
+    totalFlink = heapSet ? size('heap.size') + size('off-heap.size') : size('flink.size');
+    const what = heapSet
+      ? `JVM Heap (${fmt(size('heap.size'))}) and Off-Heap Memory (${fmt(size('off-heap.size'))})`
+      : `Total Flink Memory (${fmt(totalFlink)})`;
+    const overhead = processBytes - totalFlink - metaspace;
+    if (overhead < 0)
+      return refuse(
+        `${what} and JVM Metaspace (${fmt(metaspace)}) exceed the total process memory (${fmt(processBytes)})`,
+      );
+    if (overhead < overheadMin || overhead > overheadMax)
+      return refuse(
+        `the total process memory (${fmt(processBytes)}) leaves ${fmt(overhead)} of JVM Overhead beside ${what} and JVM Metaspace (${fmt(metaspace)}), outside its range ${fmt(overheadMin)} to ${fmt(overheadMax)}`,
+      );
+    if (heapSet) return undefined;
+  } else {
+    const overhead = Math.min(
+      Math.max(times(processBytes, fraction('jvm-overhead.fraction')), overheadMin),
+      overheadMax,
+    );
+    totalFlink = processBytes - metaspace - overhead;
+    if (totalFlink <= 0)
+      return refuse(
+        `JVM Metaspace (${fmt(metaspace)}) and JVM Overhead (${fmt(overhead)}) exceed the total process memory (${fmt(processBytes)})`,
+      );
+  }
   if (role === 'jobmanager') {
     const offHeap = size('off-heap.size');
-    const heap = totalFlink - offHeap;
-    if (heap <= 0)
-      return `Flink ${catalogue.flinkVersion} would not start it: Off-Heap Memory (${fmt(offHeap)}) exceeds the total Flink memory (${fmt(totalFlink)}) left of ${fmt(processBytes)} after JVM Metaspace (${fmt(metaspace)}) and Overhead (${fmt(overhead)})`;
+    if (totalFlink - offHeap <= 0)
+      return refuse(
+        `Off-Heap Memory (${fmt(offHeap)}) leaves no JVM Heap of the total Flink memory (${fmt(totalFlink)})`,
+      );
     return undefined;
   }
-  const managed =
-    conf['taskmanager.memory.managed.size'] !== undefined
-      ? size('managed.size')
-      : times(totalFlink, fraction('managed.fraction'));
-  const network = Math.min(
-    Math.max(times(totalFlink, fraction('network.fraction')), size('network.min')),
-    size('network.max'),
-  );
+  // Task heap and managed memory both given: Flink's fine-grained path, not checked here.
+  if (set('task.heap.size') && set('managed.size')) return undefined;
+  const managed = set('managed.size')
+    ? size('managed.size')
+    : times(totalFlink, fraction('managed.fraction'));
   const fixed = size('framework.heap.size') + size('framework.off-heap.size') + size('task.off-heap.size');
-  const taskHeap = totalFlink - fixed - managed - network;
-  if (taskHeap < 0)
-    return `Flink ${catalogue.flinkVersion} would not start it: Framework Heap and Off-Heap, Task Off-Heap (${fmt(fixed)}), Managed (${fmt(managed)}) and Network Memory (${fmt(network)}) exceed the total Flink memory (${fmt(totalFlink)}) left of ${fmt(processBytes)} after JVM Metaspace (${fmt(metaspace)}) and Overhead (${fmt(overhead)})`;
+  const [networkMin, networkMax] = [size('network.min'), size('network.max')];
+  if (set('task.heap.size')) {
+    // The network memory is what is left, and must fall in its range.
+    const taskHeap = size('task.heap.size');
+    const network = totalFlink - fixed - taskHeap - managed;
+    if (network < networkMin || network > networkMax)
+      return refuse(
+        `Framework Heap and Off-Heap, Task Off-Heap (${fmt(fixed)}), Task Heap (${fmt(taskHeap)}) and Managed Memory (${fmt(managed)}) leave ${fmt(Math.max(network, 0))} of Network Memory in the total Flink memory (${fmt(totalFlink)}), outside its range ${fmt(networkMin)} to ${fmt(networkMax)}`,
+      );
+    return undefined;
+  }
+  const network = Math.min(Math.max(times(totalFlink, fraction('network.fraction')), networkMin), networkMax);
+  if (totalFlink - fixed - managed - network < 0)
+    return refuse(
+      `Framework Heap and Off-Heap, Task Off-Heap (${fmt(fixed)}), Managed (${fmt(managed)}) and Network Memory (${fmt(network)}) exceed the total Flink memory (${fmt(totalFlink)}) left of ${fmt(processBytes)}`,
+    );
   return undefined;
 }
-
-/**
- * Memory keys that fight the process size flinkship sets from jobManager/taskManager.resource.memory:
- * Flink then demands that they add up to it exactly, and refuses to start otherwise.
- */
-export const CONFLICTING_MEMORY_KEYS: Record<string, string> = {
-  'jobmanager.memory.flink.size': 'jobManager.resource.memory',
-  'jobmanager.memory.heap.size': 'jobManager.resource.memory',
-  'taskmanager.memory.flink.size': 'taskManager.resource.memory',
-  'taskmanager.memory.task.heap.size': 'taskManager.resource.memory',
-};

@@ -4,13 +4,7 @@
 import { prefixConflicts } from './configKeys.js';
 import { deployIssues } from './deploySemantics.js';
 import { envIssues } from './env.js';
-import {
-  CONFLICTING_MEMORY_KEYS,
-  checkKey,
-  flinkOptions,
-  memoryProblem,
-  valueProblem,
-} from './flinkOptions.js';
+import { checkKey, flinkOptions, memoryProblem, valueProblem } from './flinkOptions.js';
 import { MANAGED_KEYS } from './managedKeys.js';
 import type { InputIssue } from '../util/errors.js';
 import { MEMORY_FORMAT_HINT, parseCpu, parseMemory } from '../util/quantity.js';
@@ -118,17 +112,6 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
           report(
             [...scope, 'flinkConfiguration', key],
             `"${key}" is set by flinkship from ${instead}; remove it here and use that field instead`,
-            undefined,
-            true,
-          );
-          continue;
-        }
-        const memoryField = CONFLICTING_MEMORY_KEYS[key];
-        if (memoryField) {
-          const processKey = `${key.split('.')[0]}.memory.process.size`;
-          report(
-            [...scope, 'flinkConfiguration', key],
-            `"${key}" conflicts with ${processKey}, which flinkship sets from ${memoryField}: Flink then demands that they add up exactly and refuses to start otherwise; size the process with ${memoryField} and remove "${key}"`,
             undefined,
             true,
           );
@@ -391,7 +374,7 @@ export function specWarnings(doc: SpecDocument): InputIssue[] {
     const conf = getIn(root, [...scope, 'flinkConfiguration']);
     if (!isPlainObject(conf)) continue;
     for (const key of Object.keys(conf)) {
-      if (MANAGED_KEYS[key] || CONFLICTING_MEMORY_KEYS[key]) continue;
+      if (MANAGED_KEYS[key]) continue;
       const verdict = checkKey(key, catalogue);
       if (verdict.kind !== 'deprecated') continue;
       const path = [...scope, 'flinkConfiguration', key];

@@ -24,6 +24,9 @@ const JM_SETTINGS: Record<string, string>[] = [
   { 'jobmanager.memory.jvm-metaspace.size': '128m' },
   { 'jobmanager.memory.off-heap.size': '64m', 'jobmanager.memory.jvm-overhead.min': '64m' },
   { 'jobmanager.memory.jvm-overhead.fraction': '0.25', 'jobmanager.memory.jvm-overhead.max': '512m' },
+  // The heap or the total Flink memory given beside the process size: the overhead is what is left.
+  { 'jobmanager.memory.heap.size': '512m' },
+  { 'jobmanager.memory.flink.size': '640m' },
 ];
 const TM_SETTINGS: Record<string, string>[] = [
   {},
@@ -31,6 +34,10 @@ const TM_SETTINGS: Record<string, string>[] = [
   { 'taskmanager.memory.managed.size': '64m' },
   { 'taskmanager.memory.network.min': '32m', 'taskmanager.memory.network.fraction': '0.2' },
   { 'taskmanager.memory.task.off-heap.size': '64m', 'taskmanager.memory.jvm-metaspace.size': '96m' },
+  { 'taskmanager.memory.flink.size': '768m' },
+  // The task heap given: the network memory is what is left.
+  { 'taskmanager.memory.task.heap.size': '300m' },
+  { 'taskmanager.memory.task.heap.size': '128m', 'taskmanager.memory.managed.fraction': '0.2' },
 ];
 
 function cases(): Case[] {
