@@ -215,7 +215,7 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
               at(process),
               [process],
             ),
-            `${process} memory ${String(resolved[process].resource.memory)}: ${problem}; give it more`,
+            `${process} memory ${String(resolved[process].resource.memory)}: ${problem}`,
             envName,
           );
       }

@@ -30,6 +30,7 @@ export type TestbedVar =
   | 'FLINKSHIP_TESTBED_KAFKA_MANIFEST'
   | 'FLINKSHIP_TESTBED_FLINK2_IMAGE'
   | 'FLINKSHIP_TESTBED_ACT'
+  | 'FLINKSHIP_TESTBED_CHECK_JSONSCHEMA'
   | 'DOCKER_HOST';
 
 export function testbed(name: TestbedVar): string {
