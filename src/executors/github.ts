@@ -282,19 +282,7 @@ export async function pullRequestState(
   req: { owner: string; repo: string; number: number },
   options: { apiUrl?: string; retry?: RetryPolicy } = {},
 ): Promise<'open' | 'closed' | undefined> {
-  const baseUrl = options.apiUrl ?? process.env.GITHUB_API_URL ?? DEFAULT_API_URL;
-  const octokit = getOctokit(token, { baseUrl });
-  try {
-    const res = await callGitHub(
-      `GET /repos/${req.owner}/${req.repo}/pulls/${req.number}`,
-      options.retry,
-      () => octokit.rest.pulls.get({ owner: req.owner, repo: req.repo, pull_number: req.number }),
-    );
-    return res.data.state === 'closed' ? 'closed' : 'open';
-  } catch (err) {
-    if (httpFailureOf((err as { cause?: unknown }).cause)?.status === 404) return undefined;
-    throw err;
-  }
+  return (await pullRequestHead(token, req, options))?.state;
 }
 
 /** A pull request as the trusted run checks it. https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request */
