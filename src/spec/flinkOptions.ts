@@ -7,9 +7,9 @@
 // - values that do not parse as the option's type, the way Flink parses them (TimeUtils, MemorySize,
 //   enums by name in any case, booleans, numbers, `;`-separated lists);
 // - deprecated keys and their replacement (warnings: Flink still reads them);
-// - JobManager and TaskManager memory that Flink's own memory model rejects at start, computed the way
-//   Flink derives it from the process size, with this version's defaults; memory keys that conflict
-//   with the process size flinkship sets.
+// - JobManager and TaskManager memory that Flink's own memory model rejects at start, derived the way
+//   Flink derives it (from the process size flinkship sets and any other memory keys), with this
+//   version's defaults.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -225,12 +225,11 @@ function scalarProblem(
 }
 
 export interface KeyVerdict {
-  kind: 'ok' | 'unknown' | 'deprecated' | 'managed-elsewhere';
+  kind: 'ok' | 'unknown' | 'deprecated';
   message?: string;
   option?: FlinkOption;
 }
 
-/** What Flink `flinkVersion` makes of `key`. */
 interface CatalogueIndex {
   keys: string[];
   /** A deprecated key → the (non-deprecated) option that reads it. */
@@ -275,16 +274,12 @@ export function checkKey(key: string, catalogue: FlinkOptionCatalogue): KeyVerdi
       message: `"${key}" is a deprecated name of "${replacement}" in Flink ${catalogue.flinkVersion}; write "${replacement}"`,
     };
   }
-  if (option)
+  // Deprecated, and so is whatever replaces it.
+  const deprecated = option ?? replacementOption;
+  if (deprecated)
     return {
       kind: 'deprecated',
-      option,
-      message: `"${key}" is deprecated in Flink ${catalogue.flinkVersion}; it still works, but will be removed`,
-    };
-  if (replacementOption)
-    return {
-      kind: 'deprecated',
-      option: replacementOption,
+      option: deprecated,
       message: `"${key}" is deprecated in Flink ${catalogue.flinkVersion}; it still works, but will be removed`,
     };
   const fallback = index.fallbackOf.get(key);

@@ -63,8 +63,8 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
     const p = atKey ? doc.locateKey(path) : doc.locate(path);
     issues.set(key, { file: doc.file, line: p.line, col: p.col, field, message, envs: env ? [env] : [] });
   };
-  /** The first of `paths` the user actually wrote; the last one otherwise. */
   const catalogue = typeof root.flinkVersion === 'string' ? flinkOptions(root.flinkVersion) : undefined;
+  /** The first of `paths` the user actually wrote; the last one otherwise. */
   const where = (...paths: FieldPath[]): FieldPath =>
     paths.find((p) => doc.has(p)) ?? paths[paths.length - 1]!;
 

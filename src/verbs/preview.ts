@@ -34,7 +34,7 @@ import { defineVerb } from './verb.js';
 /** Marks the preview's pull request comment (the plan diff has its own). */
 export const PREVIEW_MARKER = '<!-- flinkship:preview -->';
 
-const PREVIEW_COMMON = {
+export const PREVIEW_COMMON = {
   ...COMMON_OPTIONS,
   ...CLUSTER_OPTIONS,
   env: {
@@ -150,7 +150,8 @@ export const previewUpVerb = defineVerb({
           `| Cluster | ${code(`${result.namespace}/${result.clusterId}`)} (context ${code(result.context)}) |`,
           `| Image | ${code(result.image)} |`,
           `| Job | ${result.jobState ?? 'submitted'}${result.jobId ? ` (${code(result.jobId)})` : ''} |`,
-          ...(result.url ? [`| Link | ${result.url} |`] : []),
+          // A | would end the table cell; in a URL it is %7C all the same.
+          ...(result.url ? [`| Link | ${result.url.replace(/\|/g, '%7C')} |`] : []),
           `| Flink REST | ${result.restUrl} |`,
           `| Updated | ${new Date().toISOString()} |`,
         ].join('\n'),

@@ -33,15 +33,8 @@ import { loadSpec } from '../spec/load.js';
 import { isPreviewEnvironment } from '../spec/resolve.js';
 import type { LoadedSpec, ResolvedEnvironment } from '../spec/types.js';
 import { InputError, OperationError, type InputIssue } from '../util/errors.js';
-import { pullRequestFrom } from './preview.js';
+import { PREVIEW_COMMON, pullRequestFrom } from './preview.js';
 import { defineVerb } from './verb.js';
-
-const ENV_OPTION = {
-  kind: 'string',
-  default: 'preview',
-  description: 'The preview environment.',
-  valueName: 'name',
-} as const;
 
 function inputIssue(origin: Origin, name: string, message: string): InputIssue {
   return { file: origin === 'flags' ? '<flags>' : '<inputs>', field: optionLabel(name, origin), message };
@@ -87,12 +80,8 @@ async function jarPath(loaded: LoadedSpec, env: ResolvedEnvironment, envName: st
 
 export const PREVIEW_EXPORT_OPTIONS = {
   ...COMMON_OPTIONS,
-  env: ENV_OPTION,
-  pr: {
-    kind: 'string',
-    description: "The pull request's number; in a pull request's workflow run, default: the event's.",
-    valueName: 'n',
-  },
+  env: PREVIEW_COMMON.env,
+  pr: PREVIEW_COMMON.pr,
   'head-sha': {
     kind: 'string',
     description: "The pull request's head commit; in a pull request's workflow run, default: the event's.",
@@ -182,7 +171,7 @@ export const previewExportVerb = defineVerb({
 
 export const PREVIEW_IMPORT_OPTIONS = {
   ...COMMON_OPTIONS,
-  env: ENV_OPTION,
+  env: PREVIEW_COMMON.env,
   'run-id': {
     kind: 'string',
     required: true,
