@@ -36,7 +36,8 @@ const precompiledSchema = {
       const source = readFileSync('src/spec/schemaValidator.ts', 'utf8');
       const options = Function(`return ${/AJV_OPTIONS = (\{[^}]*\})/.exec(source)[1]}`)();
       const ajv = new Ajv({ ...options, code: { source: true, esm: true } });
-      ajv.addKeyword({ keyword: 'x-valid', schemaType: 'string' });
+      const keywords = Function(`return ${/ANNOTATION_KEYWORDS = (\[[^\]]*\])/.exec(source)[1]}`)();
+      for (const keyword of keywords) ajv.addKeyword({ keyword, schemaType: 'string' });
       const schema = JSON.parse(readFileSync('schema/flinkship.schema.json', 'utf8'));
       const code = standaloneCode(ajv, ajv.compile(schema));
       return {

@@ -2,7 +2,6 @@
 // nested YAML `config.yaml` for 2.x (the only file 2.x reads), flat `flink-conf.yaml` for 1.x.
 import { stringify } from 'yaml';
 import type { ConfigValue, ResolvedEnvironment } from '../spec/types.js';
-export { MANAGED_KEYS } from '../spec/managedKeys.js';
 import { formatFlinkMemory, parseCpu, parseMemory } from '../util/quantity.js';
 
 export function isFlink2(flinkVersion: string): boolean {

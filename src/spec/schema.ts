@@ -4,6 +4,7 @@ import type { ErrorObject } from 'ajv';
 import type { InputIssue } from '../util/errors.js';
 import { didYouMean, oneOf } from '../util/suggest.js';
 import { formatPath, type FieldPath, type SpecDocument } from './document.js';
+import { placeholderProblem } from './placeholders.js';
 import { specValidator } from './schemaValidator.js';
 import { quote } from './strings.js';
 
@@ -45,9 +46,12 @@ function typePhrase(type: string | string[]): string {
   return oneOf(types.map((t) => names[t] ?? t));
 }
 
+function annotation(err: ErrorObject, keyword: 'x-valid' | 'x-set-by'): string | undefined {
+  const value = (err.parentSchema as Record<string, unknown> | undefined)?.[keyword];
+  return typeof value === 'string' ? value : undefined;
+}
 function validPhrase(err: ErrorObject): string | undefined {
-  const hint = (err.parentSchema as Record<string, unknown> | undefined)?.['x-valid'];
-  return typeof hint === 'string' ? hint : undefined;
+  return annotation(err, 'x-valid');
 }
 
 export interface SchemaFinding {
@@ -87,7 +91,20 @@ export function schemaFindings(doc: SpecDocument): SchemaFinding[] {
     issues.push({ path, rejectsValue, issue: { file: doc.file, line: p.line, col: p.col, field, message } });
   };
 
+  // A placeholder other than {env} is wrong text in a value of the right type: said as such, and the rules
+  // that read the value (HA needs its storageDir) still see it.
+  const pushPlaceholder = (path: FieldPath, found: unknown): boolean => {
+    const problem = typeof found === 'string' ? placeholderProblem(found) : undefined;
+    if (problem) push(path, false, problem, false);
+    return problem !== undefined;
+  };
+
+  // A value of the wrong type is said once, as such: not also as outside an enum or a pattern.
+  const wrongType = new Set(
+    (validate.errors ?? []).filter((e) => e.keyword === 'type').map((e) => e.instancePath),
+  );
   for (const err of validate.errors ?? []) {
+    if (err.keyword !== 'type' && wrongType.has(err.instancePath)) continue;
     const path = toPath(err.instancePath, doc.value);
     const found = err.data;
     if (err.keyword === 'propertyNames') continue; // Restated by the error on the name itself, below.
@@ -140,15 +157,49 @@ export function schemaFindings(doc: SpecDocument): SchemaFinding[] {
         push(
           path,
           false,
-          `found ${describeValue(found)}${typeof found === 'string' ? didYouMean(found, allowed) : ''}; valid: ${oneOf(allowed)}`,
+          // An enum that says what it is (the Flink versions) is not a list of spellings to guess from.
+          validPhrase(err) !== undefined
+            ? `found ${describeValue(found)}; valid: ${validPhrase(err)}`
+            : `found ${describeValue(found)}${typeof found === 'string' ? didYouMean(found, allowed) : ''}; valid: ${oneOf(allowed)}`,
+        );
+        break;
+      }
+      case 'if':
+        break; // Restated by the error of its then.
+      case 'not': {
+        // A Flink key flinkship sets itself: said at the key, with the field to use instead.
+        const setBy = annotation(err, 'x-set-by');
+        const key = path[path.length - 1];
+        if (setBy !== undefined && typeof key === 'string') {
+          push(
+            path,
+            true,
+            `"${key}" is set by flinkship from ${setBy}; remove it here and use that field instead`,
+          );
+          break;
+        }
+        if (pushPlaceholder(path, found)) break;
+        push(
+          path,
+          false,
+          `found ${describeValue(found)}; expected ${validPhrase(err) ?? `a value that ${err.message ?? 'is valid'}`}`,
         );
         break;
       }
       case 'pattern':
+        // Where the pattern lets {env} in, another placeholder is the likelier mistake.
+        if (String(err.schema).includes('{env') && pushPlaceholder(path, found)) break;
         push(
           path,
           false,
           `found ${describeValue(found)}; expected ${validPhrase(err) ?? `a value matching ${String(err.schema)}`}`,
+        );
+        break;
+      case 'exclusiveMinimum':
+        push(
+          path,
+          false,
+          `found ${describeValue(found)}; expected ${validPhrase(err) ?? `a number > ${String(err.params.limit)}`}`,
         );
         break;
       case 'minimum':

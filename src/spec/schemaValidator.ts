@@ -14,10 +14,14 @@ export const AJV_OPTIONS = {
   inlineRefs: false,
 } as const;
 
-/** The spec schema's own annotation keywords: `x-valid`, a phrase saying what a valid value looks like. */
+/**
+ * The spec schema's own annotation keywords: `x-valid`, a phrase saying what a valid value looks like;
+ * `x-set-by`, on a Flink key flinkship sets itself, the spec field that decides it.
+ */
+export const ANNOTATION_KEYWORDS = ['x-valid', 'x-set-by'];
 function specAjv(): Ajv {
   const ajv = new Ajv(AJV_OPTIONS);
-  ajv.addKeyword({ keyword: 'x-valid', schemaType: 'string' });
+  for (const keyword of ANNOTATION_KEYWORDS) ajv.addKeyword({ keyword, schemaType: 'string' });
   return ajv;
 }
 

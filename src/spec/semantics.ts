@@ -5,9 +5,8 @@ import { prefixConflicts } from './configKeys.js';
 import { deployIssues } from './deploySemantics.js';
 import { envIssues } from './env.js';
 import { checkKey, flinkOptions, memoryProblem, valueProblem } from './flinkOptions.js';
-import { MANAGED_KEYS } from './managedKeys.js';
 import type { InputIssue } from '../util/errors.js';
-import { MEMORY_FORMAT_HINT, parseCpu, parseMemory } from '../util/quantity.js';
+import { parseMemory } from '../util/quantity.js';
 import { BASE_IMAGE_HINT, parseImageRef } from '../util/imageRef.js';
 import { didYouMean } from '../util/suggest.js';
 import { formatPath, type FieldPath, type SpecDocument } from './document.js';
@@ -25,11 +24,6 @@ import {
 } from './resolve.js';
 import { quote } from './strings.js';
 import type { EnvironmentSpec, Spec } from './types.js';
-
-export const SUPPORTED_FLINK_VERSIONS = '"1.19", "1.20" or a 2.x version such as "2.1"';
-export function isSupportedFlinkVersion(v: string): boolean {
-  return v === '1.19' || v === '1.20' || /^2\.\d+$/.test(v);
-}
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export function isDns1123Label(value: string): boolean {
@@ -68,14 +62,7 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
   const where = (...paths: FieldPath[]): FieldPath =>
     paths.find((p) => doc.has(p)) ?? paths[paths.length - 1]!;
 
-  if (typeof root.name === 'string' && !isDns1123Label(root.name)) {
-    report(['name'], `found ${quote(root.name)}; expected ${LABEL_HINT}, such as log-cleaner`);
-  }
-  if (typeof root.flinkVersion === 'string' && !isSupportedFlinkVersion(root.flinkVersion)) {
-    report(['flinkVersion'], `found ${quote(root.flinkVersion)}; supported: ${SUPPORTED_FLINK_VERSIONS}`);
-  }
-
-  // Keys Flinkship derives from the spec, and quantities, wherever they are written.
+  // As written, in every scope: the base image, the entry class and the keys and values of Flink's options.
   const scopes: FieldPath[] = [[]];
   const envs = isPlainObject(root.environments) ? root.environments : {};
   for (const name of Object.keys(envs)) scopes.push(['environments', name]);
@@ -107,16 +94,6 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
     const conf = getIn(root, [...scope, 'flinkConfiguration']);
     if (isPlainObject(conf)) {
       for (const key of Object.keys(conf)) {
-        const instead = MANAGED_KEYS[key];
-        if (instead) {
-          report(
-            [...scope, 'flinkConfiguration', key],
-            `"${key}" is set by flinkship from ${instead}; remove it here and use that field instead`,
-            undefined,
-            true,
-          );
-          continue;
-        }
         // A key that is also a prefix of others is reported as such (prefixConflicts).
         if (!catalogue || Object.keys(conf).some((k) => k.startsWith(`${key}.`))) continue;
         const verdict = checkKey(key, catalogue);
@@ -127,26 +104,6 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
         const problem =
           verdict.option && valueProblem(key, verdict.option, conf[key], catalogue.flinkVersion);
         if (problem) report([...scope, 'flinkConfiguration', key], problem);
-      }
-    }
-    for (const process of ['jobManager', 'taskManager']) {
-      const resource = getIn(root, [...scope, process, 'resource']);
-      if (!isPlainObject(resource)) continue;
-      if (
-        resource.cpu !== undefined &&
-        (typeof resource.cpu === 'string' || typeof resource.cpu === 'number') &&
-        parseCpu(resource.cpu) === undefined
-      ) {
-        report(
-          [...scope, process, 'resource', 'cpu'],
-          `found ${JSON.stringify(resource.cpu)}; expected a positive number of cores such as 1, 0.5 or "500m"`,
-        );
-      }
-      if (typeof resource.memory === 'string' && parseMemory(resource.memory) === undefined) {
-        report(
-          [...scope, process, 'resource', 'memory'],
-          `found ${quote(resource.memory)}; expected ${MEMORY_FORMAT_HINT}`,
-        );
       }
     }
   }
@@ -309,32 +266,6 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
       );
     }
   }
-  // {env} is the one placeholder (an environment's url has its own: see the url check above).
-  for (const scope of scopes) {
-    const fields: FieldPath[] = [
-      ['image', 'repository'],
-      ['image', 'base'],
-      ['clusterId'],
-      ['namespace'],
-      ['serviceAccount'],
-    ].map((f) => [...scope, ...f]);
-    const conf = getIn(root, [...scope, 'flinkConfiguration']);
-    if (isPlainObject(conf))
-      fields.push(...Object.keys(conf).map((k) => [...scope, 'flinkConfiguration', k]));
-    for (const field of fields) {
-      const value = getIn(root, field);
-      if (typeof value !== 'string') continue;
-      const placeholder = /(?<![$%#])\{([A-Za-z][\w-]*)\}/g;
-      for (const m of value.matchAll(placeholder)) {
-        if (m[1] === 'env') continue;
-        report(
-          field,
-          `found the placeholder {${m[1]}}${m[1]!.toLowerCase().startsWith('env') ? ' (did you mean {env}?)' : ''}; the only placeholder here is {env}, the environment's name`,
-        );
-        break;
-      }
-    }
-  }
   return [...finish(issues), ...deployIssues(doc), ...envIssues(doc)];
 }
 
@@ -374,7 +305,6 @@ export function specWarnings(doc: SpecDocument): InputIssue[] {
     const conf = getIn(root, [...scope, 'flinkConfiguration']);
     if (!isPlainObject(conf)) continue;
     for (const key of Object.keys(conf)) {
-      if (MANAGED_KEYS[key]) continue;
       const verdict = checkKey(key, catalogue);
       if (verdict.kind !== 'deprecated') continue;
       const path = [...scope, 'flinkConfiguration', key];

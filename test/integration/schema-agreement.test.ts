@@ -14,15 +14,13 @@ import { testbed } from './testbed.js';
 
 const exec = promisify(execFile);
 
-type Why = 'catalogue' | 'memory' | 'relation' | 'not yet in the schema';
+type Why = 'catalogue' | 'memory' | 'relation';
 const WHY_TEXT: Record<Why, string> = {
   catalogue:
     "Flink's options of the spec's flinkVersion (schema/flink-options): keys, value types and documented values differ per version; as JSON Schema they would be one if/then block of some 900 keys per version",
   memory: "Flink's memory model: arithmetic over the process size, its fractions and defaults",
   relation:
     'a relation between fields or a value derived from several (environments merged over the top level, {env} substituted, a key prefix of another, HA or a stateful mode needing its storage, a base image matching flinkVersion)',
-  'not yet in the schema':
-    'JSON Schema can say it (a pattern, an enum, propertyNames); not yet moved into the schema',
 };
 
 /** The bad specs only the CLI refuses, and why the schema does not. */
@@ -59,13 +57,6 @@ const CLI_ONLY: Record<string, Why> = {
   'last-state-needs-ha': 'relation',
   'preview-cluster-id': 'relation',
   'savepoint-needs-dir': 'relation',
-  'flink-version-unsupported': 'not yet in the schema',
-  'managed-keys': 'not yet in the schema',
-  'name-invalid': 'not yet in the schema',
-  'namespace-invalid': 'not yet in the schema',
-  'placeholder-cluster-id': 'not yet in the schema',
-  'placeholder-unknown': 'not yet in the schema',
-  quantities: 'not yet in the schema',
 };
 
 const GOOD = [
@@ -137,10 +128,6 @@ function render(rows: { file: string; schema: boolean }[], goodCount: number): s
             .map((r) => `\`${path.basename(r.file, '.yaml')}\``)
             .join(', ')} |`,
       ),
-    '',
-    "The rules marked *not yet in the schema* are the schema's open work: the DNS-1123 patterns of",
-    'name, namespace and cluster-id (allowing `{env}`), the Flink versions, the memory and cpu formats,',
-    'the keys flinkship manages (`propertyNames`) and placeholders other than `{env}`.',
     '',
   ];
   return lines.join('\n');

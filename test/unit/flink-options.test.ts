@@ -42,11 +42,13 @@ describe('the catalogue', () => {
     }
   });
 
-  it('has none for a version it does not know', () => {
+  it('has none for a version it does not know, and such a spec is refused rather than left unchecked', () => {
     expect(flinkOptions('2.9')).toBeUndefined();
-    expect(
-      parseSpec(spec('2.9', '  execution.checkpointing.intervall: 60s'), 'flinkship.yaml').spec.name,
-    ).toBe('job');
+    expect(() =>
+      parseSpec(spec('2.9', '  execution.checkpointing.intervall: 60s'), 'flinkship.yaml'),
+    ).toThrow(
+      'flinkship.yaml:2:15: flinkVersion: found "2.9"; valid: "1.19", "1.20", "2.0", "2.1", "2.2" or "2.3" (the Flink versions whose options this flinkship knows)',
+    );
   });
 });
 
