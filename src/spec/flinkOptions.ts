@@ -253,6 +253,12 @@ function indexOf(c: FlinkOptionCatalogue): CatalogueIndex {
   return index;
 }
 
+/** Every key Flink `c` reads: its options, and their deprecated and fallback names. */
+export function readableKeys(c: FlinkOptionCatalogue): string[] {
+  const index = indexOf(c);
+  return [...new Set([...index.keys, ...index.replacedBy.keys(), ...index.fallbackOf.keys()])];
+}
+
 /** Whether Flink `c` reads `key` at all (an option, or an old name of one). */
 function knows(c: FlinkOptionCatalogue, key: string): boolean {
   const index = indexOf(c);

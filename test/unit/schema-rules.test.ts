@@ -2,11 +2,15 @@
 // Flink versions are the catalogue's, the placeholder pattern is one string, the memory, cpu and label
 // patterns accept exactly what the parsers accept, and the Flink keys the schema reserves are the keys
 // flinkship writes. (The corpus, run through both validators, is test/integration/schema-agreement.test.ts.)
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { render } from '../../scripts/flink-options/schema.js';
 import schemaJson from '../../schema/flinkship.schema.json' with { type: 'json' };
 import { effectiveConfiguration } from '../../src/plan/flinkConfig.js';
 import { CATALOGUED_VERSIONS, checkKey, flinkOptions } from '../../src/spec/flinkOptions.js';
 import { parseSpec } from '../../src/spec/load.js';
+import { ANNOTATION_KEYWORDS } from '../../src/spec/schemaValidator.js';
 import { UNKNOWN_PLACEHOLDER_PATTERN } from '../../src/spec/placeholders.js';
 import { resolveEnvironment } from '../../src/spec/resolve.js';
 import { isDns1123Label } from '../../src/spec/semantics.js';
@@ -124,5 +128,46 @@ environments: { staging: { namespace: flink } }
       effectiveConfiguration(resolveEnvironment(spec, 'staging'), 'img@sha256:0', '/t.yaml'),
     );
     expect(written.filter((k) => !(k in reserved))).toEqual([]);
+  });
+});
+
+describe("the catalogue's keys in the schema, for editors", () => {
+  const full = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+  for (const keyword of ANNOTATION_KEYWORDS) full.addKeyword({ keyword, schemaType: 'string' });
+  const validate = full.compile(schemaJson);
+  const spec = (version: string, conf: Record<string, unknown>, envConf: Record<string, unknown> = {}) => ({
+    name: 'job',
+    flinkVersion: version,
+    image: { repository: 'ghcr.io/acme/job' },
+    job: { jar: 'job.jar' },
+    flinkConfiguration: conf,
+    environments: { staging: { namespace: 'flink', flinkConfiguration: envConf } },
+  });
+
+  it('is what scripts/flink-options/schema.ts makes of schema/flink-options', () => {
+    const current = readFileSync('schema/flinkship.schema.json', 'utf8');
+    expect(render(JSON.parse(current) as Record<string, unknown>)).toBe(current);
+  });
+
+  it('refuses, per Flink version, the keys validate refuses and takes the ones it takes', () => {
+    const interval = { 'execution.checkpointing.interval': '60s' };
+    for (const v of CATALOGUED_VERSIONS) {
+      expect([v, validate(spec(v, interval))]).toEqual([v, true]);
+      expect([v, validate(spec(v, { 'execution.checkpointing.intervall': '60s' }))]).toEqual([v, false]);
+      expect([v, validate(spec(v, {}, { 'execution.checkpointing.intervall': '60s' }))]).toEqual([v, false]);
+      // A plugin's keys and a deprecated name Flink still reads.
+      expect([
+        v,
+        validate(spec(v, { 's3.endpoint': 'http://minio:9000', 'metrics.reporter.prom.port': 9249 })),
+      ]).toEqual([v, true]);
+    }
+    // Removed after 1.20; present only from 2.3.
+    const removed = { 'pipeline.time-characteristic': 'EventTime' };
+    expect(validate(spec('1.20', removed))).toBe(true);
+    expect(validate(spec('2.0', removed))).toBe(false);
+    const newer = { 'application-result-store.storage-path': 's3://b/results' };
+    expect(validate(spec('2.2', newer))).toBe(false);
+    expect(validate(spec('2.3', newer))).toBe(true);
+    expect(validate(spec('1.19', { 'state.backend.type': 'forst' }))).toBe(true); // A value: not the schema's.
   });
 });
