@@ -4,6 +4,7 @@
 import { prefixConflicts } from './configKeys.js';
 import { deployIssues } from './deploySemantics.js';
 import { envIssues } from './env.js';
+import { pluginProblem } from './flinkDistribution.js';
 import { checkKey, flinkOptions, memoryProblem, valueProblem } from './flinkOptions.js';
 import type { InputIssue } from '../util/errors.js';
 import { parseMemory } from '../util/quantity.js';
@@ -83,6 +84,22 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
         [...scope, 'image', 'base'],
         `found ${quote(String(base))}, an image of Flink ${baseVersion}, but flinkVersion is ${quote(root.flinkVersion)}; expected a Flink ${String(root.flinkVersion)} image such as ${defaultBaseImage(String(root.flinkVersion))}`,
       );
+    }
+    // The plugins the official Flink image (Docker Hub's library/flink, the default base) has in
+    // /opt/flink/opt; another base image's are known only when it is built (planImage's check).
+    const plugins = getIn(root, [...scope, 'image', 'plugins']);
+    const pluginBase = typeof base === 'string' ? base : getIn(root, ['image', 'base']);
+    const officialBase =
+      pluginBase === undefined ||
+      (typeof pluginBase === 'string' &&
+        /^((docker\.io|index\.docker\.io)\/)?(library\/)?flink$/.test(
+          parseImageRef(pluginBase.replaceAll('{env}', 'env'))?.repository ?? '',
+        ));
+    if (Array.isArray(plugins) && officialBase && typeof root.flinkVersion === 'string') {
+      plugins.forEach((name, i) => {
+        const problem = typeof name === 'string' ? pluginProblem(name, String(root.flinkVersion)) : undefined;
+        if (problem) report([...scope, 'image', 'plugins', i], problem);
+      });
     }
     const entryClass = getIn(root, [...scope, 'job', 'entryClass']);
     if (typeof entryClass === 'string' && /\.class$/.test(entryClass)) {

@@ -20,7 +20,7 @@ const WHY_TEXT: Record<Why, string> = {
     "Flink's value parsers, for the spec's flinkVersion (schema/flink-options): durations, memory sizes, enums in any case, numbers, `;` lists and the documented values of a few string keys. The schema holds each version's keys (an editor flags an unknown or removed key); the values would need a grammar for each of some 900 keys per version, restating Flink's parsers (case-insensitive enums, TimeUtils' units, MemorySize) as regular expressions",
   memory: "Flink's memory model: arithmetic over the process size, its fractions and defaults",
   relation:
-    'a relation between fields or a value derived from several (environments merged over the top level, {env} substituted, a key prefix of another, HA or a stateful mode needing its storage, a base image matching flinkVersion)',
+    'a relation between fields or a value derived from several (environments merged over the top level, {env} substituted, a key prefix of another, HA or a stateful mode needing its storage, a base image matching flinkVersion, the plugins the official image of flinkVersion ships)',
 };
 
 /** The bad specs only the CLI refuses, and why the schema does not. */
@@ -46,6 +46,7 @@ const CLI_ONLY: Record<string, Why> = {
   'cluster-id-too-long': 'relation',
   'ha-without-storage': 'relation',
   'last-state-needs-ha': 'relation',
+  'plugins-unknown': 'relation',
   'preview-cluster-id': 'relation',
   'savepoint-needs-dir': 'relation',
 };

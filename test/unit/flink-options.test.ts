@@ -3,6 +3,7 @@
 // to Flink's own code in test/integration/flink-memory.test.ts; the bad-spec corpus has the located errors.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { FLINK_DISTRIBUTION, pluginProblem } from '../../src/spec/flinkDistribution.js';
 import { parseSpec } from '../../src/spec/load.js';
 import {
   CATALOGUED_VERSIONS,
@@ -157,5 +158,56 @@ ${extra}`;
     expect(
       parseSpec(stateful(mounted.replace('/opt/flink/state/', '/opt/flink/stat')), 'flinkship.yaml').warnings,
     ).toHaveLength(1);
+  });
+});
+
+describe('image.plugins, against what the official image of the version ships', () => {
+  const withPlugins = (version: string, plugins: string, base = '') =>
+    `name: job
+flinkVersion: "${version}"
+image:
+  repository: ghcr.io/acme/job
+  plugins: [${plugins}]${base ? `\n  base: ${base}` : ''}
+job:
+  jar: job.jar
+environments:
+  staging:
+    namespace: flink
+`;
+  it.each(CATALOGUED_VERSIONS.map((v) => [v]))('Flink %s: each file system of opt/ is a plugin', (v) => {
+    for (const fs of FLINK_DISTRIBUTION[v].plugins)
+      expect([fs, pluginProblem(fs, v)]).toEqual([fs, undefined]);
+    expect(() => parseSpec(withPlugins(v, FLINK_DISTRIBUTION[v].plugins.join(', ')), 'f.yaml')).not.toThrow();
+  });
+
+  it('knows which version has which jar, and what is a library or already a plugin', () => {
+    expect(pluginProblem('flink-s3-fs-native', '2.3')).toBeUndefined();
+    expect(pluginProblem('flink-s3-fs-native', '2.2')).toContain('(Flink 2.3 has it)');
+    expect(pluginProblem('flink-cep-scala_2.12', '1.20')).toContain(
+      "a library in Flink 1.20's /opt/flink/opt",
+    );
+    expect(pluginProblem('flink-cep-scala_2.12', '2.0')).toContain(
+      "which Flink 2.0's /opt/flink/opt does not have",
+    );
+    expect(pluginProblem('flink-metrics-influxdb', '1.19')).toContain('(/opt/flink/plugins/metrics-influx/)');
+    expect(pluginProblem('flink-metrics-otel', '2.1')).toContain('(/opt/flink/plugins/metrics-otel/)');
+    expect(pluginProblem('flink-metrics-otel', '1.20')).toContain('does not have');
+    expect(pluginProblem('flink-gs-fs-hadop', '2.0')).toContain('(did you mean "flink-gs-fs-hadoop"?)');
+  });
+
+  it('checks the official image only: another base image says what it has when it is built', () => {
+    for (const base of [
+      '',
+      'flink:1.20.3-scala_2.12-java17',
+      'docker.io/library/flink:1.20',
+      'library/flink:1.20',
+    ]) {
+      expect(() => parseSpec(withPlugins('1.20', 'flink-python', base), 'f.yaml')).toThrow(
+        'image.plugins[0]: found "flink-python", a library',
+      );
+    }
+    for (const base of ['flinkship-testbed/flink:1.20.3-java17', 'registry.acme.dev/flink-custom:1.20']) {
+      expect(() => parseSpec(withPlugins('1.20', 'flink-python', base), 'f.yaml')).not.toThrow();
+    }
   });
 });
