@@ -23,7 +23,8 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The schema with its catalogue part (the root allOf, the flinkOptions $defs) made from the catalogue. */
 export function withCatalogue(schema: Record<string, unknown>): Record<string, unknown> {
-  const keys = new Map(CATALOGUED_VERSIONS.map((v) => [v, readableKeys(flinkOptions(v)!).sort()]));
+  const readable = new Map(CATALOGUED_VERSIONS.map((v) => [v, readableKeys(flinkOptions(v)!)]));
+  const keys = new Map(CATALOGUED_VERSIONS.map((v) => [v, [...readable.get(v)!.names].sort()]));
   const common = keys
     .get(CATALOGUED_VERSIONS[0])!
     .filter((k) => CATALOGUED_VERSIONS.every((v) => keys.get(v)!.includes(k)));
@@ -49,6 +50,8 @@ export function withCatalogue(schema: Record<string, unknown>): Record<string, u
         anyOf: [
           { $ref: `#/$defs/${DEF_PREFIX}-common` },
           { enum: keys.get(v)!.filter((k) => !common.includes(k)) },
+          // Keys with a part of the user's choosing: external-resource.<resource_name>.amount.
+          { type: 'string', pattern: readable.get(v)!.patterns.join('|') },
           { $ref: `#/$defs/${DEF_PREFIX}-plugins` },
         ],
       },

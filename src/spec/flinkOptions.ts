@@ -236,33 +236,68 @@ interface CatalogueIndex {
   replacedBy: Map<string, string>;
   /** A fallback key → the option that reads it. */
   fallbackOf: Map<string, string>;
+  /** Options whose key has a part of the user's choosing, as patterns of the keys they read. */
+  templates: { source: string; pattern: RegExp; key: string }[];
+}
+
+/**
+ * external-resource.<resource_name>.amount as the pattern of the keys it reads (external-resource.gpu.amount).
+ * A key that is nothing but a placeholder (<parameter>) is a relative name, not a template of any key.
+ */
+function templateSource(key: string): string | undefined {
+  if (!/<[^<>]+>/.test(key) || /^(<[^<>]+>\.?)+$/.test(key)) return undefined;
+  // A name in the middle is one segment (<resource_name>); a last one may have dots (param.<param>:
+  // external-resource.gpu.param.discovery-script.path).
+  const parts = key.split(/<[^<>]+>/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const last = parts.pop()!;
+  return `^${parts.join('[^.]+')}${last === '' ? '.+' : `[^.]+${last}`}$`;
 }
 const indexes = new WeakMap<FlinkOptionCatalogue, CatalogueIndex>();
 
 function indexOf(c: FlinkOptionCatalogue): CatalogueIndex {
   let index = indexes.get(c);
   if (!index) {
-    index = { keys: Object.keys(c.options), replacedBy: new Map(), fallbackOf: new Map() };
+    index = { keys: Object.keys(c.options), replacedBy: new Map(), fallbackOf: new Map(), templates: [] };
     for (const [k, o] of Object.entries(c.options)) {
       for (const d of o.deprecatedKeys ?? [])
         if (!o.deprecated || !index.replacedBy.has(d)) index.replacedBy.set(d, k);
       for (const f of o.fallbackKeys ?? []) index.fallbackOf.set(f, k);
+      const source = templateSource(k);
+      if (source) index.templates.push({ source, pattern: new RegExp(source), key: k });
     }
     indexes.set(c, index);
   }
   return index;
 }
 
-/** Every key Flink `c` reads: its options, and their deprecated and fallback names. */
-export function readableKeys(c: FlinkOptionCatalogue): string[] {
+/**
+ * Every key Flink `c` reads: its options, and their deprecated and fallback names (`names`), and the
+ * patterns of the keys its templates read (`patterns`: external-resource.<resource_name>.amount).
+ */
+export function readableKeys(c: FlinkOptionCatalogue): { names: string[]; patterns: string[] } {
   const index = indexOf(c);
-  return [...new Set([...index.keys, ...index.replacedBy.keys(), ...index.fallbackOf.keys()])];
+  const templated = new Set(index.templates.map((t) => t.key));
+  const names = [...index.keys, ...index.replacedBy.keys(), ...index.fallbackOf.keys()];
+  return {
+    names: [...new Set(names)].filter((k) => !templated.has(k)),
+    patterns: index.templates.map((t) => t.source),
+  };
+}
+
+/** The option whose template reads `key`, if one does. */
+function templateOf(c: FlinkOptionCatalogue, key: string): string | undefined {
+  return indexOf(c).templates.find((t) => t.pattern.test(key))?.key;
 }
 
 /** Whether Flink `c` reads `key` at all (an option, or an old name of one). */
 function knows(c: FlinkOptionCatalogue, key: string): boolean {
   const index = indexOf(c);
-  return c.options[key] !== undefined || index.replacedBy.has(key) || index.fallbackOf.has(key);
+  return (
+    c.options[key] !== undefined ||
+    index.replacedBy.has(key) ||
+    index.fallbackOf.has(key) ||
+    templateOf(c, key) !== undefined
+  );
 }
 
 /** What Flink `catalogue.flinkVersion` makes of `key`. */
@@ -290,6 +325,16 @@ export function checkKey(key: string, catalogue: FlinkOptionCatalogue): KeyVerdi
     };
   const fallback = index.fallbackOf.get(key);
   if (fallback !== undefined) return { kind: 'ok', option: catalogue.options[fallback] };
+  const template = templateOf(catalogue, key);
+  if (template !== undefined) {
+    const templated = catalogue.options[template]!;
+    if (!templated.deprecated) return { kind: 'ok', option: templated };
+    return {
+      kind: 'deprecated',
+      option: templated,
+      message: `"${key}" (${template}) is deprecated in Flink ${catalogue.flinkVersion}; it still works, but will be removed`,
+    };
+  }
   if (PLUGIN_PREFIXES.some((p) => key.startsWith(p))) return { kind: 'ok' };
   const near = closest(key, index.keys);
   // Known in another catalogued version: say when it came or went.

@@ -211,3 +211,31 @@ environments:
     }
   });
 });
+
+describe("keys with a part of the user's choosing (external-resource.<resource_name>.amount)", () => {
+  it.each(CATALOGUED_VERSIONS.map((v) => [v]))(
+    'Flink %s reads them for any name, and checks their values',
+    (v) => {
+      const c = flinkOptions(v)!;
+      expect(checkKey('external-resource.gpu.amount', c)).toMatchObject({
+        kind: 'ok',
+        option: { type: 'Long' },
+      });
+      expect(checkKey('external-resource.gpu.param.discovery-script.path', c).kind).toBe('ok');
+      expect(checkKey('external-resource.gpu.amout', c).kind).toBe('unknown');
+      expect(checkKey('external-resource..amount', c).kind).toBe('unknown');
+      // <parameter> alone is a relative name, not a pattern of every key.
+      expect(checkKey('anything-at-all', c).kind).toBe('unknown');
+      expect(() =>
+        parseSpec(
+          spec(v, '  external-resources: gpu\n  external-resource.gpu.amount: two'),
+          'flinkship.yaml',
+        ),
+      ).toThrow('flinkConfiguration["external-resource.gpu.amount"]');
+      expect(
+        parseSpec(spec(v, '  external-resources: gpu\n  external-resource.gpu.amount: 1'), 'flinkship.yaml')
+          .spec.name,
+      ).toBe('job');
+    },
+  );
+});

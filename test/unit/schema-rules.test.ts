@@ -155,6 +155,9 @@ describe("the catalogue's keys in the schema, for editors", () => {
       expect([v, validate(spec(v, interval))]).toEqual([v, true]);
       expect([v, validate(spec(v, { 'execution.checkpointing.intervall': '60s' }))]).toEqual([v, false]);
       expect([v, validate(spec(v, {}, { 'execution.checkpointing.intervall': '60s' }))]).toEqual([v, false]);
+      const gpu = { 'external-resources': 'gpu', 'external-resource.gpu.amount': 1 };
+      expect([v, validate(spec(v, gpu))]).toEqual([v, true]);
+      expect([v, validate(spec(v, { 'external-resource.gpu.amout': 1 }))]).toEqual([v, false]);
       // A plugin's keys and a deprecated name Flink still reads.
       expect([
         v,
