@@ -12,6 +12,7 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
   Watch,
+  loadYaml,
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../plan/kubernetes.js';
@@ -123,6 +124,18 @@ export function isNotFound(err: unknown): boolean {
 
 function seconds(ms: number): string {
   return `${Math.round(ms / 1000)}s`;
+}
+
+/**
+ * An object as written in YAML or JSON, in the shape client-node's serializer reads. The serializer writes
+ * each field from the model's own name for it, which differs from the API's for a few: a CRD schema's
+ * enum, default, $ref and x-kubernetes-* (read as _enum, _default, ref, x_kubernetes_*), a
+ * NetworkPolicy's from. A plain object passed as it is loses those fields without a word (a Strimzi CRD
+ * lost x-kubernetes-preserve-unknown-fields, and every Kafka its broker config); client-node's own
+ * loadYaml turns it into the model first. Objects read from the API already are models.
+ */
+export function asModel<T>(obj: T): T {
+  return Object.getPrototypeOf(obj) === Object.prototype ? loadYaml<T>(JSON.stringify(obj)) : obj;
 }
 
 export class Kube {
@@ -244,9 +257,10 @@ export class Kube {
   /** Server-side apply with field manager `flinkship` (forced by default). Returns the object as stored. */
   async apply<T extends Writable>(obj: T, options: ApplyOptions = {}): Promise<T> {
     const ref = refOf(obj);
+    const body = asModel(obj);
     return this.call(`apply ${describeRef(ref)}`, () =>
       this.objects.patch<T>(
-        obj,
+        body,
         undefined,
         undefined,
         FIELD_MANAGER,

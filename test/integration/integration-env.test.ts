@@ -15,6 +15,7 @@ import { parseOutputFile, readActionYml, runAction } from '../helpers/runner.js'
 import { StrimziOperatorStandIn } from '../helpers/strimzi-standin.js';
 import { testbed } from './testbed.js';
 import { cli } from '../helpers/cli.js';
+import { ok } from '../helpers/run.js';
 
 const STRIMZI_INSTALL = path.resolve('..', 'shared/upstream/strimzi-1.2.0/install');
 const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
@@ -118,12 +119,37 @@ describe('env up / env down on an existing cluster (staging testbed)', () => {
     expect(binding!.subjects[0]!.namespace).toBe(ns.kafka);
     const kafka = await kube.get<
       KubernetesObject & {
-        spec: { kafka: { listeners: unknown[] } };
+        spec: { kafka: { listeners: unknown[]; config: Record<string, unknown> } };
         status: { conditions: { type: string }[] };
       }
     >({ apiVersion: 'kafka.strimzi.io/v1', kind: 'Kafka', namespace: ns.kafka, name: 'my-cluster' });
     expect(kafka!.spec.kafka.listeners).toEqual([
       { name: 'plain', port: 9092, type: 'internal', tls: false },
+    ]);
+    // The broker config survives the API server: the CRD kept its x-kubernetes-preserve-unknown-fields,
+    // enums and defaults (client-node drops them from a plain object it serializes; Kube.apply converts).
+    expect(kafka!.spec.kafka.config).toEqual({
+      'offsets.topic.replication.factor': 1,
+      'transaction.state.log.replication.factor': 1,
+      'transaction.state.log.min.isr': 1,
+      'default.replication.factor': 1,
+      'min.insync.replicas': 1,
+    });
+    // As the API server holds it (kubectl's JSON, not a client-node model).
+    type Props = { properties: Record<string, Props>; items: Props; enum?: string[] } & Record<
+      string,
+      unknown
+    >;
+    const crd = JSON.parse(
+      await ok(testbed('FLINKSHIP_TESTBED_KUBECTL'), [
+        ...['--kubeconfig', kubeconfig, 'get', 'crd', 'kafkas.kafka.strimzi.io', '-o', 'json'],
+      ]),
+    ) as { spec: { versions: { schema: { openAPIV3Schema: Props } }[] } };
+    const kafkaSpec =
+      crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec!.properties.kafka!.properties;
+    expect(kafkaSpec.config!['x-kubernetes-preserve-unknown-fields']).toBe(true);
+    expect(kafkaSpec.listeners!.items.properties.type!.enum).toEqual([
+      ...['internal', 'route', 'tlsroute', 'loadbalancer', 'nodeport', 'ingress', 'cluster-ip'],
     ]);
     expect(kafka!.status.conditions[0]!.type).toBe('Ready');
     const ds = await kube.get<
