@@ -16,6 +16,8 @@ export interface FluentBitSettings {
   match: string;
   topic: string;
   brokers: string;
+  /** The image of the DaemonSet's container: FLUENT_BIT_IMAGE, or the user's mirror of it. */
+  image: string;
 }
 
 const LABELS = { 'app.kubernetes.io/name': FLUENT_BIT_NAME, 'app.kubernetes.io/managed-by': 'flinkship' };
@@ -31,7 +33,7 @@ const RENDERED: Record<'match' | 'topic' | 'brokers', { pattern: RegExp; what: s
   brokers: { pattern: /^[A-Za-z0-9.-]+:[0-9]+(,[A-Za-z0-9.-]+:[0-9]+)*$/, what: 'a broker list' },
 };
 
-export function fluentBitConfig(s: FluentBitSettings): string {
+export function fluentBitConfig(s: Omit<FluentBitSettings, 'image'>): string {
   for (const [key, { pattern, what }] of Object.entries(RENDERED)) {
     const value = s[key as keyof typeof RENDERED];
     if (!pattern.test(value)) {
@@ -120,7 +122,7 @@ export function fluentBitObjects(s: FluentBitSettings): KubeObject[] {
             containers: [
               {
                 name: FLUENT_BIT_NAME,
-                image: FLUENT_BIT_IMAGE,
+                image: s.image,
                 // Our config beside the image's, so its parsers.conf stays where it is.
                 command: ['/fluent-bit/bin/fluent-bit', '-c', '/fluent-bit/etc/flinkship/fluent-bit.conf'],
                 ports: [{ name: 'http', containerPort: FLUENT_BIT_HEALTH_PORT }],

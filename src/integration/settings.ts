@@ -11,7 +11,7 @@ import { loadSpec } from '../spec/load.js';
 import type { LoadedSpec, ResolvedEnvironment } from '../spec/types.js';
 import { InputError, type InputIssue } from '../util/errors.js';
 import { DURATION_HINT, parseDuration } from '../util/quantity.js';
-import { DEFAULT_LOG_TOPIC, DEFAULT_MATCH, type FluentBitSettings } from './fluentBit.js';
+import { DEFAULT_LOG_TOPIC, DEFAULT_MATCH, FLUENT_BIT_IMAGE, type FluentBitSettings } from './fluentBit.js';
 import { KIND_NODE_IMAGE, REGISTRY_PORT, type KindSettings } from './kindConfig.js';
 import { bootstrapAddress, isUrl } from './strimzi.js';
 
@@ -168,6 +168,7 @@ export function resolveEnvSettings(options: EnvOptionValues): EnvSettings {
       match: env.fluentBit?.match ?? DEFAULT_MATCH,
       topic: env.fluentBit?.topic ?? DEFAULT_LOG_TOPIC,
       brokers: bootstrapAddress(kafkaCluster, kafkaNamespace),
+      image: env.fluentBit?.image ?? FLUENT_BIT_IMAGE,
     },
     timeoutMs: timeoutMs!,
     keep: options.keep,

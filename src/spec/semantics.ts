@@ -254,6 +254,13 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
         );
       }
     }
+    const fluentBitImage = isPlainObject(env.fluentBit) ? env.fluentBit.image : undefined;
+    if (typeof fluentBitImage === 'string' && !parseImageRef(fluentBitImage)) {
+      report(
+        at('fluentBit', 'image'),
+        `found ${quote(fluentBitImage)}; expected an image reference such as registry.acme.dev/mirror/fluent-bit:4.1.1 (a tag, a digest or both)`,
+      );
+    }
     if (typeof env.url === 'string') {
       const unknown = [...env.url.matchAll(/\{[^{}]*\}/g)]
         .map((m) => m[0])

@@ -147,6 +147,8 @@ export interface FluentBitSpec {
   match?: string;
   topic?: string;
   namespace?: string;
+  /** The Fluent Bit image, for a mirror of the pinned one (FLUENT_BIT_IMAGE). */
+  image?: string;
 }
 
 /** The kind cluster of an environment with `cluster: kind`. */

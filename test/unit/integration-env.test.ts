@@ -28,6 +28,7 @@ import {
   registryCertsFiles,
 } from '../../src/integration/kindConfig.js';
 import { jobArg } from '../../src/integration/smoke.js';
+import { resolveEnvSettings } from '../../src/integration/settings.js';
 import {
   kafkaTopic,
   readManifestDir,
@@ -236,6 +237,7 @@ describe('Fluent Bit', () => {
     match: 'kube.var.log.containers.log-producer*',
     topic: 'logs',
     brokers: 'my-cluster-kafka-bootstrap.kafka.svc:9092',
+    image: FLUENT_BIT_IMAGE,
   };
 
   it('tails container logs with the cri parser, merges the log, and ships the match to Kafka', () => {
@@ -469,5 +471,49 @@ describe('env verbs refuse bad input before touching anything', () => {
       'error: <flags>: --expected: no such file: /nonexistent/expected.jsonl; expected the records the output topic must hold, one JSON per line',
     ]);
     expect(r.err).not.toContain('Check the job jar');
+  });
+});
+
+describe("fluentBit.image: a mirror of Fluent Bit's pinned image", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'flinkship-fb-image-'));
+  const settingsFor = (fluentBit: string) => {
+    const file = path.join(dir, 'flinkship.yaml');
+    writeFileSync(
+      file,
+      `name: job
+flinkVersion: "1.20"
+image: { repository: ghcr.io/acme/job }
+job: { jar: job.jar }
+environments:
+  integration:
+    cluster: existing
+    namespace: flink
+    fluentBit: ${fluentBit}
+`,
+    );
+    return resolveEnvSettings({
+      config: file,
+      env: 'integration',
+      'strimzi-manifests': dir,
+      timeout: '5m',
+      keep: false,
+      diagnostics: dir,
+    });
+  };
+
+  it('runs the DaemonSet with the image given, and with the pinned one otherwise', () => {
+    const mirrored = settingsFor('{ image: "registry.acme.dev/mirror/fluent-bit:4.1.1" }');
+    expect(mirrored.fluentBit.image).toBe('registry.acme.dev/mirror/fluent-bit:4.1.1');
+    const ds = fluentBitObjects(mirrored.fluentBit)[4]!.spec as {
+      template: { spec: { containers: { image: string }[] } };
+    };
+    expect(ds.template.spec.containers[0]!.image).toBe('registry.acme.dev/mirror/fluent-bit:4.1.1');
+    expect(settingsFor('{ topic: logs }').fluentBit.image).toBe(FLUENT_BIT_IMAGE);
+  });
+
+  it('refuses what is not an image reference, at fluentBit.image', () => {
+    expect(() => settingsFor('{ image: "Not An Image" }')).toThrow(
+      'flinkship.yaml:9:25: environments.integration.fluentBit.image: found "Not An Image"; expected an image reference such as registry.acme.dev/mirror/fluent-bit:4.1.1',
+    );
   });
 });
