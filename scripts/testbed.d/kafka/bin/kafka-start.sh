@@ -7,6 +7,7 @@
 #                          restarted pod with the same data directory is the same cluster).
 #   KAFKA_DATA_DIR         the log directory (default /var/lib/kafka/data), formatted on first start.
 #   KAFKA_HEAP_OPTS        JVM heap options (default -Xmx384m -Xms128m).
+#   KAFKA_CONFIG_OVERRIDES broker properties appended to the generated ones (key=value lines).
 set -euo pipefail
 
 KAFKA_HOME=${KAFKA_HOME:-/opt/kafka}
@@ -45,6 +46,11 @@ min.insync.replicas=1
 transaction.max.timeout.ms=3600000
 group.initial.rebalance.delay.ms=0
 PROPS
+# Broker settings given from outside (the Strimzi stand-in passes a Kafka's spec.kafka.config), one
+# key=value per line; Kafka reads the file as Java properties, so a later key wins.
+if [ -n "${KAFKA_CONFIG_OVERRIDES:-}" ]; then
+  printf '# From KAFKA_CONFIG_OVERRIDES.\n%s\n' "$KAFKA_CONFIG_OVERRIDES" >>"$conf/server.properties"
+fi
 
 # kafka_java CLASS ARGS...: runs CLASS on the libs/ classpath; replaces this shell when KAFKA_EXEC=1.
 kafka_java() {

@@ -1,0 +1,253 @@
+// `env up` / `env down` on the testbed's REAL kind cluster (real kubelet, containerd and pods), with the
+// two STAND-INS of scripts/testbed.d/standins in the places of what cannot run here, each reached the way
+// a user with an image mirror reaches it:
+// - the Strimzi 1.2.0 operator: the upstream install files, copied with the operator's image set to the
+//   stand-in's (as a mirror's copy would be), run unchanged otherwise (ServiceAccount, RBAC, probes,
+//   read-only root). It runs a real KRaft broker for the Kafka and creates the topics in it;
+// - Fluent Bit: fluentBit.image names the stand-in, which runs Flinkship's DaemonSet and configuration
+//   and ships the node's container logs to Kafka in Fluent Bit's record shape.
+// What is checked comes from the real parts: the broker's own cluster and topic ids, records read from
+// the broker's log, pods the kubelet ran.
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kube } from '../../src/executors/kube.js';
+import { cli } from '../helpers/cli.js';
+import { ok } from '../helpers/run.js';
+import { committedPayloads, kindEnv, until } from './kindFixture.js';
+import { testbed } from './testbed.js';
+
+const STRIMZI_INSTALL = path.resolve('..', 'shared/upstream/strimzi-1.2.0/install');
+const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+const ns = { kafka: `kafka-r${suffix}`, logging: `logging-r${suffix}`, flink: `flink-r${suffix}` };
+const BROKER = 'deploy/my-cluster-dual-role';
+
+type Status = { conditions?: { type: string; reason?: string }[]; clusterId?: string; topicId?: string };
+
+describe('env up / env down on the real kind cluster, with the Strimzi operator and Fluent Bit stand-ins', () => {
+  const kubeconfig = testbed('FLINKSHIP_TESTBED_KIND_KUBECONFIG');
+  const strimziImage = testbed('FLINKSHIP_TESTBED_STRIMZI_STANDIN_IMAGE');
+  const fluentBitImage = testbed('FLINKSHIP_TESTBED_FLUENT_BIT_STANDIN_IMAGE');
+  const kafkaImage = testbed('FLINKSHIP_TESTBED_KAFKA_IMAGE');
+  const dir = mkdtempSync(path.join(tmpdir(), 'flinkship-kind-env-'));
+  const manifests = path.join(dir, 'strimzi-install');
+  const kubectl = (args: string[], timeoutMs = 120_000) =>
+    ok(testbed('FLINKSHIP_TESTBED_KUBECTL'), args, { env: kindEnv(), timeoutMs });
+  let spec: string;
+  let kube: Kube;
+
+  beforeAll(async () => {
+    kube = Kube.load({ kubeconfig });
+    // The images, as `kind load` puts a user's local images on the nodes (it skips what is there).
+    await ok(
+      testbed('FLINKSHIP_TESTBED_KIND'),
+      [
+        'load',
+        'docker-image',
+        strimziImage,
+        fluentBitImage,
+        kafkaImage,
+        '--name',
+        testbed('FLINKSHIP_TESTBED_KIND_CLUSTER'),
+      ],
+      { env: kindEnv(), timeoutMs: 600_000 },
+    );
+    // A mirror's copy of the release's install files: only the operator's image differs.
+    cpSync(STRIMZI_INSTALL, manifests, { recursive: true });
+    const deployment = path.join(manifests, '060-Deployment-strimzi-cluster-operator.yaml');
+    const text = readFileSync(deployment, 'utf8');
+    expect(text).toContain('image: quay.io/strimzi/operator:1.2.0\n');
+    writeFileSync(
+      deployment,
+      text.replace('image: quay.io/strimzi/operator:1.2.0\n', `image: ${strimziImage}\n`),
+    );
+
+    spec = path.join(dir, 'flinkship.yaml');
+    const fixture = readFileSync('fixtures/log-cleaner/flinkship.yaml', 'utf8')
+      .replace('    cluster: kind\n', '    cluster: existing\n')
+      .replace('    namespace: flink-integration\n', `    namespace: ${ns.flink}\n`)
+      .replace(
+        '    kafka: { cluster: my-cluster, topics: [logs, logs-clean] }\n',
+        `    kafka: { cluster: my-cluster, namespace: ${ns.kafka}, topics: [logs, logs-clean] }\n`,
+      )
+      .replace(
+        "    fluentBit: { match: 'kube.var.log.containers.log-producer*', topic: logs }\n",
+        `    fluentBit: { match: 'kube.var.log.containers.log-producer*', topic: logs, namespace: ${ns.logging}, image: "${fluentBitImage}" }\n`,
+      );
+    expect(fixture).toContain(`image: "${fluentBitImage}"`);
+    writeFileSync(spec, fixture);
+  }, 700_000);
+
+  afterAll(async () => {
+    for (const n of Object.values(ns)) await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: n });
+  });
+
+  const get = <T>(kind: string, name: string, namespace = ns.kafka) =>
+    kube.get<KubernetesObject & T>({ apiVersion: 'kafka.strimzi.io/v1', kind, namespace, name });
+
+  it('brings up the operator, a broker that answers, topics created in it, and Fluent Bit, each in real pods', async () => {
+    const r = await cli(
+      ...['env up', '--config', spec, '--kubeconfig', kubeconfig],
+      ...['--strimzi-manifests', manifests, '--timeout', '8m', '--output', 'json'],
+    );
+    expect(r.err).not.toContain('error:');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({
+      kafka: { bootstrap: `my-cluster-kafka-bootstrap.${ns.kafka}.svc:9092`, topics: ['logs', 'logs-clean'] },
+    });
+    // The operator's pod ran the stand-in under Strimzi's own Deployment.
+    const operatorLog = await kubectl(['-n', ns.kafka, 'logs', 'deploy/strimzi-cluster-operator']);
+    expect(operatorLog).toContain(`watching namespace ${ns.kafka}`);
+    expect(operatorLog).toMatch(/Kafka my-cluster NotReady \(Creating: Kafka cluster is being deployed\)/);
+    expect(operatorLog).toMatch(/Kafka my-cluster Ready/);
+
+    // The Kafka's status carries what the broker itself said: its cluster id (the testbed image's).
+    const kafka = await get<{ status: Status & { kafkaVersion: string } }>('Kafka', 'my-cluster');
+    expect(kafka!.status.conditions![0]!.type).toBe('Ready');
+    expect(kafka!.status.clusterId).toBe('ZmxpbmtzaGlwLXRiLWthZg');
+    expect(kafka!.status.kafkaVersion).toBe('3.4.0');
+    // The topics exist in the broker, with the ids the KafkaTopics report.
+    for (const topic of ['logs', 'logs-clean']) {
+      const t = await get<{ status: Status }>('KafkaTopic', topic);
+      expect(t!.status.conditions![0]!.type).toBe('Ready');
+      const described = await kubectl([
+        ...['-n', ns.kafka, 'exec', BROKER, '--', 'kafka-class', 'kafka.admin.TopicCommand'],
+        ...['--bootstrap-server', 'localhost:9092', '--describe', '--topic', topic],
+      ]);
+      expect(described).toContain(`TopicId: ${t!.status.topicId}`);
+      expect(described).toMatch(/PartitionCount: 1\s+ReplicationFactor: 1/);
+    }
+  }, 600_000);
+
+  it("ships a pod's stdout to the logs topic as Fluent Bit records: the JSON line merged, the pod's metadata added", async () => {
+    const lines = [1, 2, 3].map((i) =>
+      JSON.stringify({
+        timestamp: `2026-12-03T10:00:0${i}Z`,
+        level: 'INFO',
+        message: `line ${i}`,
+        source: 'kind-it',
+      }),
+    );
+    await kube.apply({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: ns.flink },
+    } as KubernetesObject);
+    await kube.apply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'log-producer-kind-it', namespace: ns.flink },
+      spec: {
+        restartPolicy: 'Never',
+        containers: [
+          {
+            name: 'producer',
+            image: kafkaImage,
+            imagePullPolicy: 'Never',
+            command: ['sh', '-c', `printf '%s\\n' ${lines.map((l) => `'${l}'`).join(' ')}`],
+          },
+        ],
+      },
+    } as KubernetesObject);
+    const records = await until('three records in logs', 180_000, async () => {
+      const dump = await kubectl([
+        ...['-n', ns.kafka, 'exec', BROKER, '--', 'sh', '-c'],
+        'kafka-class kafka.tools.DumpLogSegments --print-data-log --files "$(ls /var/lib/kafka/data/logs-0/*.log | paste -sd, -)"',
+      ]);
+      const found = committedPayloads(dump).map((p) => JSON.parse(p) as Record<string, unknown>);
+      const ours = found.filter((rec) => rec.source === 'kind-it');
+      return {
+        done: ours.length >= 3 ? ours : undefined,
+        seen: `${ours.length} of 3 (${found.length} in all)`,
+      };
+    });
+    expect(records.map((rec) => rec.message)).toEqual(['line 1', 'line 2', 'line 3']);
+    for (const rec of records) {
+      expect(rec).toMatchObject({ stream: 'stdout', _p: 'F', level: 'INFO', timestamp: expect.any(String) });
+      expect(rec).not.toHaveProperty('log'); // Merge_Log On, Keep_Log Off.
+      // Fluent Bit's double: the CRI time in seconds with six decimals.
+      expect(String(rec['@timestamp'])).toMatch(/^\d{10}(\.\d{1,6})?$/);
+      expect(Math.abs(Number(rec['@timestamp']) * 1000 - Date.parse(String(rec.time)))).toBeLessThan(1);
+      expect(rec.kubernetes).toMatchObject({
+        pod_name: 'log-producer-kind-it',
+        namespace_name: ns.flink,
+        container_name: 'producer',
+        container_image: expect.stringContaining('kafka'),
+        host: expect.any(String),
+      });
+    }
+  }, 300_000);
+
+  it('leaves a Kafka NotReady while its broker cannot start, and says in its status what the kubelet saw', async () => {
+    // A broker config Kafka refuses at start: the pod crashes, so the broker never answers.
+    await kube.apply({
+      apiVersion: 'kafka.strimzi.io/v1',
+      kind: 'KafkaNodePool',
+      metadata: { name: 'broken-pool', namespace: ns.kafka, labels: { 'strimzi.io/cluster': 'broken' } },
+      spec: { replicas: 1, roles: ['controller', 'broker'], storage: { type: 'ephemeral' } },
+    } as KubernetesObject);
+    await kube.apply({
+      apiVersion: 'kafka.strimzi.io/v1',
+      kind: 'Kafka',
+      metadata: { name: 'broken', namespace: ns.kafka },
+      spec: {
+        kafka: {
+          listeners: [{ name: 'plain', port: 9092, type: 'internal', tls: false }],
+          config: { 'num.partitions': -1 },
+        },
+      },
+    } as KubernetesObject);
+    // The broker crashes; the operator keeps the Kafka NotReady and says what the kubelet saw.
+    const status = await until('the broken Kafka to report its crashing broker', 240_000, async () => {
+      const k = await get<{ status?: Status & { conditions?: { message?: string }[] } }>('Kafka', 'broken');
+      const condition = k?.status?.conditions?.[0];
+      const crashed = /last exit code [1-9]\d*/.test(condition?.message ?? '');
+      return { done: crashed ? condition : undefined, seen: JSON.stringify(condition ?? 'no status yet') };
+    });
+    expect(status).toMatchObject({ type: 'NotReady', reason: 'Creating' });
+    expect(status.message).toMatch(
+      /^Kafka cluster is being deployed; pod broken-broken-pool-[a-z0-9-]+: (CrashLoopBackOff|Error|restarted) \(last exit code 1\), [1-9]\d* restarts$/,
+    );
+    // The broker's own complaint is in its log, where env up's diagnostics collect pod logs from.
+    const brokerLog = await kubectl(['-n', ns.kafka, 'logs', 'deploy/broken-broken-pool', '--previous']);
+    expect(brokerLog).toContain('num.partitions');
+  }, 300_000);
+
+  it('env down removes what env up made; the broker goes with its Kafka, as Kubernetes collects what a Kafka owns', async () => {
+    await kube.delete({
+      apiVersion: 'kafka.strimzi.io/v1',
+      kind: 'Kafka',
+      namespace: ns.kafka,
+      name: 'broken',
+    });
+    const r = await cli(
+      ...['env down', '--config', spec, '--kubeconfig', kubeconfig],
+      ...['--strimzi-manifests', manifests, '--timeout', '5m'],
+    );
+    expect(r.err).not.toContain('error:');
+    expect(r.code).toBe(0);
+    expect(await get('Kafka', 'my-cluster')).toBeUndefined();
+    expect(
+      await kube.get({ apiVersion: 'apps/v1', kind: 'DaemonSet', namespace: ns.logging, name: 'fluent-bit' }),
+    ).toBeUndefined();
+    // The garbage collector removes the brokers and their Services (owned by their Kafka).
+    await until('the brokers and their Services to be collected', 180_000, async () => {
+      const left = await kubectl([
+        ...['-n', ns.kafka, 'get', 'deployments,services', '-l', 'strimzi.io/kind=Kafka'],
+        ...['-o', 'jsonpath={.items[*].metadata.name}'],
+      ]);
+      return { done: left.trim() === '' ? true : undefined, seen: left.trim() };
+    });
+    // The operator stays: other Kafka clusters may depend on it.
+    expect(
+      await kube.get({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        namespace: ns.kafka,
+        name: 'strimzi-cluster-operator',
+      }),
+    ).toBeDefined();
+  }, 400_000);
+});
