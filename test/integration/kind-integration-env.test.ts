@@ -8,7 +8,7 @@
 //   and ships the node's container logs to Kafka in Fluent Bit's record shape.
 // What is checked comes from the real parts: the broker's own cluster and topic ids, records read from
 // the broker's log, pods the kubelet ran.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
@@ -24,6 +24,39 @@ const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 const ns = { kafka: `kafka-r${suffix}`, logging: `logging-r${suffix}`, flink: `flink-r${suffix}` };
 const BROKER = 'deploy/my-cluster-dual-role';
 
+/** The fixture spec, its integration environment on the existing kind cluster in `n`'s namespaces. */
+function writeSpec(dir: string, n: typeof ns, fluentBitImage: string): string {
+  const file = path.join(dir, 'flinkship.yaml');
+  const fixture = readFileSync('fixtures/log-cleaner/flinkship.yaml', 'utf8')
+    .replace('    cluster: kind\n', '    cluster: existing\n')
+    .replace('    namespace: flink-integration\n', `    namespace: ${n.flink}\n`)
+    .replace(
+      '    kafka: { cluster: my-cluster, topics: [logs, logs-clean] }\n',
+      `    kafka: { cluster: my-cluster, namespace: ${n.kafka}, topics: [logs, logs-clean] }\n`,
+    )
+    .replace(
+      "    fluentBit: { match: 'kube.var.log.containers.log-producer*', topic: logs }\n",
+      `    fluentBit: { match: 'kube.var.log.containers.log-producer*', topic: logs, namespace: ${n.logging}, image: "${fluentBitImage}" }\n`,
+    );
+  expect(fixture).toContain(`image: "${fluentBitImage}"`);
+  writeFileSync(file, fixture);
+  return file;
+}
+
+/** The upstream install files as a mirror's copy: only the operator's image differs. */
+function mirrorManifests(dir: string, strimziImage: string): string {
+  const manifests = path.join(dir, 'strimzi-install');
+  cpSync(STRIMZI_INSTALL, manifests, { recursive: true });
+  const deployment = path.join(manifests, '060-Deployment-strimzi-cluster-operator.yaml');
+  const text = readFileSync(deployment, 'utf8');
+  expect(text).toContain('image: quay.io/strimzi/operator:1.2.0\n');
+  writeFileSync(
+    deployment,
+    text.replace('image: quay.io/strimzi/operator:1.2.0\n', `image: ${strimziImage}\n`),
+  );
+  return manifests;
+}
+
 type Status = { conditions?: { type: string; reason?: string }[]; clusterId?: string; topicId?: string };
 
 describe('env up / env down on the real kind cluster, with the Strimzi operator and Fluent Bit stand-ins', () => {
@@ -32,7 +65,7 @@ describe('env up / env down on the real kind cluster, with the Strimzi operator 
   const fluentBitImage = testbed('FLINKSHIP_TESTBED_FLUENT_BIT_STANDIN_IMAGE');
   const kafkaImage = testbed('FLINKSHIP_TESTBED_KAFKA_IMAGE');
   const dir = mkdtempSync(path.join(tmpdir(), 'flinkship-kind-env-'));
-  const manifests = path.join(dir, 'strimzi-install');
+  const manifests = path.join(dir, 'strimzi-install'); // Written by mirrorManifests.
   const kubectl = (args: string[], timeoutMs = 120_000) =>
     ok(testbed('FLINKSHIP_TESTBED_KUBECTL'), args, { env: kindEnv(), timeoutMs });
   let spec: string;
@@ -54,30 +87,8 @@ describe('env up / env down on the real kind cluster, with the Strimzi operator 
       ],
       { env: kindEnv(), timeoutMs: 600_000 },
     );
-    // A mirror's copy of the release's install files: only the operator's image differs.
-    cpSync(STRIMZI_INSTALL, manifests, { recursive: true });
-    const deployment = path.join(manifests, '060-Deployment-strimzi-cluster-operator.yaml');
-    const text = readFileSync(deployment, 'utf8');
-    expect(text).toContain('image: quay.io/strimzi/operator:1.2.0\n');
-    writeFileSync(
-      deployment,
-      text.replace('image: quay.io/strimzi/operator:1.2.0\n', `image: ${strimziImage}\n`),
-    );
-
-    spec = path.join(dir, 'flinkship.yaml');
-    const fixture = readFileSync('fixtures/log-cleaner/flinkship.yaml', 'utf8')
-      .replace('    cluster: kind\n', '    cluster: existing\n')
-      .replace('    namespace: flink-integration\n', `    namespace: ${ns.flink}\n`)
-      .replace(
-        '    kafka: { cluster: my-cluster, topics: [logs, logs-clean] }\n',
-        `    kafka: { cluster: my-cluster, namespace: ${ns.kafka}, topics: [logs, logs-clean] }\n`,
-      )
-      .replace(
-        "    fluentBit: { match: 'kube.var.log.containers.log-producer*', topic: logs }\n",
-        `    fluentBit: { match: 'kube.var.log.containers.log-producer*', topic: logs, namespace: ${ns.logging}, image: "${fluentBitImage}" }\n`,
-      );
-    expect(fixture).toContain(`image: "${fluentBitImage}"`);
-    writeFileSync(spec, fixture);
+    mirrorManifests(dir, strimziImage);
+    spec = writeSpec(dir, ns, fluentBitImage);
   }, 700_000);
 
   afterAll(async () => {
@@ -250,4 +261,75 @@ describe('env up / env down on the real kind cluster, with the Strimzi operator 
       }),
     ).toBeDefined();
   }, 400_000);
+});
+
+describe('env up on the real kind cluster, when the broker can never start', () => {
+  const kubeconfig = testbed('FLINKSHIP_TESTBED_KIND_KUBECONFIG');
+  const q = { kafka: `kafka-q${suffix}`, logging: `logging-q${suffix}`, flink: `flink-q${suffix}` };
+  const dir = mkdtempSync(path.join(tmpdir(), 'flinkship-kind-quota-'));
+  const diagnostics = path.join(dir, 'diagnostics');
+  let kube: Kube;
+  let spec: string;
+  let manifests: string;
+
+  beforeAll(() => {
+    kube = Kube.load({ kubeconfig });
+    spec = writeSpec(dir, q, testbed('FLINKSHIP_TESTBED_FLUENT_BIT_STANDIN_IMAGE'));
+    manifests = mirrorManifests(dir, testbed('FLINKSHIP_TESTBED_STRIMZI_STANDIN_IMAGE'));
+  });
+
+  afterAll(async () => {
+    for (const n of Object.values(q)) await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: n });
+  });
+
+  it('times out at the Kafka, and the diagnostics from the cluster say why; once the cause is gone, a re-run converges', async () => {
+    // A namespace quota of one pod, as platform clusters have: the operator's pod fits, the broker's does not.
+    await kube.apply({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: q.kafka },
+    } as KubernetesObject);
+    await kube.apply({
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'one-pod', namespace: q.kafka },
+      spec: { hard: { pods: '1' } },
+    } as KubernetesObject);
+    const failed = await cli(
+      ...['env up', '--config', spec, '--kubeconfig', kubeconfig, '--strimzi-manifests', manifests],
+      ...['--timeout', '150s', '--diagnostics', diagnostics],
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.err).toMatch(
+      new RegExp(
+        `error: timed out after \\d+s waiting for Kafka ${q.kafka}/my-cluster Ready; last seen: NotReady=True \\(Creating: Kafka cluster is being deployed\\)`,
+      ),
+    );
+    // What the cluster said: the ReplicaSet could not create the broker's pod; and the operator's log.
+    const events = readFileSync(path.join(diagnostics, `events/${q.kafka}.tsv`), 'utf8');
+    expect(events).toMatch(
+      /\tWarning\tFailedCreate\tReplicaSet\/my-cluster-dual-role-[a-z0-9]+\t.*exceeded quota: one-pod/,
+    );
+    const operatorLogs = readdirSync(path.join(diagnostics, 'strimzi'));
+    expect(operatorLogs).toHaveLength(1);
+    expect(readFileSync(path.join(diagnostics, 'strimzi', operatorLogs[0]!), 'utf8')).toContain(
+      'Kafka my-cluster NotReady (Creating: Kafka cluster is being deployed)',
+    );
+    expect(existsSync(path.join(diagnostics, `events/${q.logging}.tsv`))).toBe(true);
+
+    await kube.delete({ apiVersion: 'v1', kind: 'ResourceQuota', namespace: q.kafka, name: 'one-pod' });
+    const again = await cli(
+      ...['env up', '--config', spec, '--kubeconfig', kubeconfig, '--strimzi-manifests', manifests],
+      ...['--timeout', '6m'],
+    );
+    expect(again.err).not.toContain('error:');
+    expect(again.code).toBe(0);
+    const kafka = await kube.get<KubernetesObject & { status: Status }>({
+      apiVersion: 'kafka.strimzi.io/v1',
+      kind: 'Kafka',
+      namespace: q.kafka,
+      name: 'my-cluster',
+    });
+    expect(kafka!.status.conditions![0]!.type).toBe('Ready');
+  }, 600_000);
 });
