@@ -13,6 +13,7 @@ import { Kube } from '../../src/executors/kube.js';
 import { readManifestDir } from '../../src/integration/strimzi.js';
 import { parseOutputFile, readActionYml, runAction } from '../helpers/runner.js';
 import { StrimziOperatorStandIn } from '../helpers/strimzi-standin.js';
+import { writeIntegrationSpec } from './integrationSpec.js';
 import { testbed } from './testbed.js';
 import { cli } from '../helpers/cli.js';
 import { ok } from '../helpers/run.js';
@@ -21,25 +22,6 @@ const STRIMZI_INSTALL = path.resolve('..', 'shared/upstream/strimzi-1.2.0/instal
 const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 const ns = { kafka: `kafka-${suffix}`, logging: `logging-${suffix}`, flink: `flink-${suffix}` };
 
-/** The fixture spec with its integration environment moved to this test's namespaces. */
-function writeSpec(dir: string): string {
-  const spec = readFileSync('fixtures/log-cleaner/flinkship.yaml', 'utf8')
-    .replace('    cluster: kind\n', '    cluster: existing\n')
-    .replace('    namespace: flink-integration\n', `    namespace: ${ns.flink}\n`)
-    .replace(
-      '    kafka: { cluster: my-cluster, topics: [logs, logs-clean] }\n',
-      `    kafka: { cluster: my-cluster, namespace: ${ns.kafka}, topics: [logs, logs-clean] }\n`,
-    )
-    .replace(
-      "    fluentBit: { match: 'kube.var.log.containers.log-producer*', topic: logs }\n",
-      `    fluentBit: { match: 'kube.var.log.containers.log-producer*', topic: logs, namespace: ${ns.logging} }\n`,
-    );
-  expect(spec).toContain(`namespace: ${ns.logging}`);
-  const file = path.join(dir, 'flinkship.yaml');
-  writeFileSync(file, spec);
-  return file;
-}
-
 describe('env up / env down on an existing cluster (staging testbed)', () => {
   const kubeconfig = testbed('FLINKSHIP_TESTBED_STAGING_KUBECONFIG');
   const dir = mkdtempSync(path.join(tmpdir(), 'flinkship-env-it-'));
@@ -47,7 +29,7 @@ describe('env up / env down on an existing cluster (staging testbed)', () => {
   let kube: Kube;
 
   beforeAll(() => {
-    spec = writeSpec(dir);
+    spec = writeIntegrationSpec(dir, ns);
     kube = Kube.load({ kubeconfig });
   });
 

@@ -17,31 +17,13 @@ import { Kube } from '../../src/executors/kube.js';
 import { cli } from '../helpers/cli.js';
 import { ok } from '../helpers/run.js';
 import { committedPayloads, kindEnv, until } from './kindFixture.js';
+import { writeIntegrationSpec } from './integrationSpec.js';
 import { testbed } from './testbed.js';
 
 const STRIMZI_INSTALL = path.resolve('..', 'shared/upstream/strimzi-1.2.0/install');
 const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 const ns = { kafka: `kafka-r${suffix}`, logging: `logging-r${suffix}`, flink: `flink-r${suffix}` };
 const BROKER = 'deploy/my-cluster-dual-role';
-
-/** The fixture spec, its integration environment on the existing kind cluster in `n`'s namespaces. */
-function writeSpec(dir: string, n: typeof ns, fluentBitImage: string): string {
-  const file = path.join(dir, 'flinkship.yaml');
-  const fixture = readFileSync('fixtures/log-cleaner/flinkship.yaml', 'utf8')
-    .replace('    cluster: kind\n', '    cluster: existing\n')
-    .replace('    namespace: flink-integration\n', `    namespace: ${n.flink}\n`)
-    .replace(
-      '    kafka: { cluster: my-cluster, topics: [logs, logs-clean] }\n',
-      `    kafka: { cluster: my-cluster, namespace: ${n.kafka}, topics: [logs, logs-clean] }\n`,
-    )
-    .replace(
-      "    fluentBit: { match: 'kube.var.log.containers.log-producer*', topic: logs }\n",
-      `    fluentBit: { match: 'kube.var.log.containers.log-producer*', topic: logs, namespace: ${n.logging}, image: "${fluentBitImage}" }\n`,
-    );
-  expect(fixture).toContain(`image: "${fluentBitImage}"`);
-  writeFileSync(file, fixture);
-  return file;
-}
 
 /** The upstream install files as a mirror's copy: only the operator's image differs. */
 function mirrorManifests(dir: string, strimziImage: string): string {
@@ -88,7 +70,7 @@ describe('env up / env down on the real kind cluster, with the Strimzi operator 
       { env: kindEnv(), timeoutMs: 600_000 },
     );
     mirrorManifests(dir, strimziImage);
-    spec = writeSpec(dir, ns, fluentBitImage);
+    spec = writeIntegrationSpec(dir, ns, `image: "${fluentBitImage}"`);
   }, 700_000);
 
   afterAll(async () => {
@@ -274,7 +256,7 @@ describe('env up on the real kind cluster, when the broker can never start', () 
 
   beforeAll(() => {
     kube = Kube.load({ kubeconfig });
-    spec = writeSpec(dir, q, testbed('FLINKSHIP_TESTBED_FLUENT_BIT_STANDIN_IMAGE'));
+    spec = writeIntegrationSpec(dir, q, `image: "${testbed('FLINKSHIP_TESTBED_FLUENT_BIT_STANDIN_IMAGE')}"`);
     manifests = mirrorManifests(dir, testbed('FLINKSHIP_TESTBED_STRIMZI_STANDIN_IMAGE'));
   });
 

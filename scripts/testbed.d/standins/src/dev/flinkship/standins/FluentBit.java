@@ -2,12 +2,10 @@ package dev.flinkship.standins;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.io.RandomAccessFile;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -96,16 +94,7 @@ public final class FluentBit {
     }
     FluentBitConfig.Section service = config.one("service", null);
     if (FluentBitConfig.on(service.get("http_server"))) {
-      HttpServer http = HttpServer.create(new InetSocketAddress(Integer.parseInt(service.get("http_port"))), 0);
-      http.createContext(
-          "/api/v1/health",
-          ex -> {
-            byte[] ok = "ok\n".getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, ok.length);
-            ex.getResponseBody().write(ok);
-            ex.close();
-          });
-      http.start();
+      Health.serve(Integer.parseInt(service.get("http_port")), "/api/v1/health");
     }
     log("[info] stand-in for Fluent Bit: tail " + shipper.input.get("path") + " -> kafka " + shipper.output.get("brokers")
         + " topic " + shipper.output.get("topics"));

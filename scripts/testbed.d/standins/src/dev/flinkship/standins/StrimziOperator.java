@@ -3,9 +3,6 @@ package dev.flinkship.standins;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpServer;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
@@ -67,16 +64,7 @@ public final class StrimziOperator {
       System.err.println("strimzi stand-in: STANDIN_BROKER_IMAGE is not set");
       System.exit(1);
     }
-    HttpServer probes = HttpServer.create(new InetSocketAddress(8080), 0);
-    probes.createContext(
-        "/",
-        ex -> {
-          byte[] ok = "ok\n".getBytes(StandardCharsets.UTF_8);
-          ex.sendResponseHeaders(200, ok.length);
-          ex.getResponseBody().write(ok);
-          ex.close();
-        });
-    probes.start();
+    Health.serve(8080, "/"); // Strimzi's probes: /healthy and /ready.
     StrimziOperator op = new StrimziOperator(new K8s(), ns.trim(), image);
     log("watching namespace " + ns + "; brokers run " + image + " (Kafka " + AppInfoParser.getVersion() + ")");
     while (true) {
