@@ -33,9 +33,6 @@ const MEMORY_UNITS: Record<string, number> = {
   ti: 1024 * 1024 * MIB,
 };
 
-export const MEMORY_FORMAT_HINT =
-  'a size such as "1600m", "2g" or "2Gi" (Flink units b, k, m, g, t are powers of 1024; Kubernetes Ki, Mi, Gi, Ti too)';
-
 /**
  * Bytes from a memory size. Flink's own units (b, k/kb, m/mb, g/gb, t/tb, all binary) and the Kubernetes
  * binary suffixes (Ki, Mi, Gi, Ti) are accepted. Decimal Kubernetes suffixes ("2G") are refused on purpose:
