@@ -93,8 +93,12 @@ describe('env up / env down on the real kind cluster, with the Strimzi operator 
     // The operator's pod ran the stand-in under Strimzi's own Deployment.
     const operatorLog = await kubectl(['-n', ns.kafka, 'logs', 'deploy/strimzi-cluster-operator']);
     expect(operatorLog).toContain(`watching namespace ${ns.kafka}`);
-    expect(operatorLog).toMatch(/Kafka my-cluster NotReady \(Creating: Kafka cluster is being deployed\)/);
-    expect(operatorLog).toMatch(/Kafka my-cluster Ready/);
+    // Whether a NotReady is written first depends on how fast the broker starts (the quota test below
+    // holds that path); Ready is written once, as Strimzi writes a status only when it changed.
+    const writes = (what: string) => operatorLog.split('\n').filter((l) => l.endsWith(` ${what}`)).length;
+    expect(writes('Kafka my-cluster Ready')).toBe(1);
+    expect(writes('KafkaTopic logs Ready')).toBe(1);
+    expect(writes('KafkaTopic logs-clean Ready')).toBe(1);
 
     // The Kafka's status carries what the broker itself said: its cluster id (the testbed image's).
     const kafka = await get<{ status: Status & { kafkaVersion: string } }>('Kafka', 'my-cluster');

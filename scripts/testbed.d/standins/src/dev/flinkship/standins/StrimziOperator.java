@@ -328,7 +328,8 @@ public final class StrimziOperator {
         want.path("type").equals(have.path("type"))
             && want.path("reason").equals(have.path("reason"))
             && want.path("message").equals(have.path("message"))
-            && status.path("observedGeneration").equals(current.path("observedGeneration"))
+            // By value: the API server's JSON reads back as an IntNode, ours is a LongNode (never equal).
+            && status.path("observedGeneration").asLong(-1) == current.path("observedGeneration").asLong(-1)
             && status.path("topicId").equals(current.path("topicId"))
             && status.path("clusterId").equals(current.path("clusterId"));
     boolean ready = "Ready".equals(want.path("type").asText());
