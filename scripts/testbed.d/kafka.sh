@@ -9,7 +9,9 @@
 #             (kafka/bin/kafka-start.sh: listener PLAINTEXT://:9092 advertised as
 #             $KAFKA_ADVERTISED_HOST or the container's address, auto-created topics, replication 1
 #             everywhere so transactions work on one broker, -Xmx384m). bin/kafka-class runs Kafka's
-#             tools (console producer/consumer, TransactionalMessageCopier). Built only when its
+#             tools (console producer/consumer, TransactionalMessageCopier);
+#             bin/kafka-console-consumer.sh is the consumer at the path Strimzi's image has it, for
+#             the smoke test's consumer pod (kafka.image names this image). Built only when its
 #             label dev.flinkship.testbed.inputs differs from the hash of the sources. Needs the
 #             docker component.
 #   manifest  kafka/kafka.yaml: Deployment kafka (imagePullPolicy Never, readiness tcp 9092) and

@@ -11,6 +11,21 @@ import type { LoadedSpec, ResolvedEnvironment } from '../spec/types.js';
 import { type InputIssue } from '../util/errors.js';
 import { DURATION_HINT, parseDuration } from '../util/quantity.js';
 
+/** How the Flink client runs: deploy's, and every verb that deploys through it (env smoke, up, promote, …). */
+export const CLIENT_OPTIONS = {
+  'client-image': {
+    kind: 'string',
+    description:
+      'The image the Flink client runs from (docker run): a trusted Flink image by digest, or "job" for the job image, whose code then runs with the deployer\'s rights; default: deploy.clientImage, else the official image of the Flink version.',
+    valueName: 'ref|job',
+  },
+  'flink-home': {
+    kind: 'string',
+    description: 'Run the Flink client from this FLINK_HOME instead of from an image (docker run).',
+    valueName: 'dir',
+  },
+} as const satisfies OptionDefs;
+
 export const CLUSTER_OPTIONS = {
   env: {
     kind: 'string',

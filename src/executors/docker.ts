@@ -287,6 +287,27 @@ export class DockerEngine {
     await this.docker.getNetwork(network).connect({ Container: container });
   }
 
+  /** The network's attached containers, or undefined when there is no such network. */
+  async inspectNetwork(network: string): Promise<{ containers: number } | undefined> {
+    try {
+      const info = (await this.docker.getNetwork(network).inspect()) as {
+        Containers?: Record<string, unknown>;
+      };
+      return { containers: Object.keys(info.Containers ?? {}).length };
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async removeNetwork(network: string): Promise<void> {
+    try {
+      await this.docker.getNetwork(network).remove();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+    }
+  }
+
   async remove(ref: string): Promise<void> {
     try {
       await this.docker.getImage(ref).remove({ force: true });

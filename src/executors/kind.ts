@@ -15,6 +15,8 @@ import { DockerEngine } from './docker.js';
 
 export const KIND_VERSION = '0.30.0';
 export const KIND_NETWORK = 'kind';
+/** The docker network kind puts its nodes on: kind's own override, else `kind`. */
+export const kindNetwork = (): string => process.env.KIND_EXPERIMENTAL_DOCKER_NETWORK || KIND_NETWORK;
 /** registry:2.8.3, pinned by digest. */
 export const REGISTRY_IMAGE =
   'registry:2.8.3@sha256:a3d8aaa63ed8681a604f1dea0aa03f100d5895b6a58ace528858a7b332415373';
@@ -70,10 +72,10 @@ export const deleteArgv = (name: string, kubeconfig?: string): string[] => [
   name,
   ...(kubeconfig ? ['--kubeconfig', kubeconfig] : []),
 ];
-export const loadImageArgv = (name: string, image: string): string[] => [
+export const loadImageArgv = (name: string, ...images: string[]): string[] => [
   'load',
   'docker-image',
-  image,
+  ...images,
   '--name',
   name,
 ];
@@ -192,8 +194,9 @@ export class Kind {
   delete(name: string, kubeconfig?: string): Promise<string> {
     return this.run(deleteArgv(name, kubeconfig));
   }
-  loadImage(name: string, image: string): Promise<string> {
-    return this.run(loadImageArgv(name, image));
+  /** `kind load docker-image`: skips the images a node has already (same id). */
+  loadImage(name: string, ...images: string[]): Promise<string> {
+    return this.run(loadImageArgv(name, ...images));
   }
   exportLogs(name: string, dir: string): Promise<string> {
     mkdirSync(dir, { recursive: true });
@@ -254,7 +257,7 @@ export class KindRegistry {
   }
 
   /** Joins the kind network, so nodes reach it as <name>:5000. */
-  async connect(network = KIND_NETWORK): Promise<void> {
+  async connect(network = kindNetwork()): Promise<void> {
     const info = await this.docker.inspectContainer(this.name);
     if (info.networks.includes(network)) return;
     try {

@@ -1,10 +1,11 @@
 // `env up`: the cluster (kind, or the current one), then Strimzi and Fluent Bit in parallel; and the
 // diagnostics of a failed run. Observe, act, wait; every wait bounded by the run's --timeout.
 // (`env down` is in teardown.ts.)
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { optionLabel } from '../options/options.js';
-import { Kind, KindRegistry, writeKindFiles } from '../executors/kind.js';
+import { Kind, KindRegistry, kindNetwork, writeKindFiles } from '../executors/kind.js';
+import { DockerEngine } from '../executors/docker.js';
 import { Kube } from '../executors/kube.js';
 import { kubeconfigSecrets } from '../executors/kubeconfigSecrets.js';
 import type { KubeObject } from '../plan/objects.js';
@@ -79,6 +80,9 @@ export function maskKubeconfig(file: string, ui: Ui): void {
   for (const s of kubeconfigSecrets(text)) ui.secret(s);
 }
 
+/** In the kind work dir: present when this env up's cluster made the docker network (its name inside). */
+export const createdNetworkMarker = (workDir: string): string => path.join(workDir, 'created-network');
+
 async function createKindCluster(
   s: EnvSettings,
   configText: string,
@@ -106,6 +110,11 @@ async function createKindCluster(
     ui.info(`kind cluster ${plan.name} exists already; exporting its kubeconfig`);
     await kind.run(['export', 'kubeconfig', '--name', plan.name, '--kubeconfig', s.kubeconfig!]);
   } else {
+    // kind makes its docker network when there is none and leaves it behind: env down removes it then.
+    const marker = createdNetworkMarker(plan.workDir);
+    if (!existsSync(marker) && !(await new DockerEngine().inspectNetwork(kindNetwork()))) {
+      writeFileSync(marker, `${kindNetwork()}\n`);
+    }
     const waitSeconds = Math.max(
       30,
       Math.min(300, Math.floor(deadline.remainingMs('kind create cluster') / 1000)),
@@ -118,6 +127,11 @@ async function createKindCluster(
     });
   }
   if (registry) await new KindRegistry(REGISTRY_NAME, registry.port).connect();
+  const images = plan.settings.loadImages ?? [];
+  if (images.length > 0) {
+    ui.info(`kind load docker-image ${images.join(' ')} (kind.loadImages)`);
+    await kind.loadImage(plan.name, ...images);
+  }
   return kind;
 }
 

@@ -42,6 +42,8 @@ export interface ConsumerSettings {
   idleTimeoutMs: number;
   /** A fresh name per attempt. */
   name: string;
+  /** The Kafka image whose console consumer runs: the spec's mirror (kafka.image), else Strimzi's. */
+  image?: string;
 }
 
 export function consumerArgv(s: ConsumerSettings): string[] {
@@ -72,7 +74,7 @@ export function consumerPod(s: ConsumerSettings): KubeObject {
     },
     spec: {
       restartPolicy: 'Never',
-      containers: [{ name: 'consumer', image: STRIMZI_KAFKA_IMAGE, command: consumerArgv(s) }],
+      containers: [{ name: 'consumer', image: s.image ?? STRIMZI_KAFKA_IMAGE, command: consumerArgv(s) }],
     },
   };
 }

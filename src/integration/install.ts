@@ -34,6 +34,8 @@ export interface StrimziSettings {
   namespace: string;
   cluster: string;
   topics: string[];
+  /** A mirror of Strimzi's Kafka image, as the Kafka's spec.kafka.image. */
+  kafkaImage?: string;
   /** The release's objects, as read (before the namespace is rewritten). */
   manifests: KubeObject[];
 }
@@ -50,7 +52,7 @@ export function strimziObjects(s: StrimziSettings): {
     operator: rest,
     kafka: [
       kafkaNodePool(s.cluster, s.namespace),
-      kafka(s.cluster, s.namespace),
+      kafka(s.cluster, s.namespace, s.kafkaImage),
       ...s.topics.map((t) => kafkaTopic(s.cluster, s.namespace, t)),
     ],
   };

@@ -30,6 +30,8 @@ export interface KindSettings {
   userConfig?: { file: string; text: string };
   /** The local registry: host port on the runner, and the directory that holds its certs.d tree. */
   registry?: { port: number; certsDir: string };
+  /** Images of the local Docker engine loaded onto the nodes once the cluster exists (kind.loadImages). */
+  loadImages?: string[];
 }
 
 /** The containerd patch that makes each node read registry hosts from certs.d. */

@@ -50,7 +50,14 @@ export interface EnvSettings {
   kubeconfig?: string;
   context?: string;
   kind?: KindPlan;
-  strimzi: { source: string; namespace: string; cluster: string; topics: string[] };
+  strimzi: {
+    source: string;
+    namespace: string;
+    cluster: string;
+    topics: string[];
+    /** The Kafka's spec.kafka.image when the spec names a mirror; the smoke test's console consumer runs it. */
+    kafkaImage?: string;
+  };
   fluentBit: FluentBitSettings;
   timeoutMs: number;
   keep: boolean;
@@ -143,6 +150,7 @@ export function resolveEnvSettings(options: EnvOptionValues): EnvSettings {
         nodeImage: spec.nodeImage ?? KIND_NODE_IMAGE,
         workers: spec.workers ?? 0,
         extraPortMappings: spec.extraPortMappings ?? [],
+        loadImages: spec.loadImages ?? [],
         ...(userConfig ? { userConfig } : {}),
         ...(spec.registry === false
           ? {}
@@ -162,7 +170,13 @@ export function resolveEnvSettings(options: EnvOptionValues): EnvSettings {
     kubeconfig: options.kubeconfig ?? (kind ? path.join(kind.workDir, 'kubeconfig') : undefined),
     context: mode === 'existing' ? env.context : undefined,
     kind,
-    strimzi: { source, namespace: kafkaNamespace, cluster: kafkaCluster, topics: env.kafka?.topics ?? [] },
+    strimzi: {
+      source,
+      namespace: kafkaNamespace,
+      cluster: kafkaCluster,
+      topics: env.kafka?.topics ?? [],
+      ...(env.kafka?.image ? { kafkaImage: env.kafka.image } : {}),
+    },
     fluentBit: {
       namespace: env.fluentBit?.namespace ?? DEFAULT_FLUENT_BIT_NAMESPACE,
       match: env.fluentBit?.match ?? DEFAULT_MATCH,

@@ -119,6 +119,7 @@ export async function fixtureSmoke(
       maxMessages: input.expected.length + 1,
       idleTimeoutMs: 30_000,
       name,
+      ...(s.strimzi.kafkaImage ? { image: s.strimzi.kafkaImage } : {}),
     });
     const output = await ui.group(`Consume ${outputTopic} (attempt ${attempt})`, async () => {
       await recreatePod(kube, pod, deadline, ui);

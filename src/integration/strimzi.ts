@@ -106,7 +106,8 @@ export function kafkaNodePool(cluster: string, namespace: string): KubeObject {
   };
 }
 
-export function kafka(cluster: string, namespace: string): KubeObject {
+/** `image`: a mirror of Strimzi's Kafka image (spec.kafka.image); without it Strimzi picks its own. */
+export function kafka(cluster: string, namespace: string, image?: string): KubeObject {
   return {
     apiVersion: STRIMZI_API,
     kind: 'Kafka',
@@ -114,6 +115,7 @@ export function kafka(cluster: string, namespace: string): KubeObject {
     spec: {
       kafka: {
         version: KAFKA_VERSION,
+        ...(image ? { image } : {}),
         metadataVersion: KAFKA_METADATA_VERSION,
         listeners: [{ name: 'plain', port: 9092, type: 'internal', tls: false }],
         config: {

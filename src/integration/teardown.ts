@@ -1,11 +1,13 @@
 // `env down`: diagnostics when asked, then delete what `env up` made — the kind cluster and its
 // registry, or, on an existing cluster, the objects Flinkship applied (the Strimzi operator stays).
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { DockerEngine } from '../executors/docker.js';
 import { Kind, KindRegistry } from '../executors/kind.js';
 import { Kube } from '../executors/kube.js';
 import type { KubeObject } from '../plan/objects.js';
 import type { Ui } from '../ui/ui.js';
 import { renderDiagnostics, type Diagnostics } from './diagnostics.js';
-import { diagnose } from './environment.js';
+import { createdNetworkMarker, diagnose } from './environment.js';
 import { LOG_PRODUCER } from './fixture.js';
 import { FLUENT_BIT_NAME, fluentBitObjects } from './fluentBit.js';
 import { REGISTRY_NAME } from './kindConfig.js';
@@ -46,13 +48,30 @@ export async function envDown(
   }
   if (s.kind) {
     const kind = await Kind.install(ui);
-    await ui.group(`Delete kind cluster ${s.kind.name}`, async () => {
-      await kind.delete(s.kind!.name);
-      result.deleted.push(`kind cluster ${s.kind!.name}`);
-      if (s.kind!.settings.registry) {
-        await new KindRegistry(REGISTRY_NAME, s.kind!.settings.registry.port).remove();
+    const plan = s.kind;
+    await ui.group(`Delete kind cluster ${plan.name}`, async () => {
+      // With the kubeconfig env up wrote the cluster's entry to, so that entry goes too.
+      await kind.delete(plan.name, s.kubeconfig);
+      result.deleted.push(`kind cluster ${plan.name}`);
+      if (plan.settings.registry) {
+        await new KindRegistry(REGISTRY_NAME, plan.settings.registry.port).remove();
         result.deleted.push(`registry container ${REGISTRY_NAME}`);
       }
+      const marker = createdNetworkMarker(plan.workDir);
+      if (existsSync(marker)) {
+        const network = readFileSync(marker, 'utf8').trim();
+        const docker = new DockerEngine();
+        const left = await docker.inspectNetwork(network);
+        if (left && left.containers > 0) {
+          ui.info(`docker network ${network} stays: ${left.containers} other containers use it`);
+        } else if (left) {
+          await docker.removeNetwork(network);
+          result.deleted.push(`docker network ${network}`);
+        }
+      }
+      // The kind config, the registry's certs.d and the cluster's admin kubeconfig, unless it is the user's.
+      rmSync(plan.workDir, { recursive: true, force: true });
+      result.deleted.push(`work directory ${plan.workDir}`);
     });
     return result;
   }

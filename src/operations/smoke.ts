@@ -22,6 +22,9 @@ export interface SmokeRequest {
   expected?: string;
   /** A shell command run as the smoke test instead of the fixture check. */
   smokeCommand?: string;
+  /** How the fixture's deploy runs the Flink client (deploy's --client-image and --flink-home). */
+  clientImage?: string;
+  flinkHome?: string;
 }
 
 export function readExpected(file: string, issueAt: { file: string; field: string }): string[] {
@@ -40,7 +43,12 @@ export function readExpected(file: string, issueAt: { file: string; field: strin
 }
 
 /** Deploys with the deploy operation, so a smoke test deploys exactly as `flinkship deploy` does. */
-async function deployFixture(s: EnvSettings, image: string, ui: Ui): Promise<unknown> {
+async function deployFixture(
+  s: EnvSettings,
+  image: string,
+  client: Pick<SmokeRequest, 'clientImage' | 'flinkHome'>,
+  ui: Ui,
+): Promise<unknown> {
   // Loaded when a fixture is deployed: a smoke command needs none of the deploy's machinery.
   const { deploy } = await import('./deploy.js');
   return ui.group(`Deploy ${s.env.clusterId} (${image}) with the deploy verb`, () =>
@@ -51,6 +59,8 @@ async function deployFixture(s: EnvSettings, image: string, ui: Ui): Promise<unk
         image,
         ...(s.kubeconfig ? { kubeconfig: s.kubeconfig } : {}),
         ...(s.context ? { context: s.context } : {}),
+        ...(client.clientImage ? { clientImage: client.clientImage } : {}),
+        ...(client.flinkHome ? { flinkHome: client.flinkHome } : {}),
         // deploy's own default, not the environment's --timeout, as when it was called with flags
         timeout: CLUSTER_OPTIONS.timeout.default,
         origin: 'flags',
@@ -92,7 +102,7 @@ export async function smoke(request: SmokeRequest, ui: Ui): Promise<SmokeResult>
       await ui.group(`Smoke command: ${command}`, () => runSmokeCommand(command, s, deadline, ui));
       return { mode: 'command', command };
     }
-    await deployFixture(s, request.image!, ui);
+    await deployFixture(s, request.image!, request, ui);
     kube = Kube.load({ kubeconfig: s.kubeconfig, context: s.context }, { ui });
     return await fixtureSmoke(kube, s, { image: request.image!, expected }, deadline, ui);
   } catch (err) {

@@ -254,12 +254,30 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
         );
       }
     }
-    const fluentBitImage = isPlainObject(env.fluentBit) ? env.fluentBit.image : undefined;
-    if (typeof fluentBitImage === 'string' && !parseImageRef(fluentBitImage)) {
-      report(
-        at('fluentBit', 'image'),
-        `found ${quote(fluentBitImage)}; expected an image reference such as registry.acme.dev/mirror/fluent-bit:4.1.1 (a tag, a digest or both)`,
-      );
+    const mirrors: ['fluentBit' | 'kafka', string][] = [
+      ['fluentBit', 'registry.acme.dev/mirror/fluent-bit:4.1.1'],
+      ['kafka', 'registry.acme.dev/mirror/strimzi-kafka:1.2.0-kafka-4.3.1'],
+    ];
+    for (const [field, example] of mirrors) {
+      const value: unknown = env[field];
+      const image = isPlainObject(value) ? value.image : undefined;
+      if (typeof image === 'string' && !parseImageRef(image)) {
+        report(
+          at(field, 'image'),
+          `found ${quote(image)}; expected an image reference such as ${example} (a tag, a digest or both)`,
+        );
+      }
+    }
+    const loadImages: unknown = isPlainObject(env.kind) ? env.kind.loadImages : undefined;
+    if (Array.isArray(loadImages)) {
+      loadImages.forEach((image: unknown, i) => {
+        if (typeof image === 'string' && image !== '' && !parseImageRef(image)) {
+          report(
+            at('kind', 'loadImages', i),
+            `found ${quote(image)}; expected an image reference of your local Docker engine such as registry.acme.dev/mirror/fluent-bit:4.1.1`,
+          );
+        }
+      });
     }
     if (typeof env.url === 'string') {
       const unknown = [...env.url.matchAll(/\{[^{}]*\}/g)]

@@ -140,6 +140,8 @@ export interface KafkaSpec {
   cluster?: string;
   namespace?: string;
   topics?: string[];
+  /** Strimzi's Kafka image, for a mirror of it (STRIMZI_KAFKA_IMAGE): the Kafka's spec.kafka.image. */
+  image?: string;
 }
 
 /** Fluent Bit of the integration environment. */
@@ -166,6 +168,8 @@ export interface KindSpec {
   /** A local registry at localhost:<registryPort> that the nodes pull from (default on, port 5001). */
   registry?: boolean;
   registryPort?: number;
+  /** Local images `kind load docker-image` puts on the nodes once the cluster exists. */
+  loadImages?: string[];
 }
 
 export interface Spec extends Overridable {

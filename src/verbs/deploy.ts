@@ -2,7 +2,7 @@
 // application mode with the real Flink client and wait until it runs. This file is the verb's options
 // and rendering; the work is the deploy operation (src/operations/deploy.ts), called with a typed request.
 import { COMMON_OPTIONS, originOf, type OptionDefs, type OptionsOf } from '../options/options.js';
-import { CLUSTER_OPTIONS } from '../deploy/options.js';
+import { CLIENT_OPTIONS, CLUSTER_OPTIONS } from '../deploy/options.js';
 import { renderDeploySummary, renderDeployText, type DeployResult } from '../deploy/render.js';
 import { deploy, type DeployRequest } from '../operations/deploy.js';
 import { defineVerb } from './verb.js';
@@ -19,17 +19,7 @@ export const DEPLOY_OPTIONS = {
       'The image to deploy, by digest (repository@sha256:...), as the build outputs it; a tag only in integration and preview.',
     valueName: 'ref',
   },
-  'client-image': {
-    kind: 'string',
-    description:
-      'The image the Flink client runs from (docker run): a trusted Flink image by digest, or "job" for the job image, whose code then runs with the deployer\'s rights; default: deploy.clientImage, else the official image of the Flink version.',
-    valueName: 'ref|job',
-  },
-  'flink-home': {
-    kind: 'string',
-    description: 'Run the Flink client from this FLINK_HOME instead of from an image (docker run).',
-    valueName: 'dir',
-  },
+  ...CLIENT_OPTIONS,
   'github-token': {
     kind: 'string',
     only: 'inputs',

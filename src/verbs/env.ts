@@ -4,6 +4,7 @@
 // deletes what up made. The work is in src/integration and src/operations/smoke.ts; this file is the
 // verbs' options and rendering.
 import { COMMON_OPTIONS, type OptionDefs } from '../options/options.js';
+import { CLIENT_OPTIONS } from '../deploy/options.js';
 import { envUp, type EnvUpResult } from '../integration/environment.js';
 import { envDown, type EnvDownResult } from '../integration/teardown.js';
 import type { SmokeResult } from '../integration/smoke.js';
@@ -80,7 +81,20 @@ export const SMOKE_OPTIONS = {
     description: 'Run this shell command as the smoke test instead of the fixture check (KUBECONFIG is set).',
     valueName: 'command',
   },
+  // How the fixture's deploy runs the Flink client, as `flinkship deploy` takes them.
+  ...CLIENT_OPTIONS,
 } as const satisfies OptionDefs;
+
+/** The smoke request's Flink client, from the verb's options. */
+export function clientOf(options: { 'client-image'?: string; 'flink-home'?: string }): {
+  clientImage?: string;
+  flinkHome?: string;
+} {
+  return {
+    ...(options['client-image'] !== undefined ? { clientImage: options['client-image'] } : {}),
+    ...(options['flink-home'] !== undefined ? { flinkHome: options['flink-home'] } : {}),
+  };
+}
 
 export const ENV_DOWN_OPTIONS = {
   ...ENV_COMMON_OPTIONS,
@@ -136,6 +150,7 @@ export const envSmokeVerb = defineVerb({
         ...(options.image !== undefined ? { image: options.image } : {}),
         ...(options.expected !== undefined ? { expected: options.expected } : {}),
         ...(options['smoke-command'] !== undefined ? { smokeCommand: options['smoke-command'] } : {}),
+        ...clientOf(options),
       },
       ui,
     ),

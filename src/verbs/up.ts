@@ -1,7 +1,7 @@
 // `flinkship up`: the whole integration path in one command. Build the job image, bring up the
 // environment, get the image into the cluster (the kind registry, kind load, or the job's registry),
 // deploy it and run the smoke test; then delete the environment unless --keep.
-import type { BuildRequest } from '../options/build.js';
+import { BUILD_OPTIONS, type BuildRequest } from '../options/build.js';
 import { optionLabel, originOf, type OptionDefs } from '../options/options.js';
 import { build } from '../operations/build.js';
 import { readExpected, smoke as runSmoke } from '../operations/smoke.js';
@@ -16,7 +16,7 @@ import type { Ui } from '../ui/ui.js';
 import { InputError } from '../util/errors.js';
 import { parseImageRef } from '../util/imageRef.js';
 import type { BuildResult } from '../build/render.js';
-import { SMOKE_OPTIONS } from './env.js';
+import { SMOKE_OPTIONS, clientOf } from './env.js';
 import { defineVerb } from './verb.js';
 
 export const UP_OPTIONS = {
@@ -27,6 +27,7 @@ export const UP_OPTIONS = {
       'Where the job image goes: default the kind registry (localhost:5001/<name>) on kind, image.repository on an existing cluster.',
     valueName: 'host/path',
   },
+  'base-image': BUILD_OPTIONS['base-image'],
 } as const satisfies OptionDefs;
 
 export interface UpResult {
@@ -53,7 +54,7 @@ export const upVerb = defineVerb({
       config: options.config,
       env: s.env.name,
       repository,
-      'base-image': undefined,
+      'base-image': options['base-image'],
       tag: [],
       'build-arg': [],
       push: pushNow,
@@ -100,6 +101,7 @@ export const upVerb = defineVerb({
             image,
             ...(options.expected ? { expected: options.expected } : {}),
             ...(options['smoke-command'] ? { smokeCommand: options['smoke-command'] } : {}),
+            ...clientOf(options),
           },
           ui,
         ),

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kube } from '../../src/executors/kube.js';
 import { cli } from '../helpers/cli.js';
 import { ok } from '../helpers/run.js';
-import { committedPayloads, kindEnv, until } from './kindFixture.js';
+import { FIXTURE, committedPayloads, fixtureImage, kindEnv, until } from './kindFixture.js';
 import { writeIntegrationSpec } from './integrationSpec.js';
 import { testbed } from './testbed.js';
 
@@ -70,7 +70,10 @@ describe('env up / env down on the real kind cluster, with the Strimzi operator 
       { env: kindEnv(), timeoutMs: 600_000 },
     );
     mirrorManifests(dir, strimziImage);
-    spec = writeIntegrationSpec(dir, ns, `image: "${fluentBitImage}"`);
+    spec = writeIntegrationSpec(dir, ns, {
+      fluentBit: `image: "${fluentBitImage}"`,
+      kafka: `image: "${kafkaImage}"`,
+    });
   }, 700_000);
 
   afterAll(async () => {
@@ -117,6 +120,53 @@ describe('env up / env down on the real kind cluster, with the Strimzi operator 
       expect(described).toMatch(/PartitionCount: 1\s+ReplicationFactor: 1/);
     }
   }, 600_000);
+
+  // Before the next test writes records of its own to logs: the job reads logs from the beginning.
+  it('env smoke: the fixture job, deployed into real pods, cleans what the log producer printed; logs-clean holds exactly the expected records', async () => {
+    const image = `flinkship-kie/log-cleaner:${suffix}`;
+    await fixtureImage(dir, image);
+    const r = await cli(
+      ...['env smoke', '--config', spec, '--kubeconfig', kubeconfig, '--strimzi-manifests', manifests],
+      ...['--image', image, '--flink-home', testbed('FLINKSHIP_TESTBED_FLINK_HOME')],
+      ...['--expected', path.join(FIXTURE, 'producer/expected-clean.jsonl'), '--timeout', '10m'],
+      ...['--output', 'json'],
+    );
+    expect(r.err).not.toContain('error:');
+    expect(r.code).toBe(0);
+    const expected = readFileSync(path.join(FIXTURE, 'producer/expected-clean.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+    expect(JSON.parse(r.out)).toMatchObject({ mode: 'fixture', records: expected.length });
+
+    // Where the claim is true: the JobManager and TaskManager ran in pods of the job's namespace, from
+    // the image given; the producer's lines went through Fluent Bit into logs; logs-clean, as the broker
+    // stores it, holds exactly the expected records, committed.
+    const pods = await kubectl([
+      ...['-n', ns.flink, 'get', 'pods', '-l', 'app=log-cleaner'],
+      ...[
+        '-o',
+        'jsonpath={range .items[*]}{.metadata.labels.component} {.status.phase} {.spec.containers[0].image}{"\\n"}{end}',
+      ],
+    ]);
+    expect(pods.trim().split('\n').sort()).toEqual([
+      `jobmanager Running ${image}`,
+      `taskmanager Running ${image}`,
+    ]);
+    const clean = await kubectl([
+      ...['-n', ns.kafka, 'exec', BROKER, '--', 'sh', '-c'],
+      'kafka-class kafka.tools.DumpLogSegments --print-data-log --files "$(ls /var/lib/kafka/data/logs-clean-0/*.log | paste -sd, -)"',
+    ]);
+    expect(committedPayloads(clean).sort()).toEqual([...expected].sort());
+    const logs = await kubectl([
+      ...['-n', ns.kafka, 'exec', BROKER, '--', 'sh', '-c'],
+      'kafka-class kafka.tools.DumpLogSegments --print-data-log --files "$(ls /var/lib/kafka/data/logs-0/*.log | paste -sd, -)"',
+    ]);
+    const shipped = committedPayloads(logs).map(
+      (p) => JSON.parse(p) as { kubernetes?: { pod_name?: string } },
+    );
+    // Every line the producer printed (20), each as a Fluent Bit record of the log-producer pod.
+    expect(shipped.filter((rec) => rec.kubernetes?.pod_name === 'log-producer')).toHaveLength(20);
+  }, 900_000);
 
   it("ships a pod's stdout to the logs topic as Fluent Bit records: the JSON line merged, the pod's metadata added", async () => {
     const lines = [1, 2, 3].map((i) =>
@@ -260,7 +310,9 @@ describe('env up on the real kind cluster, when the broker can never start', () 
 
   beforeAll(() => {
     kube = Kube.load({ kubeconfig });
-    spec = writeIntegrationSpec(dir, q, `image: "${testbed('FLINKSHIP_TESTBED_FLUENT_BIT_STANDIN_IMAGE')}"`);
+    spec = writeIntegrationSpec(dir, q, {
+      fluentBit: `image: "${testbed('FLINKSHIP_TESTBED_FLUENT_BIT_STANDIN_IMAGE')}"`,
+    });
     manifests = mirrorManifests(dir, testbed('FLINKSHIP_TESTBED_STRIMZI_STANDIN_IMAGE'));
   });
 

@@ -16,7 +16,7 @@ import {
 } from '../../src/executors/kind.js';
 import { conditionCheck, daemonSetRolledOut, podFinished } from '../../src/integration/conditions.js';
 import { parseDuration } from '../../src/util/quantity.js';
-import { compareRecords, consumerArgv, recordsOf } from '../../src/integration/fixture.js';
+import { compareRecords, consumerArgv, consumerPod, recordsOf } from '../../src/integration/fixture.js';
 import { FLUENT_BIT_IMAGE, fluentBitConfig, fluentBitObjects } from '../../src/integration/fluentBit.js';
 import { strimziObjects } from '../../src/integration/install.js';
 import {
@@ -30,6 +30,7 @@ import {
 import { jobArg } from '../../src/integration/smoke.js';
 import { resolveEnvSettings } from '../../src/integration/settings.js';
 import {
+  STRIMZI_KAFKA_IMAGE,
   kafkaTopic,
   readManifestDir,
   rewriteNamespace,
@@ -514,6 +515,122 @@ environments:
   it('refuses what is not an image reference, at fluentBit.image', () => {
     expect(() => settingsFor('{ image: "Not An Image" }')).toThrow(
       'flinkship.yaml:9:25: environments.integration.fluentBit.image: found "Not An Image"; expected an image reference such as registry.acme.dev/mirror/fluent-bit:4.1.1',
+    );
+  });
+});
+
+describe("kafka.image: a mirror of Strimzi's Kafka image", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'flinkship-kafka-image-'));
+  const settingsFor = (kafka: string) => {
+    const file = path.join(dir, 'flinkship.yaml');
+    writeFileSync(
+      file,
+      `name: job
+flinkVersion: "1.20"
+image: { repository: ghcr.io/acme/job }
+job: { jar: job.jar }
+environments:
+  integration:
+    cluster: existing
+    namespace: flink
+    kafka: ${kafka}
+`,
+    );
+    return resolveEnvSettings({
+      config: file,
+      env: 'integration',
+      'strimzi-manifests': dir,
+      timeout: '5m',
+      keep: false,
+      diagnostics: dir,
+    });
+  };
+  const consumerImage = (kafkaImage?: string) =>
+    (
+      consumerPod({
+        namespace: 'kafka',
+        brokers: 'b:9092',
+        topic: 't',
+        maxMessages: 1,
+        idleTimeoutMs: 1,
+        name: 'c',
+        ...(kafkaImage ? { image: kafkaImage } : {}),
+      }).spec as { containers: { image: string }[] }
+    ).containers[0]!.image;
+
+  it("is the Kafka's spec.kafka.image and the console consumer's image; without it Strimzi chooses, and the consumer runs Strimzi's", () => {
+    const mirrored = settingsFor(
+      '{ cluster: my-cluster, image: "registry.acme.dev/mirror/kafka:1.2.0-kafka-4.3.1" }',
+    );
+    expect(mirrored.strimzi.kafkaImage).toBe('registry.acme.dev/mirror/kafka:1.2.0-kafka-4.3.1');
+    const kafka = strimziObjects({ ...mirrored.strimzi, manifests: [] }).kafka.find(
+      (o) => o.kind === 'Kafka',
+    )!;
+    expect((kafka.spec as { kafka: { image?: string; version: string } }).kafka).toMatchObject({
+      image: 'registry.acme.dev/mirror/kafka:1.2.0-kafka-4.3.1',
+      version: '4.3.1',
+    });
+    expect(consumerImage(mirrored.strimzi.kafkaImage)).toBe(
+      'registry.acme.dev/mirror/kafka:1.2.0-kafka-4.3.1',
+    );
+
+    const plain = settingsFor('{ cluster: my-cluster }');
+    expect(plain.strimzi.kafkaImage).toBeUndefined();
+    const plainKafka = strimziObjects({ ...plain.strimzi, manifests: [] }).kafka.find(
+      (o) => o.kind === 'Kafka',
+    )!;
+    expect((plainKafka.spec as { kafka: Record<string, unknown> }).kafka).not.toHaveProperty('image');
+    expect(consumerImage(undefined)).toBe(STRIMZI_KAFKA_IMAGE);
+  });
+
+  it('refuses what is not an image reference, at kafka.image', () => {
+    expect(() => settingsFor('{ image: "Not An Image" }')).toThrow(
+      'flinkship.yaml:9:21: environments.integration.kafka.image: found "Not An Image"; expected an image reference such as registry.acme.dev/mirror/strimzi-kafka:1.2.0-kafka-4.3.1',
+    );
+  });
+});
+
+describe('kind.loadImages: local images put on the nodes once the cluster exists', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'flinkship-load-images-'));
+  const settingsFor = (kind: string) => {
+    const file = path.join(dir, 'flinkship.yaml');
+    writeFileSync(
+      file,
+      `name: job
+flinkVersion: "1.20"
+image: { repository: ghcr.io/acme/job }
+job: { jar: job.jar }
+environments:
+  integration:
+    cluster: kind
+    namespace: flink
+    kind:
+${kind}
+`,
+    );
+    return resolveEnvSettings({
+      config: file,
+      env: 'integration',
+      'strimzi-manifests': dir,
+      timeout: '5m',
+      keep: false,
+      diagnostics: dir,
+    });
+  };
+
+  it('are loaded with one kind load of all of them', () => {
+    const s = settingsFor('      loadImages: [registry.acme.dev/m/fluent-bit:4.1.1, "acme/kafka:1"]');
+    expect(s.kind!.settings.loadImages).toEqual(['registry.acme.dev/m/fluent-bit:4.1.1', 'acme/kafka:1']);
+    expect(loadImageArgv(s.kind!.name, ...s.kind!.settings.loadImages!)).toEqual([
+      ...['load', 'docker-image', 'registry.acme.dev/m/fluent-bit:4.1.1', 'acme/kafka:1'],
+      ...['--name', 'flinkship-job'],
+    ]);
+    expect(settingsFor('      workers: 0').kind!.settings.loadImages).toEqual([]);
+  });
+
+  it('refuses an entry that is not an image reference, at its own line', () => {
+    expect(() => settingsFor('      loadImages:\n        - acme/kafka:1\n        - "Bad Image"')).toThrow(
+      'flinkship.yaml:12:11: environments.integration.kind.loadImages[1]: found "Bad Image"; expected an image reference of your local Docker engine',
     );
   });
 });

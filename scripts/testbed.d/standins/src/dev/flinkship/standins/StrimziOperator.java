@@ -26,7 +26,8 @@ import org.apache.kafka.common.utils.AppInfoParser;
  *
  * <ul>
  *   <li>a Kafka and its KafkaNodePool become one KRaft broker (Deployment {@code <cluster>-<pool>}, the
- *       image in STANDIN_BROKER_IMAGE, spec.kafka.config passed through) behind Strimzi's Services
+ *       image in spec.kafka.image, else in STANDIN_BROKER_IMAGE, which must be the testbed's Kafka
+ *       image or one with its start script; spec.kafka.config passed through) behind Strimzi's Services
  *       {@code <cluster>-kafka-bootstrap:9092} and {@code <cluster>-kafka-brokers};
  *   <li>the Kafka is Ready only once that broker answers a Kafka admin request; its status then carries
  *       the broker's own cluster id, the listener's bootstrap address and the broker's Kafka version;
@@ -227,7 +228,9 @@ public final class StrimziOperator {
     security.put("runAsUser", 1001).put("runAsGroup", 1001).put("fsGroup", 1001);
     ObjectNode container = podSpec.putArray("containers").addObject();
     container.put("name", "kafka");
-    container.put("image", brokerImage);
+    // As Strimzi: spec.kafka.image when the Kafka names one (a mirror), else the operator's own choice.
+    String image = kafka.path("spec").path("kafka").path("image").asText("");
+    container.put("image", image.isEmpty() ? brokerImage : image);
     container.put("imagePullPolicy", "IfNotPresent");
     ArrayNode env = container.putArray("env");
     env.addObject().put("name", "KAFKA_ADVERTISED_HOST").put("value", name + "-kafka-bootstrap." + namespace + ".svc");

@@ -1,0 +1,102 @@
+// `flinkship up`, the README's whole path, on this machine for real: build the fixture's image, create a
+// kind cluster with the real kind CLI (the testbed's node image), install Strimzi and Fluent Bit, load
+// the image onto the node, deploy the job with the deploy verb, run the smoke test, and delete it all.
+// Only what cannot exist here is a STAND-IN, reached as a user with an image mirror reaches it: the
+// Strimzi operator (the upstream install files with its image swapped) and Fluent Bit (fluentBit.image);
+// both are loaded onto the new node with kind.loadImages, as are the Kafka image (kafka.image) and the
+// Flink client's FLINK_HOME is the testbed's (--flink-home), since no Flink image can be pulled.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kindClusterName, kindWorkDir } from '../../src/integration/settings.js';
+import { cli } from '../helpers/cli.js';
+import { ok } from '../helpers/run.js';
+import { FIXTURE } from './kindFixture.js';
+import { kindPath, writeUpRepo } from './upSpec.js';
+import { testbed } from './testbed.js';
+
+const CLUSTER = kindClusterName('log-cleaner');
+
+const docker = (args: string[]) =>
+  execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+const dockerOk = (args: string[]) => {
+  try {
+    docker(args);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('flinkship up on this machine: a kind cluster of its own, the fixture end to end, nothing left behind', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'flinkship-up-'));
+  const savedPath = process.env.PATH;
+  const savedKubeconfig = process.env.KUBECONFIG;
+  let spec: string;
+  let manifests: string;
+  let networkBefore: boolean;
+
+  beforeAll(async () => {
+    ({ spec, manifests } = await writeUpRepo(dir));
+    process.env.PATH = `${kindPath()}:${savedPath}`;
+    expect(dockerOk(['inspect', `${CLUSTER}-control-plane`])).toBe(false);
+    networkBefore = dockerOk(['network', 'inspect', 'kind']);
+  }, 900_000);
+
+  afterAll(async () => {
+    process.env.PATH = savedPath;
+    if (savedKubeconfig === undefined) delete process.env.KUBECONFIG;
+    else process.env.KUBECONFIG = savedKubeconfig;
+    // Only when the test failed half way: never leave a cluster running on the machine.
+    if (dockerOk(['inspect', `${CLUSTER}-control-plane`])) {
+      await ok(testbed('FLINKSHIP_TESTBED_KIND'), ['delete', 'cluster', '--name', CLUSTER], {
+        env: { PATH: `${kindPath()}:${savedPath}` },
+        timeoutMs: 300_000,
+      });
+    }
+  }, 400_000);
+
+  it('builds, brings the environment up, deploys, sees exactly the expected clean records, and leaves nothing behind', async () => {
+    const r = await cli(
+      ...['up', '--config', spec, '--strimzi-manifests', manifests],
+      ...['--base-image', testbed('FLINKSHIP_TESTBED_FLINK_BASE_IMAGE')],
+      ...['--flink-home', testbed('FLINKSHIP_TESTBED_FLINK_HOME'), '--timeout', '20m', '--output', 'json'],
+    );
+    expect(r.err).not.toContain('error:');
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.out) as {
+      image: string;
+      smoke: { mode: string; records: number };
+      timings: { step: string; seconds: number }[];
+      deleted: string[];
+      env: { kindCluster: string };
+    };
+    const expected = readFileSync(path.join(FIXTURE, 'producer/expected-clean.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+    expect(result.smoke).toMatchObject({ mode: 'fixture', records: expected.length });
+    expect(result.env.kindCluster).toBe(CLUSTER);
+    expect(result.image).toMatch(/^ghcr\.io\/flinkship\/log-cleaner:/);
+    expect(result.timings.map((t) => t.step)).toEqual([
+      'build image',
+      'env up',
+      'kind load docker-image',
+      'deploy and smoke test',
+      'env down',
+    ]);
+    expect(result.deleted).toContain(`kind cluster ${CLUSTER}`);
+    expect(result.deleted).toContain(`work directory ${kindWorkDir(CLUSTER)}`);
+
+    // Nothing left: no node container, no cluster kind knows, no kubeconfig, and the network only if it was there.
+    expect(dockerOk(['inspect', `${CLUSTER}-control-plane`])).toBe(false);
+    const clusters = await ok(testbed('FLINKSHIP_TESTBED_KIND'), ['get', 'clusters'], {
+      env: { PATH: process.env.PATH! },
+    });
+    expect(clusters.split('\n')).not.toContain(CLUSTER);
+    expect(existsSync(kindWorkDir(CLUSTER))).toBe(false);
+    expect(dockerOk(['network', 'inspect', 'kind'])).toBe(networkBefore);
+    if (!networkBefore) expect(result.deleted).toContain('docker network kind');
+  }, 1_500_000);
+});
