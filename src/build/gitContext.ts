@@ -90,6 +90,19 @@ export async function readGitContext(cwd: string, env: NodeJS.ProcessEnv = proce
   };
 }
 
+/**
+ * The image's creation time, reproducibly: SOURCE_DATE_EPOCH (the reproducible-builds convention), else
+ * the time of the commit built, else now. With a fixed time, a rebuild of the same inputs gives the same
+ * labels, so the engine's cache gives the same image (id and digest) instead of a new one each time.
+ */
+export async function sourceDate(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Date> {
+  const epoch = env.SOURCE_DATE_EPOCH?.trim();
+  if (epoch && /^\d+$/.test(epoch)) return new Date(Number(epoch) * 1000);
+  const committed = await git(cwd, 'log', '-1', '--format=%ct', 'HEAD');
+  if (committed && /^\d+$/.test(committed)) return new Date(Number(committed) * 1000);
+  return new Date();
+}
+
 /** v1.2.3, 1.2.3, 1.2.3-rc.1+build.5 */
 export const SEMVER_TAG =
   /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;

@@ -13,7 +13,7 @@ import {
   repositoryPath,
   resolveCredentials,
 } from '../build/credentials.js';
-import { readGitContext } from '../build/gitContext.js';
+import { readGitContext, sourceDate } from '../build/gitContext.js';
 import {
   applyOverrides,
   checkContextFiles,
@@ -97,7 +97,7 @@ export async function build(request: BuildRequest, ui: Ui): Promise<BuildResult>
     title: loaded.spec.name,
     flinkVersion: env.flinkVersion,
     entryClass,
-    created: new Date(),
+    created: await sourceDate(loaded.dir),
   });
   const auth = credentials && dockerAuth(credentials, host);
 

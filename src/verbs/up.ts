@@ -30,6 +30,11 @@ export const UP_OPTIONS = {
   'base-image': BUILD_OPTIONS['base-image'],
 } as const satisfies OptionDefs;
 
+/** The tag of a loaded image: its id's first 12 hex digits, as `docker images` shows it. */
+export function contentTag(imageId: string): string {
+  return `id-${imageId.replace(/^sha256:/, '').slice(0, 12)}`;
+}
+
 export interface UpResult {
   image: string;
   env: EnvUpResult;
@@ -88,10 +93,13 @@ export const upVerb = defineVerb({
           }),
         );
       } else if (s.kind) {
+        // Tagged by content: a rebuild of the same commit with another jar is a new reference, so the
+        // deploy sees the change (a tag it has deployed before would read as unchanged).
+        image = `${built.repository}:${contentTag(built.imageId)}`;
+        await new DockerEngine().tag(built.imageId, built.repository, contentTag(built.imageId));
         await timer.time('kind load docker-image', async () =>
-          (await Kind.install(ui)).loadImage(s.kind!.name, built.tags[0]!),
+          (await Kind.install(ui)).loadImage(s.kind!.name, image),
         );
-        image = built.tags[0]!;
       }
       // The environment just brought up, with the image just built (and pushed or loaded).
       smoke = await timer.time('deploy and smoke test', () =>

@@ -227,8 +227,10 @@ describe('flinkship build against the testbed', () => {
       'dev.flinkship.flink-version': '1.20',
       'dev.flinkship.entry-class': ENTRY,
     });
-    expect(Date.parse(remote.Labels['org.opencontainers.image.created']!)).toBeGreaterThan(
-      Date.now() - 600_000,
+    // Reproducible: the commit's time, not the build's (a rebuild gives the same labels, so the same image).
+    const committed = (await exec('git', ['log', '-1', '--format=%ct', 'HEAD'], { cwd: dir })).stdout.trim();
+    expect(remote.Labels['org.opencontainers.image.created']).toBe(
+      new Date(Number(committed) * 1000).toISOString(),
     );
     for (const tag of ['it-1', 'latest', sha]) {
       expect((await skopeoInspect(`${stagingRepo}:${tag}`, staging)).Digest).toBe(first.digest);

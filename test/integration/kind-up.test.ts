@@ -58,34 +58,59 @@ describe('flinkship up on this machine: a kind cluster of its own, the fixture e
     }
   }, 400_000);
 
-  it('builds, brings the environment up, deploys, sees exactly the expected clean records, and leaves nothing behind', async () => {
-    const r = await cli(
+  type UpJson = {
+    image: string;
+    smoke: { mode: string; records: number };
+    timings: { step: string; seconds: number }[];
+    deleted: string[];
+    env: { kindCluster: string };
+  };
+  const up = (...extra: string[]) =>
+    cli(
       ...['up', '--config', spec, '--strimzi-manifests', manifests],
       ...['--base-image', testbed('FLINKSHIP_TESTBED_FLINK_BASE_IMAGE')],
       ...['--flink-home', testbed('FLINKSHIP_TESTBED_FLINK_HOME'), '--timeout', '20m', '--output', 'json'],
+      ...extra,
     );
-    expect(r.err).not.toContain('error:');
-    expect(r.code).toBe(0);
-    const result = JSON.parse(r.out) as {
-      image: string;
-      smoke: { mode: string; records: number };
-      timings: { step: string; seconds: number }[];
-      deleted: string[];
-      env: { kindCluster: string };
-    };
-    const expected = readFileSync(path.join(FIXTURE, 'producer/expected-clean.jsonl'), 'utf8')
+  const expected = () =>
+    readFileSync(path.join(FIXTURE, 'producer/expected-clean.jsonl'), 'utf8')
       .split('\n')
       .filter((l) => l.trim() !== '');
-    expect(result.smoke).toMatchObject({ mode: 'fixture', records: expected.length });
-    expect(result.env.kindCluster).toBe(CLUSTER);
-    expect(result.image).toMatch(/^ghcr\.io\/flinkship\/log-cleaner:/);
-    expect(result.timings.map((t) => t.step)).toEqual([
+  let first: UpJson;
+
+  it('up --keep: builds, creates the cluster, deploys, sees exactly the expected clean records, and keeps the cluster', async () => {
+    const r = await up('--keep');
+    expect(r.err).not.toContain('error:');
+    expect(r.code).toBe(0);
+    first = JSON.parse(r.out) as UpJson;
+    expect(first.smoke).toMatchObject({ mode: 'fixture', records: expected().length });
+    expect(first.env.kindCluster).toBe(CLUSTER);
+    // Loaded under a tag of its content: a rebuild with another jar is a new reference for the deploy.
+    expect(first.image).toMatch(/^ghcr\.io\/flinkship\/log-cleaner:id-[0-9a-f]{12}$/);
+    expect(first.timings.map((t) => t.step)).toEqual([
       'build image',
       'env up',
       'kind load docker-image',
       'deploy and smoke test',
-      'env down',
     ]);
+    expect(first.deleted).toEqual([]);
+    expect(dockerOk(['inspect', `${CLUSTER}-control-plane`])).toBe(true);
+  }, 1_500_000);
+
+  it('a second up reuses the cluster, the image and the running job, sees exactly the expected records again, and leaves nothing behind', async () => {
+    expect(first, 'the first up ran').toBeDefined();
+    const r = await up();
+    expect(r.err).not.toContain('error:');
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.out) as UpJson;
+    // What exists is reused: the cluster, the image (same content, same reference) and the job.
+    expect(r.err).toContain(`kind cluster ${CLUSTER} exists already`);
+    expect(result.image).toBe(first.image);
+    expect(r.err).toMatch(
+      new RegExp(`already runs ${first.image.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} .*: nothing to change`),
+    );
+    // The producer printed its lines again; the job's dedup window drops the repeats: still exactly these.
+    expect(result.smoke).toMatchObject({ mode: 'fixture', records: expected().length });
     expect(result.deleted).toContain(`kind cluster ${CLUSTER}`);
     expect(result.deleted).toContain(`work directory ${kindWorkDir(CLUSTER)}`);
 

@@ -1,6 +1,7 @@
 // The build's decisions, without Docker or a registry: tags and labels from the git context, which
 // credentials a push uses, the entry class a jar runs, build args, the exact tar context, and the
 // list and --no-push options.
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,7 +27,7 @@ import {
   repositoryPath,
   resolveCredentials,
 } from '../../src/build/credentials.js';
-import { gitContextFromActions, sourceUrlOfRemote } from '../../src/build/gitContext.js';
+import { gitContextFromActions, sourceDate, sourceUrlOfRemote } from '../../src/build/gitContext.js';
 import { checkEntryClass, isJarProblem, manifestMainClass, readJar } from '../../src/build/jar.js';
 import { imageLabels, sanitizeTag, semverOf, tagsFor, versionOf } from '../../src/build/metadata.js';
 import { parseOptions } from '../../src/options/options.js';
@@ -135,6 +136,35 @@ describe('labels', () => {
       'dev.flinkship.flink-version': '1.20',
       'dev.flinkship.entry-class': 'dev.acme.Job',
     });
+  });
+});
+
+describe('the created time: reproducible, so a rebuild of the same inputs is the same image', () => {
+  it('is SOURCE_DATE_EPOCH, else the commit time, else now', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'flinkship-source-date-'));
+    const before = Date.now();
+    expect((await sourceDate(dir, {})).getTime()).toBeGreaterThanOrEqual(before - 1000); // no git: now
+    const git = (...args: string[]) =>
+      execFileSync('git', args, {
+        cwd: dir,
+        env: {
+          ...process.env,
+          GIT_COMMITTER_DATE: '@1767323045 +0000',
+          GIT_AUTHOR_DATE: '@1767323045 +0000',
+        },
+      });
+    git('init', '-q');
+    await writeFile(path.join(dir, 'f'), 'x');
+    git('add', 'f');
+    git('-c', 'user.name=t', '-c', 'user.email=t@example.invalid', 'commit', '-q', '-m', 'c');
+    expect((await sourceDate(dir, {})).toISOString()).toBe('2026-01-02T03:04:05.000Z');
+    expect((await sourceDate(dir, { SOURCE_DATE_EPOCH: '1700000000' })).toISOString()).toBe(
+      '2023-11-14T22:13:20.000Z',
+    );
+    // Not a number of seconds: ignored, as reproducible-builds tools do.
+    expect((await sourceDate(dir, { SOURCE_DATE_EPOCH: 'yesterday' })).toISOString()).toBe(
+      '2026-01-02T03:04:05.000Z',
+    );
   });
 });
 
