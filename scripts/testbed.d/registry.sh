@@ -136,6 +136,43 @@ _registry_answers_or_died() {
   _registry_answers "$1"
 }
 
+# The same registry as an image, for kind's local registry container (Flinkship pins registry:2.8.3 from
+# Docker Hub, which cannot be pulled here; kind.registryImage names this one as a user's mirror would):
+# Debian's docker-registry binary FROM the docker component's bookworm rootfs, serving :5000 with
+# filesystem storage, as the official image does. Rebuilt only when the binary or this recipe changes.
+REGISTRY_TB_IMAGE=flinkship-testbed/registry:2.8.2
+_registry_image() {
+  docker_status >/dev/null 2>&1 || return 0 # without the docker component, no image (registry_env omits it)
+  eval "$(docker_env)"
+  local key log=$REGISTRY_TB_DIR/image.log ctx=$REGISTRY_TB_DIR/image
+  key=$({ sha256sum /usr/bin/docker-registry; declare -f _registry_image; } | sha256sum | cut -c1-16)
+  [ "$(docker image inspect -f '{{ index .Config.Labels "dev.flinkship.testbed.inputs" }}' "$REGISTRY_TB_IMAGE" 2>/dev/null)" = "$key" ] && return 0
+  rm -rf "$ctx" && mkdir -p "$ctx" && cp /usr/bin/docker-registry "$ctx/registry" || tb_fail registry "cannot assemble $ctx"
+  cat >"$ctx/config.yml" <<'YAML'
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: /var/lib/registry
+  delete:
+    enabled: true
+http:
+  addr: :5000
+YAML
+  cat >"$ctx/Dockerfile" <<DOCKERFILE
+FROM $DOCKER_TB_DEBIAN_IMAGE
+COPY registry /bin/registry
+COPY config.yml /etc/docker/registry/config.yml
+VOLUME ["/var/lib/registry"]
+EXPOSE 5000
+ENTRYPOINT ["/bin/registry"]
+CMD ["serve", "/etc/docker/registry/config.yml"]
+DOCKERFILE
+  docker build --label "dev.flinkship.testbed.inputs=$key" -t "$REGISTRY_TB_IMAGE" "$ctx" >"$log" 2>&1 ||
+    tb_fail registry "docker build of $REGISTRY_TB_IMAGE failed" "$log"
+  rm -rf "$ctx"
+  tb_log "registry: built $REGISTRY_TB_IMAGE"
+}
+
 registry_up() {
   local name
   _registry_apt_install docker-registry skopeo apache2-utils curl ||
@@ -148,6 +185,7 @@ registry_up() {
     tb_stop "registry-$name"
     _registry_start "$name"
   done
+  _registry_image
 }
 
 registry_down() {
@@ -181,4 +219,5 @@ registry_env() {
   echo "export FLINKSHIP_TESTBED_PRODUCTION_REGISTRY=127.0.0.1:$(_registry_port production)"
   echo "export FLINKSHIP_TESTBED_PRODUCTION_REGISTRY_USER=$REGISTRY_TB_USER"
   echo "export FLINKSHIP_TESTBED_PRODUCTION_REGISTRY_PASSWORD=$(cat "$REGISTRY_TB_PASSWORD_FILE")"
+  echo "export FLINKSHIP_TESTBED_REGISTRY_IMAGE=$REGISTRY_TB_IMAGE"
 }

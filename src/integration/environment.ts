@@ -102,7 +102,7 @@ async function createKindCluster(
         ]),
       ),
     );
-    await new KindRegistry(REGISTRY_NAME, registry.port).ensureRunning(ui);
+    await new KindRegistry(REGISTRY_NAME, registry.port, registry.image).ensureRunning(ui);
   }
   writeKindFiles({ [plan.configFile]: configText });
   ui.info(`kind config ${plan.configFile}:\n${configText}`);
@@ -127,11 +127,6 @@ async function createKindCluster(
     });
   }
   if (registry) await new KindRegistry(REGISTRY_NAME, registry.port).connect();
-  const images = plan.settings.loadImages ?? [];
-  if (images.length > 0) {
-    ui.info(`kind load docker-image ${images.join(' ')} (kind.loadImages)`);
-    await kind.loadImage(plan.name, ...images);
-  }
   return kind;
 }
 
@@ -144,9 +139,15 @@ export async function envUp(s: EnvSettings, ui: Ui): Promise<EnvUpResult> {
   let kube: Kube | undefined;
   try {
     if (s.kind) {
-      await ui.group(`kind cluster ${s.kind.name}`, () =>
+      const kind = await ui.group(`kind cluster ${s.kind.name}`, () =>
         timer.time('kind cluster', () => createKindCluster(s, kindConfigText!, deadline, ui)),
       );
+      const images = s.kind.settings.loadImages ?? [];
+      if (images.length > 0) {
+        await ui.group(`kind load docker-image ${images.join(' ')} (kind.loadImages)`, () =>
+          timer.time('kind.loadImages', () => kind.loadImage(s.kind!.name, ...images)),
+        );
+      }
       maskKubeconfig(s.kubeconfig!, ui);
       // Later steps and commands (the deploy verb, kubectl) find the cluster the usual way.
       process.env.KUBECONFIG = s.kubeconfig;

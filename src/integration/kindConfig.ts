@@ -29,7 +29,7 @@ export interface KindSettings {
   /** The user's own kind config, already read (text) with its file name for messages. */
   userConfig?: { file: string; text: string };
   /** The local registry: host port on the runner, and the directory that holds its certs.d tree. */
-  registry?: { port: number; certsDir: string };
+  registry?: { port: number; certsDir: string; image?: string };
   /** Images of the local Docker engine loaded onto the nodes once the cluster exists (kind.loadImages). */
   loadImages?: string[];
 }

@@ -155,7 +155,11 @@ export function resolveEnvSettings(options: EnvOptionValues): EnvSettings {
         ...(spec.registry === false
           ? {}
           : {
-              registry: { port: spec.registryPort ?? REGISTRY_PORT, certsDir: path.join(workDir, 'certs.d') },
+              registry: {
+                port: spec.registryPort ?? REGISTRY_PORT,
+                certsDir: path.join(workDir, 'certs.d'),
+                ...(spec.registryImage ? { image: spec.registryImage } : {}),
+              },
             }),
       },
     };

@@ -268,6 +268,13 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
         );
       }
     }
+    const registryImage: unknown = isPlainObject(env.kind) ? env.kind.registryImage : undefined;
+    if (typeof registryImage === 'string' && !parseImageRef(registryImage)) {
+      report(
+        at('kind', 'registryImage'),
+        `found ${quote(registryImage)}; expected an image reference such as registry.acme.dev/mirror/registry:2.8.3 (a tag, a digest or both)`,
+      );
+    }
     const loadImages: unknown = isPlainObject(env.kind) ? env.kind.loadImages : undefined;
     if (Array.isArray(loadImages)) {
       loadImages.forEach((image: unknown, i) => {

@@ -168,6 +168,8 @@ export interface KindSpec {
   /** A local registry at localhost:<registryPort> that the nodes pull from (default on, port 5001). */
   registry?: boolean;
   registryPort?: number;
+  /** The local registry's image, for a mirror of the pinned one (REGISTRY_IMAGE). */
+  registryImage?: string;
   /** Local images `kind load docker-image` puts on the nodes once the cluster exists. */
   loadImages?: string[];
 }

@@ -1,10 +1,12 @@
 // `flinkship up`, the README's whole path, on this machine for real: build the fixture's image, create a
-// kind cluster with the real kind CLI (the testbed's node image), install Strimzi and Fluent Bit, load
-// the image onto the node, deploy the job with the deploy verb, run the smoke test, and delete it all.
+// kind cluster with the real kind CLI (the testbed's node image, pinned by digest), install Strimzi and
+// Fluent Bit, push the image to the local registry container (on the kind network, wired into the node
+// the containerd certs.d way), deploy the job with the deploy verb, run the smoke test, delete it all.
 // Only what cannot exist here is a STAND-IN, reached as a user with an image mirror reaches it: the
-// Strimzi operator (the upstream install files with its image swapped) and Fluent Bit (fluentBit.image);
-// both are loaded onto the new node with kind.loadImages, as are the Kafka image (kafka.image) and the
-// Flink client's FLINK_HOME is the testbed's (--flink-home), since no Flink image can be pulled.
+// Strimzi operator (the upstream install files with its image swapped) and Fluent Bit (fluentBit.image),
+// loaded onto the new node with kind.loadImages along with the Kafka image (kafka.image). The registry's
+// image is Debian's distribution build (kind.registryImage), the Flink client the testbed's FLINK_HOME
+// (--flink-home) and the base image the testbed's Flink image (--base-image): none can be pulled here.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,7 +51,8 @@ describe('flinkship up on this machine: a kind cluster of its own, the fixture e
     process.env.PATH = savedPath;
     if (savedKubeconfig === undefined) delete process.env.KUBECONFIG;
     else process.env.KUBECONFIG = savedKubeconfig;
-    // Only when the test failed half way: never leave a cluster running on the machine.
+    // Only when the test failed half way: never leave a cluster or its registry running on the machine.
+    if (dockerOk(['inspect', 'kind-registry'])) docker(['rm', '-f', 'kind-registry']);
     if (dockerOk(['inspect', `${CLUSTER}-control-plane`])) {
       await ok(testbed('FLINKSHIP_TESTBED_KIND'), ['delete', 'cluster', '--name', CLUSTER], {
         env: { PATH: `${kindPath()}:${savedPath}` },
@@ -85,16 +88,17 @@ describe('flinkship up on this machine: a kind cluster of its own, the fixture e
     first = JSON.parse(r.out) as UpJson;
     expect(first.smoke).toMatchObject({ mode: 'fixture', records: expected().length });
     expect(first.env.kindCluster).toBe(CLUSTER);
-    // Loaded under a tag of its content: a rebuild with another jar is a new reference for the deploy.
-    expect(first.image).toMatch(/^ghcr\.io\/flinkship\/log-cleaner:id-[0-9a-f]{12}$/);
+    // Pushed to the kind registry and deployed by digest: the nodes pulled it through certs.d.
+    expect(first.image).toMatch(/^localhost:5011\/log-cleaner@sha256:[0-9a-f]{64}$/);
     expect(first.timings.map((t) => t.step)).toEqual([
       'build image',
       'env up',
-      'kind load docker-image',
+      'push to the kind registry',
       'deploy and smoke test',
     ]);
     expect(first.deleted).toEqual([]);
     expect(dockerOk(['inspect', `${CLUSTER}-control-plane`])).toBe(true);
+    expect(dockerOk(['inspect', 'kind-registry'])).toBe(true);
   }, 1_500_000);
 
   it('a second up reuses the cluster, the image and the running job, sees exactly the expected records again, and leaves nothing behind', async () => {
@@ -113,9 +117,11 @@ describe('flinkship up on this machine: a kind cluster of its own, the fixture e
     expect(result.smoke).toMatchObject({ mode: 'fixture', records: expected().length });
     expect(result.deleted).toContain(`kind cluster ${CLUSTER}`);
     expect(result.deleted).toContain(`work directory ${kindWorkDir(CLUSTER)}`);
+    expect(result.deleted).toContain('registry container kind-registry');
 
     // Nothing left: no node container, no cluster kind knows, no kubeconfig, and the network only if it was there.
     expect(dockerOk(['inspect', `${CLUSTER}-control-plane`])).toBe(false);
+    expect(dockerOk(['inspect', 'kind-registry'])).toBe(false);
     const clusters = await ok(testbed('FLINKSHIP_TESTBED_KIND'), ['get', 'clusters'], {
       env: { PATH: process.env.PATH! },
     });

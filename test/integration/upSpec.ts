@@ -63,8 +63,11 @@ export async function writeUpRepo(dir: string): Promise<{ spec: string; manifest
         '    kind:\n' +
         '      config: kind.yaml\n' +
         `      nodeImage: "${nodeImage}"\n` +
-        // The testbed's own registries hold 5001 and 5002; kind load instead.
-        '      registry: false\n' +
+        // The local registry as users run it: a container on the kind network, wired the certs.d way;
+        // its image is the testbed's (Debian's distribution build) as a mirror of registry:2.8.3. The
+        // testbed's own registries hold 5001 and 5002.
+        '      registryPort: 5011\n' +
+        `      registryImage: "${testbed('FLINKSHIP_TESTBED_REGISTRY_IMAGE')}"\n` +
         `      loadImages: ["${images.strimzi}", "${images.fluentBit}", "${images.kafka}"]\n`,
     ],
   ];

@@ -29,6 +29,7 @@ import {
 } from '../../src/integration/kindConfig.js';
 import { jobArg } from '../../src/integration/smoke.js';
 import { resolveEnvSettings } from '../../src/integration/settings.js';
+import { contentTag } from '../../src/verbs/up.js';
 import {
   STRIMZI_KAFKA_IMAGE,
   kafkaTopic,
@@ -631,6 +632,17 @@ ${kind}
   it('refuses an entry that is not an image reference, at its own line', () => {
     expect(() => settingsFor('      loadImages:\n        - acme/kafka:1\n        - "Bad Image"')).toThrow(
       'flinkship.yaml:12:11: environments.integration.kind.loadImages[1]: found "Bad Image"; expected an image reference of your local Docker engine',
+    );
+  });
+});
+
+describe('up without a registry: the image is loaded under a tag of its content', () => {
+  it('is id- and the first 12 hex digits of the image id, so another build is another reference', () => {
+    expect(contentTag('sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef')).toBe(
+      'id-0123456789ab',
+    );
+    expect(contentTag('sha256:fedcba9876543210' + '0'.repeat(48))).not.toBe(
+      contentTag('sha256:0123456789abcdef' + '0'.repeat(48)),
     );
   });
 });
