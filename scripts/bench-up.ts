@@ -89,7 +89,8 @@ async function main(): Promise<void> {
 Measured ${new Date().toISOString()} by \`npm run bench\` (scripts/bench-up.ts): 2 cores, one kind node from the
 testbed's node image (Kubernetes 1.34), the fixture job (Flink 1.20.3) and spec with the up test's mirrors: the Strimzi
 operator and Fluent Bit are the testbed's stand-ins, put on the node with \`kind.loadImages\` along with the Kafka
-image. Baseline, in the same run: a bare \`kind create cluster --wait 5m\` of the same node image and kind config,
+image; the job image goes through the local registry container (\`kind.registryImage\`: Debian's distribution build)
+and is pulled by digest. Baseline, in the same run: a bare \`kind create cluster --wait 5m\` of the same node image and kind config,
 **${bare.seconds.toFixed(1)} s** (its delete ${bareDelete.seconds.toFixed(1)} s). Ratios are against it.
 
 | \`flinkship env up\` (then \`env down\`, ${envDown.seconds.toFixed(1)} s) | seconds | ÷ bare kind create |
