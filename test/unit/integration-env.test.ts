@@ -476,32 +476,38 @@ describe('env verbs refuse bad input before touching anything', () => {
   });
 });
 
-describe("fluentBit.image: a mirror of Fluent Bit's pinned image", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'flinkship-fb-image-'));
-  const settingsFor = (fluentBit: string) => {
-    const file = path.join(dir, 'flinkship.yaml');
-    writeFileSync(
-      file,
-      `name: job
+/**
+ * The env settings of a spec whose integration environment ends with `lines` (YAML at its indent, e.g.
+ * `    kafka: { image: x }`); line 9 of the file is the first of them.
+ */
+function settingsWith(cluster: 'existing' | 'kind', lines: string) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'flinkship-env-settings-'));
+  const file = path.join(dir, 'flinkship.yaml');
+  writeFileSync(
+    file,
+    `name: job
 flinkVersion: "1.20"
 image: { repository: ghcr.io/acme/job }
 job: { jar: job.jar }
 environments:
   integration:
-    cluster: existing
+    cluster: ${cluster}
     namespace: flink
-    fluentBit: ${fluentBit}
+${lines}
 `,
-    );
-    return resolveEnvSettings({
-      config: file,
-      env: 'integration',
-      'strimzi-manifests': dir,
-      timeout: '5m',
-      keep: false,
-      diagnostics: dir,
-    });
-  };
+  );
+  return resolveEnvSettings({
+    config: file,
+    env: 'integration',
+    'strimzi-manifests': dir,
+    timeout: '5m',
+    keep: false,
+    diagnostics: dir,
+  });
+}
+
+describe("fluentBit.image: a mirror of Fluent Bit's pinned image", () => {
+  const settingsFor = (fluentBit: string) => settingsWith('existing', `    fluentBit: ${fluentBit}`);
 
   it('runs the DaemonSet with the image given, and with the pinned one otherwise', () => {
     const mirrored = settingsFor('{ image: "registry.acme.dev/mirror/fluent-bit:4.1.1" }');
@@ -521,31 +527,7 @@ environments:
 });
 
 describe("kafka.image: a mirror of Strimzi's Kafka image", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'flinkship-kafka-image-'));
-  const settingsFor = (kafka: string) => {
-    const file = path.join(dir, 'flinkship.yaml');
-    writeFileSync(
-      file,
-      `name: job
-flinkVersion: "1.20"
-image: { repository: ghcr.io/acme/job }
-job: { jar: job.jar }
-environments:
-  integration:
-    cluster: existing
-    namespace: flink
-    kafka: ${kafka}
-`,
-    );
-    return resolveEnvSettings({
-      config: file,
-      env: 'integration',
-      'strimzi-manifests': dir,
-      timeout: '5m',
-      keep: false,
-      diagnostics: dir,
-    });
-  };
+  const settingsFor = (kafka: string) => settingsWith('existing', `    kafka: ${kafka}`);
   const consumerImage = (kafkaImage?: string) =>
     (
       consumerPod({
@@ -592,32 +574,7 @@ environments:
 });
 
 describe('kind.loadImages: local images put on the nodes once the cluster exists', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'flinkship-load-images-'));
-  const settingsFor = (kind: string) => {
-    const file = path.join(dir, 'flinkship.yaml');
-    writeFileSync(
-      file,
-      `name: job
-flinkVersion: "1.20"
-image: { repository: ghcr.io/acme/job }
-job: { jar: job.jar }
-environments:
-  integration:
-    cluster: kind
-    namespace: flink
-    kind:
-${kind}
-`,
-    );
-    return resolveEnvSettings({
-      config: file,
-      env: 'integration',
-      'strimzi-manifests': dir,
-      timeout: '5m',
-      keep: false,
-      diagnostics: dir,
-    });
-  };
+  const settingsFor = (kind: string) => settingsWith('kind', `    kind:\n${kind}`);
 
   it('are loaded with one kind load of all of them', () => {
     const s = settingsFor('      loadImages: [registry.acme.dev/m/fluent-bit:4.1.1, "acme/kafka:1"]');
