@@ -46,7 +46,10 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'flinkship-bench-up-'));
   try {
     const { spec, manifests } = await writeUpRepo(dir);
-    const common = ['--config', spec, '--strimzi-manifests', manifests, '--output', 'json'];
+    const common = [
+      ...['--config', spec, '--strimzi-manifests', manifests, '--output', 'json'],
+      ...['--diagnostics', path.join(dir, 'diagnostics')],
+    ];
     const flinkship = (args: string[]) =>
       timed(`flinkship ${args[0]}`, path.resolve('node_modules/.bin/tsx'), ['src/cli/main.ts', ...args]);
 

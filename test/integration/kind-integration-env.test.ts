@@ -87,6 +87,7 @@ describe('env up / env down on the real kind cluster, with the Strimzi operator 
     const r = await cli(
       ...['env up', '--config', spec, '--kubeconfig', kubeconfig],
       ...['--strimzi-manifests', manifests, '--timeout', '8m', '--output', 'json'],
+      ...['--diagnostics', path.join(dir, 'diagnostics')],
     );
     expect(r.err).not.toContain('error:');
     expect(r.code).toBe(0);
@@ -129,6 +130,7 @@ describe('env up / env down on the real kind cluster, with the Strimzi operator 
       ...['env smoke', '--config', spec, '--kubeconfig', kubeconfig, '--strimzi-manifests', manifests],
       ...['--image', image, '--flink-home', testbed('FLINKSHIP_TESTBED_FLINK_HOME')],
       ...['--expected', path.join(FIXTURE, 'producer/expected-clean.jsonl'), '--timeout', '10m'],
+      ...['--diagnostics', path.join(dir, 'diagnostics')],
       ...['--output', 'json'],
     );
     expect(r.err).not.toContain('error:');

@@ -73,6 +73,8 @@ describe('flinkship up on this machine: a kind cluster of its own, the fixture e
       ...['up', '--config', spec, '--strimzi-manifests', manifests],
       ...['--base-image', testbed('FLINKSHIP_TESTBED_FLINK_BASE_IMAGE')],
       ...['--flink-home', testbed('FLINKSHIP_TESTBED_FLINK_HOME'), '--timeout', '20m', '--output', 'json'],
+      // Never into the working tree: a failed run writes the cluster's logs there.
+      ...['--diagnostics', path.join(dir, 'diagnostics')],
       ...extra,
     );
   const expected = () =>
