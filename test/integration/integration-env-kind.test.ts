@@ -4,7 +4,7 @@
 // installed for real (with the Strimzi operator STAND-IN setting the Kafka conditions). The registry
 // container is a real container on the testbed's Docker engine (busybox standing in for registry:2,
 // which cannot be pulled here), created before the run, so `env up` finds it running and wires it in.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Dockerode from 'dockerode';
@@ -208,8 +208,16 @@ describe('env up / env down with cluster: kind (kind stand-in, staging testbed a
   it('env down deletes the kind cluster and its registry', async () => {
     const r = await cli('env down', '--config', spec, '--strimzi-manifests', STRIMZI_INSTALL);
     expect(r.code).toBe(0);
-    expect(kind.calls().at(-1)).toEqual(['delete', 'cluster', '--name', CLUSTER]);
-    expect(r.out).toBe(`deleted: kind cluster ${CLUSTER}, registry container kind-registry\n`);
+    // With the kubeconfig env up wrote, so the cluster's entry goes from that file too.
+    expect(kind.calls().at(-1)).toEqual([
+      ...['delete', 'cluster', '--name', CLUSTER],
+      ...['--kubeconfig', path.join(workDir, 'kubeconfig')],
+    ]);
+    // The work directory (kind config, certs.d, the admin kubeconfig) goes with it.
+    expect(r.out).toBe(
+      `deleted: kind cluster ${CLUSTER}, registry container kind-registry, work directory ${workDir}\n`,
+    );
+    expect(existsSync(workDir)).toBe(false);
     await expect(docker.getContainer('kind-registry').inspect()).rejects.toThrow(/no such container/i);
   });
 });
