@@ -10,6 +10,7 @@ import { BASE_IMAGE_HINT, parseImageRef } from '../util/imageRef.js';
 import type { ContextEntry } from './context.js';
 import { checkEntryClass, isJarProblem, readJar } from './jar.js';
 import { locateSpecField, type SpecField } from './locate.js';
+import { jobJar } from '../spec/resolve.js';
 import { repositoryRoot, resolveSource } from './sources.js';
 
 export function flagIssue(origin: Origin, name: string, message: string): InputIssue {
@@ -84,7 +85,7 @@ export async function checkJobJar(
           : `${jarFile} is not a valid jar (${jar.reason}); expected the job's packaged jar (a zip)`;
     throw new InputError([specIssue(loaded, locateSpecField(loaded, envName, ['job', 'jar']), why)]);
   }
-  const decision = checkEntryClass(jar, env.job.entryClass, jarFileName(env.job.jar));
+  const decision = checkEntryClass(jar, env.job.entryClass, jarFileName(jobJar(loaded, env, 'build')));
   if (!decision.ok) {
     const field = locateSpecField(loaded, envName, ['job', 'entryClass']);
     throw new InputError([specIssue(loaded, field, decision.message)]);

@@ -11,6 +11,7 @@ import type { Deadline } from '../util/deadline.js';
 import { CONSUMER, LOG_PRODUCER, compareRecords, consumerPod, logProducerPod, recordsOf } from './fixture.js';
 import { bootstrapAddress } from './strimzi.js';
 import type { EnvSettings } from './settings.js';
+import { jobJar } from '../spec/resolve.js';
 
 export interface SmokeResult {
   mode: 'fixture' | 'command';
@@ -101,7 +102,7 @@ export async function fixtureSmoke(
   ui: Ui,
 ): Promise<SmokeResult> {
   const outputTopic = jobArg(s.env.job.args, '--output-topic') ?? 'logs-clean';
-  const jar = s.env.job.jar.split('/').pop()!;
+  const jar = jobJar(s.loaded, s.env, 'the fixture smoke test').split('/').pop()!;
   await ui.group(`Log producer ${s.env.namespace}/${LOG_PRODUCER}`, () =>
     recreatePod(kube, logProducerPod(s.env.namespace, input.image, jar), deadline, ui),
   );

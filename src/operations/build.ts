@@ -34,6 +34,7 @@ import { loadSpec } from '../spec/load.js';
 import { resolveEnvironment } from '../spec/resolve.js';
 import type { Ui } from '../ui/ui.js';
 import { InputError, OperationError } from '../util/errors.js';
+import { jobJar } from '../spec/resolve.js';
 
 export async function build(request: BuildRequest, ui: Ui): Promise<BuildResult> {
   const { origin } = request;
@@ -58,10 +59,11 @@ export async function build(request: BuildRequest, ui: Ui): Promise<BuildResult>
   );
 
   // The jar and every file of the context, before any build.
-  const entryClass = await ui.group(`Check the job jar ${env.job.jar}`, async () => {
+  const jobJarPath = jobJar(loaded, env, 'build');
+  const entryClass = await ui.group(`Check the job jar ${jobJarPath}`, async () => {
     const jar = await checkJobJar(loaded, env, envName, entries[entries.length - 1]!.file!);
     ui.info(
-      `${jarFileName(env.job.jar)}: ${jar.classes} classes; entry class ${jar.entryClass}${jar.fromManifest ? ' (from the manifest)' : ''}`,
+      `${jarFileName(jobJarPath)}: ${jar.classes} classes; entry class ${jar.entryClass}${jar.fromManifest ? ' (from the manifest)' : ''}`,
     );
     return jar.entryClass;
   });

@@ -12,6 +12,7 @@ import { optionLabel } from '../options/options.js';
 import type { Ui } from '../ui/ui.js';
 import { Deadline } from '../util/deadline.js';
 import { InputError } from '../util/errors.js';
+import { jobJar } from '../spec/resolve.js';
 
 export interface SmokeRequest {
   /** The integration environment, as resolved from the verb's options (its origin names flags or inputs). */
@@ -88,6 +89,8 @@ export async function smoke(request: SmokeRequest, ui: Ui): Promise<SmokeResult>
         },
       ]);
     }
+    // The fixture check runs the log producer from the job's jar.
+    jobJar(s.loaded, s.env, 'the fixture smoke test');
     expected = readExpected(
       request.expected ?? path.join(s.loaded.dir, 'producer', 'expected-clean.jsonl'),
       request.expected

@@ -56,6 +56,8 @@ export function renderDiffText(r: PlanDiffResult): string {
     for (const rule of d.rbac.removed) out.push(`  - rbac: ${rule}`);
     if (d.dockerfileChanged) out.push('  ~ image build: the Dockerfile changes');
     if (d.podTemplateChanged) out.push('  ~ pod template changes');
+    for (const st of d.sql?.removed ?? []) out.push(`  - sql (line ${st.line}): ${st.text}`);
+    for (const st of d.sql?.added ?? []) out.push(`  + sql (line ${st.line}): ${st.text}`);
     if (d.hiddenChange)
       out.push('  ~ a secret value or a file changes (the configuration hash differs; values are not shown)');
   }
@@ -84,7 +86,19 @@ export function renderDiffMarkdown(r: PlanDiffResult): string {
     if (d.podTemplateChanged) rows.push('| Pod template | | | changes |');
     if (d.hiddenChange) rows.push('| Secret values or files | | | change (not shown) |');
     if (rows.length) out.push('| What | Key | Base | This change |', '|---|---|---|---|', ...rows, '');
+    const sql = [
+      ...(d.sql?.removed ?? []).map((st) => `- ${st.text};  -- base, line ${st.line}`),
+      ...(d.sql?.added ?? []).map((st) => `+ ${st.text};  -- line ${st.line}`),
+    ];
+    if (sql.length) out.push('SQL statements that change:', '', fenced('diff', sql.join('\n')), '');
     out.push('</details>', '');
   }
   return out.join('\n');
+}
+
+/** A fenced block whose fence is longer than any run of backticks inside (SQL quotes identifiers with them). */
+function fenced(lang: string, body: string): string {
+  const longest = Math.max(2, ...(body.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}${lang}\n${body}\n${fence}`;
 }

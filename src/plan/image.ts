@@ -22,9 +22,15 @@ export interface ImagePlan {
   repository: string;
   dockerfile: string;
   context: ContextFile[];
-  /** The jar's path inside the image. */
+  /** The jar's path inside the image (a SQL job's: the SQL runner's). */
   jarPath: string;
+  /** A SQL job: its script's path inside the image, which the SQL runner is given. */
+  sqlPath?: string;
 }
+
+/** Flinkship's SQL runner (sql-runner/) in a SQL job's image; build writes the jar of the job's Flink line. */
+export const SQL_RUNNER_JAR = 'flinkship-sql-runner.jar';
+export const SQL_RUNNER_CLASS = 'dev.flinkship.sqlrunner.SqlRunner';
 
 export function jarFileName(jar: string): string {
   return path.posix.basename(jar.replaceAll('\\', '/'));
@@ -48,7 +54,6 @@ export function planImage(
     image.baseDigest !== undefined && baseRef
       ? formatImageRef({ ...baseRef, digest: image.baseDigest })
       : image.base;
-  const jar = jarFileName(job.jar);
   const owner = `${FLINK_UID}:${FLINK_UID}`;
   const origin = env.name === '' ? 'top level' : `environment ${env.name}`;
   const lines: string[] = [
@@ -92,9 +97,29 @@ export function planImage(
   }
 
   lines.push(`USER ${owner}`);
-  // Last, so that a new jar reuses every layer above.
-  context.push({ path: `usrlib/${jar}`, source: job.jar });
-  lines.push(`COPY --chown=${owner} usrlib/${jar} ${USRLIB}/${jar}`);
+  let jarPath: string;
+  let sqlPath: string | undefined;
+  if (job.sql !== undefined) {
+    // The runner (changes with flinkship), the connectors (with their versions), then the script, so
+    // that a change to the SQL alone pushes one small layer.
+    context.push({ path: `usrlib/${SQL_RUNNER_JAR}` });
+    lines.push(`COPY --chown=${owner} usrlib/${SQL_RUNNER_JAR} ${USRLIB}/${SQL_RUNNER_JAR}`);
+    const libs = (job.libs ?? []).map((lib) => ({ lib, target: `usrlib/${jarFileName(lib)}` }));
+    for (const { lib, target } of libs) context.push({ path: target, source: lib });
+    if (libs.length > 0)
+      lines.push(`COPY --chown=${owner} ${libs.map((l) => l.target).join(' ')} ${USRLIB}/`);
+    const script = jarFileName(job.sql);
+    context.push({ path: `usrlib/${script}`, source: job.sql });
+    lines.push(`COPY --chown=${owner} usrlib/${script} ${USRLIB}/${script}`);
+    jarPath = `${USRLIB}/${SQL_RUNNER_JAR}`;
+    sqlPath = `${USRLIB}/${script}`;
+  } else {
+    // Last, so that a new jar reuses every layer above.
+    const jar = jarFileName(job.jar!);
+    context.push({ path: `usrlib/${jar}`, source: job.jar });
+    lines.push(`COPY --chown=${owner} usrlib/${jar} ${USRLIB}/${jar}`);
+    jarPath = `${USRLIB}/${jar}`;
+  }
 
   return {
     base: image.base,
@@ -103,6 +128,7 @@ export function planImage(
     repository: image.repository,
     dockerfile: lines.join('\n') + '\n',
     context,
-    jarPath: `${USRLIB}/${jar}`,
+    jarPath,
+    ...(sqlPath ? { sqlPath } : {}),
   };
 }

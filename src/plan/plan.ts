@@ -8,7 +8,8 @@ import { InputError } from '../util/errors.js';
 import { IMAGE_REF_HINT, parseImageRef } from '../util/imageRef.js';
 import { didYouMean } from '../util/suggest.js';
 import { effectiveConfiguration, isFlink2, renderConfigFile, type ConfigFile } from './flinkConfig.js';
-import { planImage, type ImagePlan } from './image.js';
+import { planImage, SQL_RUNNER_CLASS, type ImagePlan } from './image.js';
+import { statementLine, type SqlKind } from '../spec/sql.js';
 import { accountConfiguration, planKubernetesObjects, type KubeObject } from './kubernetes.js';
 import { planPodTemplate } from './podTemplate.js';
 import { redactConfiguration } from './redact.js';
@@ -41,7 +42,13 @@ export interface Plan {
     byDigest: boolean;
     repository: string;
   };
-  build: Pick<ImagePlan, 'base' | 'from' | 'pinned' | 'dockerfile' | 'context' | 'jarPath'>;
+  build: Pick<ImagePlan, 'base' | 'from' | 'pinned' | 'dockerfile' | 'context' | 'jarPath' | 'sqlPath'>;
+  /** A SQL job: its script and statements, as validate split them (diff compares them). */
+  sql?: {
+    script: string;
+    digest: string;
+    statements: { kind: SqlKind; line: number; text: string }[];
+  };
   /** Sensitive values (Flink's GlobalConfiguration.isSensitive) show as ******, here and in client.argv. */
   flinkConfiguration: { entries: Record<string, string>; file: ConfigFile };
   /** Plain env values of secret-looking names show as ******. */
@@ -132,7 +139,8 @@ export function planSubmission(loaded: LoadedSpec, envName: string, options: Pla
   };
   const shown = redactConfiguration(entries);
   const image = planImage(env, loaded.file);
-  const argv = clientArgv(entries, env, image.jarPath);
+  const argv = clientArgv(entries, env, image.jarPath, image.sqlPath);
+  const script = env.job.sql !== undefined ? loaded.scripts?.[env.job.sql] : undefined;
 
   const { repository: _r, ...build } = image;
   const p: Plan = {
@@ -154,7 +162,20 @@ export function planSubmission(loaded: LoadedSpec, envName: string, options: Pla
     flinkConfiguration: { entries: shown.shown, file: renderConfigFile(env.flinkVersion, shown.shown) },
     ...(templates ? { podTemplate: { path: podTemplatePath!, content: stringify(templates.shown) } } : {}),
     kubernetes: planKubernetesObjects(env),
-    client: { argv: clientArgv(shown.shown, env, image.jarPath), workDir },
+    ...(script
+      ? {
+          sql: {
+            script: env.job.sql!,
+            digest: script.digest,
+            statements: script.statements.map((st) => ({
+              kind: st.kind,
+              line: st.start.line,
+              text: statementLine(st),
+            })),
+          },
+        }
+      : {}),
+    client: { argv: clientArgv(shown.shown, env, image.jarPath, image.sqlPath), workDir },
     release: planRelease(env),
     configHash: configHash(entries, realTemplate, argv),
   };
@@ -202,11 +223,17 @@ export function clientArgv(
   entries: Record<string, string>,
   env: ResolvedEnvironment,
   jarPath: string,
+  sqlPath?: string,
 ): string[] {
   const argv = [clientAction(env.flinkVersion), '--target', 'kubernetes-application'];
   for (const [key, value] of Object.entries(entries)) {
     if (key === 'execution.target') continue;
     argv.push(`-D${key}=${value}`);
+  }
+  if (sqlPath !== undefined) {
+    // A SQL job: Flinkship's SQL runner is the entry point, and the script its argument.
+    argv.push('-c', SQL_RUNNER_CLASS, `local://${jarPath}`, '--script', sqlPath);
+    return argv;
   }
   if (env.job.entryClass) argv.push('-c', env.job.entryClass);
   argv.push(`local://${jarPath}`, ...(env.job.args ?? []).map(String));

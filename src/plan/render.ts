@@ -42,6 +42,12 @@ export function renderPlanMarkdown(p: Plan): string {
   for (const f of p.build.context)
     out.push(`- \`${f.path}\`${f.source ? ` ← \`${f.source}\`` : ' (generated)'}`);
   out.push('');
+  if (p.sql) {
+    out.push(
+      `### SQL job (\`${p.sql.script}\`, \`${p.sql.digest.slice(0, 19)}\`): ${p.sql.statements.length} statements, every INSERT in one job\n`,
+    );
+    out.push(fence('sql', p.sql.statements.map((st) => `/* line ${st.line} */ ${st.text};`).join('\n')));
+  }
   out.push(`### Flink configuration (\`${p.flinkConfiguration.file.name}\`)\n`);
   out.push(fence('yaml', p.flinkConfiguration.file.content));
   if (p.podTemplate) {

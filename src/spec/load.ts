@@ -11,7 +11,8 @@ import { isPlainObject } from './resolve.js';
 import { schemaFindings } from './schema.js';
 import { semanticIssues, specWarnings } from './semantics.js';
 import { stringFindings } from './strings.js';
-import type { LoadedSpec, Spec } from './types.js';
+import type { LoadedSpec, Spec, SqlScript } from './types.js';
+import { checkSqlScript, MAX_SQL_BYTES, sqlDigest } from './sqlScript.js';
 
 function tooLarge(file: string, bytes: number): InputError {
   return new InputError([
@@ -23,21 +24,103 @@ function tooLarge(file: string, bytes: number): InputError {
   ]);
 }
 
+/**
+ * Reads a file the spec names, by its path as written (relative to the spec's directory): the working
+ * tree's by default; diff gives the base commit's. Undefined: no such file.
+ */
+export type SpecFileReader = (relative: string) => Buffer | undefined;
+
+export interface ParseOptions {
+  readFile?: SpecFileReader;
+}
+
 /** Validates spec text. Throws InputError with every issue, sorted by position. */
-export function parseSpec(text: string, file: string, dir = path.dirname(file)): LoadedSpec {
+export function parseSpec(
+  text: string,
+  file: string,
+  dir = path.dirname(file),
+  options: ParseOptions = {},
+): LoadedSpec {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_SPEC_BYTES) throw tooLarge(file, bytes);
   const doc = parseSpecDocument(text, file);
   const issues = validateDocument(doc);
   if (issues.length > 0) throw new InputError(issues);
+  const sql = readScripts(doc, dir, options.readFile ?? workingTreeReader(dir));
+  if (sql.issues.length > 0) throw new InputError(firstIssues(sql.issues));
   return {
     spec: doc.value as Spec,
     file,
     dir,
     locate: (p) => doc.locate(p),
     has: (p) => doc.has(p),
-    warnings: specWarnings(doc),
+    warnings: [...specWarnings(doc), ...sql.warnings],
+    ...(Object.keys(sql.scripts).length > 0 ? { scripts: sql.scripts } : {}),
   };
+}
+
+function workingTreeReader(dir: string): SpecFileReader {
+  return (relative) => {
+    const file = path.resolve(dir, relative);
+    try {
+      const { size } = statSync(file);
+      // Refused before it is read: said by readScripts as too large.
+      if (size > MAX_SQL_BYTES) return Buffer.alloc(size === 0 ? 0 : MAX_SQL_BYTES + 1);
+      return readFileSync(file);
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+/** Every job.sql of the spec (top level, environments), read once each and checked (sqlScript.ts). */
+function readScripts(
+  doc: SpecDocument,
+  dir: string,
+  read: SpecFileReader,
+): { scripts: Record<string, SqlScript>; issues: InputIssue[]; warnings: InputIssue[] } {
+  const root = doc.value as Spec;
+  const scripts: Record<string, SqlScript> = {};
+  const issues: InputIssue[] = [];
+  const warnings: InputIssue[] = [];
+  const at = (p: FieldPath, message: string): InputIssue => {
+    const where = doc.locate(p);
+    return { file: doc.file, line: where.line, col: where.col, field: formatPath(p), message };
+  };
+  const paths: FieldPath[] = [['job', 'sql']];
+  for (const name of Object.keys(root.environments ?? {})) paths.push(['environments', name, 'job', 'sql']);
+  for (const p of paths) {
+    if (!doc.has(p)) continue;
+    const relative = String((p.length === 2 ? root.job : root.environments![p[1] as string]!.job)?.sql);
+    if (scripts[relative]) continue;
+    const bytes = read(relative);
+    const shown = path.join(path.dirname(doc.file), relative);
+    if (bytes === undefined) {
+      issues.push(at(p, `no such file: ${shown}; expected the job's SQL script, relative to ${doc.file}`));
+      continue;
+    }
+    if (bytes.length > MAX_SQL_BYTES) {
+      issues.push(
+        at(
+          p,
+          `${shown} is more than ${MAX_SQL_BYTES} bytes (1 MiB); a job's SQL script is a few kilobytes: is this the right file?`,
+        ),
+      );
+      continue;
+    }
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      issues.push(at(p, `${shown} is not UTF-8 text; expected a SQL script`));
+      continue;
+    }
+    const check = checkSqlScript(shown, text.replace(/^\uFEFF/, ''), root.flinkVersion);
+    issues.push(...check.issues);
+    warnings.push(...check.warnings);
+    scripts[relative] = { file: shown, digest: sqlDigest(bytes), statements: check.split.statements };
+  }
+  return { scripts, issues, warnings };
 }
 
 export function validateDocument(doc: SpecDocument): InputIssue[] {

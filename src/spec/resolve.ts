@@ -4,11 +4,13 @@ import type {
   AccountSpec,
   ConfigValue,
   EnvironmentSpec,
+  LoadedSpec,
   Overridable,
   ResolvedEnvironment,
   Spec,
   UpgradeMode,
 } from './types.js';
+import { InputError } from '../util/errors.js';
 
 export const OVERRIDABLE_KEYS = [
   'image',
@@ -127,7 +129,7 @@ export function resolveEnvironment(spec: Spec, envName: string): ResolvedEnviron
       base: merged.image?.base ?? defaultBaseImage(spec.flinkVersion),
       repository: merged.image?.repository ?? spec.image.repository,
     },
-    job: { ...merged.job, jar: merged.job?.jar ?? spec.job.jar, upgradeMode },
+    job: { ...merged.job, upgradeMode },
     flinkConfiguration: merged.flinkConfiguration ?? {},
     jobManager: {
       resource: { ...DEFAULT_RESOURCES.jobManager, ...merged.jobManager?.resource },
@@ -164,4 +166,23 @@ export function expandUrl(url: string, clusterId: string, namespace: string): st
   return url
     .replaceAll('{cluster-id}', encodeURIComponent(clusterId))
     .replaceAll('{namespace}', encodeURIComponent(namespace));
+}
+
+/**
+ * The jar of a jar job. A SQL job gets an InputError (exit 2, before anything is touched) where `what`
+ * needs a jar: validate, plan and diff take SQL jobs; building their image (the SQL runner baked in)
+ * does not exist yet.
+ */
+export function jobJar(loaded: LoadedSpec, env: ResolvedEnvironment, what: string): string {
+  if (env.job.jar !== undefined) return env.job.jar;
+  const envPath = ['environments', env.name, 'job', 'sql'];
+  const at = loaded.has(envPath) ? envPath : ['job', 'sql'];
+  throw new InputError([
+    {
+      file: loaded.file,
+      ...loaded.locate(at),
+      field: at.join('.'),
+      message: `${what} takes jar jobs only so far; a SQL job (job.sql) is validated, planned and diffed, but its image (the SQL runner baked in) is not built yet`,
+    },
+  ]);
 }

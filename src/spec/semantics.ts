@@ -125,6 +125,30 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
     }
   }
 
+  // A job is a jar job or a SQL job at the top level; an environment changes its fields, not its kind.
+  const rootJob = isPlainObject(root.job) ? root.job : {};
+  const sqlJob = typeof rootJob.sql === 'string';
+  for (const name of Object.keys(envs)) {
+    const envJob = getIn(root, ['environments', name, 'job']);
+    if (!isPlainObject(envJob)) continue;
+    const fields = sqlJob ? ['jar', 'entryClass', 'args'] : typeof envJob.sql === 'string' ? [] : ['libs'];
+    if (!sqlJob && typeof envJob.sql === 'string') {
+      report(
+        ['environments', name, 'job', 'sql'],
+        'the job is a jar job (job.jar at the top level); an environment cannot make it a SQL job: give job.sql at the top level instead of job.jar',
+      );
+    }
+    for (const field of fields) {
+      if (envJob[field] === undefined) continue;
+      report(
+        ['environments', name, 'job', field],
+        sqlJob
+          ? `the job is a SQL job (job.sql at the top level), which has no ${field}; remove it`
+          : 'libs are the connector jars of a SQL job; a jar job shades its dependencies into its jar, or adds jars to /opt/flink/lib with image.libs',
+      );
+    }
+  }
+
   // Per-environment checks on the merged view; only when the parts they read are well-typed.
   const spec = root as unknown as Spec;
   const envNames = Object.keys(envs);

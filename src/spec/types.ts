@@ -1,3 +1,4 @@
+import type { SqlStatement } from './sql.js';
 import type { InputIssue } from '../util/errors.js';
 // The shape of flinkship.yaml once it has passed validation (see schema/flinkship.schema.json).
 
@@ -30,7 +31,12 @@ export interface ImageSpec {
 }
 
 export interface JobSpec {
+  /** A jar job: the jar, relative to the spec. One of jar and sql. */
   jar?: string;
+  /** A SQL job: the script, relative to the spec, run by Flinkship's SQL runner. One of jar and sql. */
+  sql?: string;
+  /** A SQL job's connector and format jars, relative to the spec, put into /opt/flink/usrlib. */
+  libs?: string[];
   entryClass?: string;
   args?: ConfigValue[];
   parallelism?: number;
@@ -178,7 +184,7 @@ export interface Spec extends Overridable {
   name: string;
   flinkVersion: string;
   image: ImageSpec & { repository: string };
-  job: JobSpec & { jar: string };
+  job: JobSpec;
   environments?: Record<string, EnvironmentSpec>;
 }
 
@@ -196,6 +202,16 @@ export interface LoadedSpec {
   warnings?: InputIssue[];
   /** Whether `path` itself was written. */
   has: (path: readonly (string | number)[]) => boolean;
+  /** The SQL scripts the spec names (job.sql, per environment), read and split, by the path as written. */
+  scripts?: Record<string, SqlScript>;
+}
+
+/** A SQL job's script as validate read it. */
+export interface SqlScript {
+  /** The file as messages name it. */
+  file: string;
+  digest: string;
+  statements: SqlStatement[];
 }
 
 /** One environment's view of the spec: its values merged over the top level, `{env}` substituted. */
@@ -215,7 +231,7 @@ export interface ResolvedEnvironment {
   restServiceType: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'Headless_ClusterIP';
   upgradeMode: UpgradeMode;
   image: ImageSpec & { base: string; repository: string };
-  job: JobSpec & { jar: string; upgradeMode: UpgradeMode };
+  job: JobSpec & { upgradeMode: UpgradeMode };
   flinkConfiguration: Record<string, ConfigValue>;
   jobManager: { resource: Resource; replicas: number } & AccountSpec;
   taskManager: { resource: Resource; slots: number } & AccountSpec;

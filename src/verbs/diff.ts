@@ -2,6 +2,7 @@
 // against its plan at the merge-base with the base ref, as text, JSON or Markdown (the job summary, and
 // what a pull request comment shows). Reads git; touches no cluster or registry.
 import { realpathSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import path from 'node:path';
 import { pullRequestNumber } from '../build/gitContext.js';
 import { fileAt, gitTopLevel, mergeBase, resolveCommit } from '../executors/git.js';
@@ -15,6 +16,29 @@ import type { LoadedSpec } from '../spec/types.js';
 import { InputError, OperationError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { defineVerb } from './verb.js';
+
+/** The job.sql paths a spec's text names (top level and environments); none when it does not parse. */
+function sqlScriptsOf(text: string): string[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch {
+    return [];
+  }
+  const jobs: unknown[] = [];
+  if (doc && typeof doc === 'object') {
+    const root = doc as { job?: unknown; environments?: Record<string, { job?: unknown } | null> };
+    jobs.push(root.job);
+    for (const env of Object.values(root.environments ?? {})) jobs.push(env?.job);
+  }
+  return [
+    ...new Set(
+      jobs
+        .map((j) => (j && typeof j === 'object' ? (j as { sql?: unknown }).sql : undefined))
+        .filter((s): s is string => typeof s === 'string'),
+    ),
+  ];
+}
 
 export const DIFF_OPTIONS = {
   ...COMMON_OPTIONS,
@@ -91,7 +115,15 @@ export const diffVerb = defineVerb<typeof DIFF_OPTIONS, DiffResult>({
       ui.info(`${relative} does not exist at ${ref} (${at.slice(0, 12)}): every environment is new`);
     } else {
       try {
-        base = parseSpec(text, `${ref}:${relative}`, path.dirname(path.resolve(options.config)));
+        // The base's SQL scripts as they were at the base, not as the working tree has them.
+        const scripts = new Map<string, Buffer>();
+        for (const script of sqlScriptsOf(text)) {
+          const content = await fileAt(top, at, path.join(path.dirname(relative), script));
+          if (content !== undefined) scripts.set(script, Buffer.from(content, 'utf8'));
+        }
+        base = parseSpec(text, `${ref}:${relative}`, path.dirname(path.resolve(options.config)), {
+          readFile: (script) => scripts.get(script),
+        });
       } catch (err) {
         if (!(err instanceof InputError)) throw err;
         ui.warning(

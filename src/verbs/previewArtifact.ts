@@ -35,6 +35,7 @@ import type { LoadedSpec, ResolvedEnvironment } from '../spec/types.js';
 import { InputError, OperationError, type InputIssue } from '../util/errors.js';
 import { PREVIEW_COMMON, pullRequestFrom } from './preview.js';
 import { defineVerb } from './verb.js';
+import { jobJar } from '../spec/resolve.js';
 
 function inputIssue(origin: Origin, name: string, message: string): InputIssue {
   return { file: origin === 'flags' ? '<flags>' : '<inputs>', field: optionLabel(name, origin), message };
@@ -70,7 +71,11 @@ async function eventHeadSha(): Promise<string | undefined> {
 
 /** The job jar's path as the spec writes it, inside the spec's repository. */
 async function jarPath(loaded: LoadedSpec, env: ResolvedEnvironment, envName: string): Promise<string> {
-  const resolved = await resolveSource(await repositoryRoot(loaded.dir), loaded.dir, env.job.jar);
+  const resolved = await resolveSource(
+    await repositoryRoot(loaded.dir),
+    loaded.dir,
+    jobJar(loaded, env, 'the preview artifact'),
+  );
   if ('refused' in resolved) {
     const field = locateSpecField(loaded, envName, ['job', 'jar']);
     throw new InputError([{ file: loaded.file, field: field.name, ...field.at, message: resolved.refused }]);
@@ -312,7 +317,7 @@ export const previewImportVerb = defineVerb({
     return {
       pullRequest: manifest.pullRequest,
       headSha,
-      jar: env.job.jar,
+      jar: jobJar(loaded, env, 'the preview artifact'),
       jarSha256: manifest.jar.sha256,
       artifactDigest: digest,
     };

@@ -254,3 +254,97 @@ async function runAsAction(file: string, token: string, extra: string[]) {
     return { code: 1, err: `${err}${(e as Error).message}` };
   }
 }
+
+describe('flinkship diff of a SQL job', () => {
+  const { dir: repo, git } = gitRepo('flinkship-diff-sql-');
+  afterAll(() => rmSync(repo, { recursive: true, force: true }));
+  const sqlSpec = `name: shop
+flinkVersion: '1.20'
+image: { repository: ghcr.io/acme/shop }
+job: { sql: sql/job.sql, upgradeMode: savepoint }
+flinkConfiguration:
+  execution.checkpointing.savepoint-dir: s3://bucket/{env}/savepoints
+environments:
+  staging: { namespace: flink-staging }
+`;
+  const script = (filter: string) => `-- the shop's orders, cleaned
+SET 'pipeline.name' = 'shop';
+CREATE TABLE orders (id BIGINT, note STRING) WITH ('connector' = 'datagen');
+CREATE TABLE clean (id BIGINT, note STRING) WITH ('connector' = 'blackhole');
+INSERT INTO clean
+SELECT id, note
+FROM orders
+WHERE ${filter};
+`;
+
+  it("shows the statements that change, the base's from the base commit, and the upgrade it takes", async () => {
+    git('init', '-q', '-b', 'main');
+    writeFileSync(path.join(repo, 'flinkship.yaml'), sqlSpec);
+    execFileSync('mkdir', ['-p', path.join(repo, 'sql')]);
+    writeFileSync(path.join(repo, 'sql/job.sql'), script('id > 0'));
+    git('add', '.');
+    git('commit', '-q', '-m', 'base');
+    git('checkout', '-q', '-b', 'feature');
+    // A comment and new line breaks change nothing; the filter does.
+    writeFileSync(
+      path.join(repo, 'sql/job.sql'),
+      `${script("id > 0 AND note <> 'test;'").replace('-- the shop', '-- all of the shop').replace('SELECT id, note\n', 'SELECT id,\n  note\n')}`,
+    );
+    const file = path.join(repo, 'flinkship.yaml');
+    const r = await cli('diff', '--config', file, '--base', 'main', '--output', 'json');
+    expect(r.code, r.err).toBe(0);
+    const [staging] = JSON.parse(r.out).environments;
+    expect(staging).toMatchObject({ environment: 'staging', status: 'changed', effect: 'savepoint upgrade' });
+    expect(staging.why).toMatch(/^the SQL changes: stopped with a savepoint/);
+    expect(staging.sql).toEqual({
+      removed: [{ line: 5, text: 'INSERT INTO clean SELECT id, note FROM orders WHERE id > 0' }],
+      added: [
+        { line: 5, text: "INSERT INTO clean SELECT id, note FROM orders WHERE id > 0 AND note <> 'test;'" },
+      ],
+    });
+    const text = await cli('diff', '--config', file, '--base', 'main');
+    expect(text.out).toContain(
+      '  - sql (line 5): INSERT INTO clean SELECT id, note FROM orders WHERE id > 0\n',
+    );
+    expect(text.out).toContain(
+      "  + sql (line 5): INSERT INTO clean SELECT id, note FROM orders WHERE id > 0 AND note <> 'test;'\n",
+    );
+
+    // Only a comment changes: nothing to deploy but the image.
+    writeFileSync(
+      path.join(repo, 'sql/job.sql'),
+      script('id > 0').replace('-- the shop', '-- the whole shop'),
+    );
+    const same = JSON.parse((await cli('diff', '--config', file, '--base', 'main', '--output', 'json')).out);
+    expect(same.environments[0], JSON.stringify(same.environments[0])).toMatchObject({
+      status: 'unchanged',
+      effect: 'image only',
+    });
+    expect(same.environments[0].sql).toEqual({ removed: [], added: [] });
+  });
+
+  it('puts the statements into the Markdown in a fence that SQL backticks cannot close', () => {
+    const d = {
+      environment: 'staging',
+      status: 'changed',
+      effect: 'savepoint upgrade',
+      why: 'the SQL changes',
+      settings: [],
+      resources: [],
+      configuration: [],
+      rbac: { added: [], removed: [] },
+      release: [],
+      podTemplateChanged: false,
+      dockerfileChanged: false,
+      hiddenChange: false,
+      sql: { removed: [], added: [{ line: 3, text: 'INSERT INTO ```x``` SELECT 1' }] },
+    } as const;
+    const md = renderDiffMarkdown({
+      base: { ref: 'main', file: 'flinkship.yaml' },
+      environments: [d],
+    } as never);
+    expect(md).toContain(
+      'SQL statements that change:\n\n````diff\n+ INSERT INTO ```x``` SELECT 1;  -- line 3\n````\n',
+    );
+  });
+});

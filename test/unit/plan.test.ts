@@ -30,6 +30,7 @@ const cases = [
   ['log-cleaner', FIXTURE, 'integration'],
   ['orders-enricher', FLINK2, 'staging'],
   ['orders-enricher', FLINK2, 'production'],
+  ['log-cleaner-sql', 'fixtures/log-cleaner-sql/flinkship.yaml', 'staging'],
 ] as const;
 
 describe('golden plans', () => {

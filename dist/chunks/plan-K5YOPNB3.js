@@ -1,11 +1,13 @@
 import { createRequire as __flinkshipCreateRequire } from 'node:module'; import { dirname as __flinkshipDirname } from 'node:path'; import { fileURLToPath as __flinkshipPath } from 'node:url'; const require = __flinkshipCreateRequire(import.meta.url); const __filename = __flinkshipPath(import.meta.url); const __dirname = __flinkshipDirname(__filename);
-import{plan}from"./chunk-L26VG2DN.js";import"./chunk-BNFOQRUR.js";import{loadSpec,stringify}from"./chunk-65VN62FO.js";import{COMMON_OPTIONS}from"./chunk-PQECT54X.js";function fence(lang,body){return"```"+lang+`
+import{plan}from"./chunk-DIFFWHNS.js";import"./chunk-BNFOQRUR.js";import{loadSpec,stringify}from"./chunk-4HG7GLRI.js";import{COMMON_OPTIONS}from"./chunk-PQECT54X.js";function fence(lang,body){return"```"+lang+`
 `+body.replace(/\n?$/,`
 `)+"```\n"}function shellQuote(arg){return/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)?arg:`'${arg.replaceAll("'","'\\''")}'`}function renderPlanMarkdown(p){let imageNote=p.image.resolved?p.image.byDigest?"":" (a tag, not a digest)":" (the digest comes from the build)",rows=[["Job",p.job],["Environment",p.environment],["Flink",p.flinkVersion],["Cluster id",`\`${p.clusterId}\``],["Namespace",`\`${p.namespace}\`${p.context?` (context \`${p.context}\`)`:""}`],["Image",`\`${p.image.ref}\`${imageNote}`],["Base image",`\`${p.build.from}\`${p.build.pinned?"":" (not pinned by digest)"}`],["Upgrade mode",p.upgradeMode],["Health gate",`${p.release.health.checkpoints} checkpoint(s) within ${p.release.health.window}, at most ${p.release.health.maxRestarts} restart(s), give up after ${p.release.health.timeout}; ${p.release.health.rollback?"rolls back when it fails":"no automatic rollback"}`],["Config hash",`\`${p.configHash.slice(0,19)}\``]],out=[];out.push(`## Flinkship plan: ${p.job} \u2192 ${p.environment}
 `),out.push(`| | |
 |---|---|`);for(let[k,v]of rows)out.push(`| ${k} | ${v} |`);out.push(""),out.push(`### Image build
 `),out.push(fence("dockerfile",p.build.dockerfile)),out.push(`Build context (exactly these files):
-`);for(let f of p.build.context)out.push(`- \`${f.path}\`${f.source?` \u2190 \`${f.source}\``:" (generated)"}`);out.push(""),out.push(`### Flink configuration (\`${p.flinkConfiguration.file.name}\`)
+`);for(let f of p.build.context)out.push(`- \`${f.path}\`${f.source?` \u2190 \`${f.source}\``:" (generated)"}`);out.push(""),p.sql&&(out.push(`### SQL job (\`${p.sql.script}\`, \`${p.sql.digest.slice(0,19)}\`): ${p.sql.statements.length} statements, every INSERT in one job
+`),out.push(fence("sql",p.sql.statements.map(st=>`/* line ${st.line} */ ${st.text};`).join(`
+`)))),out.push(`### Flink configuration (\`${p.flinkConfiguration.file.name}\`)
 `),out.push(fence("yaml",p.flinkConfiguration.file.content)),p.podTemplate&&(out.push(`### Pod template (\`${p.podTemplate.path}\`)
 `),out.push(fence("yaml",p.podTemplate.content))),out.push("### Kubernetes objects (server-side apply, field manager `flinkship`)\n"),out.push(fence("yaml",p.kubernetes.map(o=>stringify(o)).join(`---
 `))),out.push(`### Flink client
