@@ -18,6 +18,7 @@ import { cli } from '../helpers/cli.js';
 import { ok } from '../helpers/run.js';
 import { FIXTURE, committedPayloads, fixtureImage, kindEnv, until } from './kindFixture.js';
 import { writeIntegrationSpec } from './integrationSpec.js';
+import { kindPath } from './upSpec.js';
 import { testbed } from './testbed.js';
 
 const STRIMZI_INSTALL = path.resolve('..', 'shared/upstream/strimzi-1.2.0/install');
@@ -372,4 +373,86 @@ describe('env up on the real kind cluster, when the broker can never start', () 
     });
     expect(kafka!.status.conditions![0]!.type).toBe('Ready');
   }, 600_000);
+});
+
+// A job that fails, on the testbed's kind cluster: the spec is named so that its kind cluster is the
+// testbed's (kind's name is flinkship-<name>), so the diagnostics run the real `kind export logs`.
+describe('env smoke on the real kind cluster, when the job fails', () => {
+  const kubeconfig = testbed('FLINKSHIP_TESTBED_KIND_KUBECONFIG');
+  const cluster = testbed('FLINKSHIP_TESTBED_KIND_CLUSTER');
+  const f = { kafka: `kafka-f${suffix}`, flink: `flink-f${suffix}` };
+  const dir = mkdtempSync(path.join(tmpdir(), 'flinkship-kind-failing-'));
+  const diagnostics = path.join(dir, 'diagnostics');
+  // No such broker: the Kafka client refuses an address it cannot resolve, so the job fails as it starts.
+  const brokers = `my-cluster-kafka-bootstrap.${f.kafka}.invalid:9092`;
+  const savedPath = process.env.PATH;
+  let kube: Kube;
+  let spec: string;
+
+  beforeAll(() => {
+    // The real kind CLI, found on PATH as a user's install would be.
+    process.env.PATH = `${kindPath()}:${savedPath}`;
+    kube = Kube.load({ kubeconfig });
+    expect(cluster.startsWith('flinkship-')).toBe(true);
+    let text = readFileSync(path.join(FIXTURE, 'flinkship.yaml'), 'utf8');
+    const replacements: [string, string][] = [
+      ['name: log-cleaner\n', `name: ${cluster.slice('flinkship-'.length)}\n`],
+      ["      'my-cluster-kafka-bootstrap.kafka:9092',\n", `      '${brokers}',\n`],
+      ['    namespace: flink-integration\n', `    namespace: ${f.flink}\n`],
+      [
+        '    kafka: { cluster: my-cluster, topics: [logs, logs-clean] }\n',
+        `    kafka: { cluster: my-cluster, namespace: ${f.kafka}, topics: [logs, logs-clean] }\n`,
+      ],
+    ];
+    for (const [from, to] of replacements) {
+      expect(text).toContain(from);
+      text = text.replace(from, to);
+    }
+    spec = path.join(dir, 'flinkship.yaml');
+    writeFileSync(spec, text);
+  });
+
+  afterAll(async () => {
+    process.env.PATH = savedPath;
+    for (const n of Object.values(f)) await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: n });
+  });
+
+  it("fails at the job's health gate, and the diagnostics hold the job's exception, the JobManager's log, the pods' events and kind's own logs", async () => {
+    const image = `flinkship-kie/log-cleaner:f${suffix}`;
+    await fixtureImage(dir, image);
+    const r = await cli(
+      ...['env smoke', '--config', spec, '--kubeconfig', kubeconfig, '--image', image],
+      ...['--flink-home', testbed('FLINKSHIP_TESTBED_FLINK_HOME'), '--timeout', '10m'],
+      ...['--expected', path.join(FIXTURE, 'producer/expected-clean.jsonl'), '--diagnostics', diagnostics],
+    );
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(/failed its health gate/);
+    const findings = readFileSync(path.join(diagnostics, 'findings.txt'), 'utf8');
+    const job = /^Flink job (.+) \(([0-9a-f]{32})\): (RESTARTING|FAILING|RUNNING|FAILED|CREATED)$/m.exec(
+      findings,
+    );
+    expect(job, findings).not.toBeNull();
+    // The job's exceptions, as the JobManager's REST API gave them: the Kafka client's own complaint.
+    const exceptions = readFileSync(path.join(diagnostics, `flink/${job![2]}.exceptions.json`), 'utf8');
+    expect(exceptions).toContain('No resolvable bootstrap urls given in bootstrap.servers');
+    const jmLogs = readdirSync(path.join(diagnostics, 'flink')).filter((n) => n.endsWith('.log'));
+    expect(jmLogs).toHaveLength(1);
+    expect(jmLogs[0]).toMatch(/^testbed-[a-z0-9]+-[a-z0-9]+\.log$/);
+    expect(readFileSync(path.join(diagnostics, 'flink', jmLogs[0]!), 'utf8')).toContain(
+      'No resolvable bootstrap urls given in bootstrap.servers',
+    );
+    // The kubelet's events of the job's namespace.
+    const events = readFileSync(path.join(diagnostics, `events/${f.flink}.tsv`), 'utf8');
+    expect(events).toMatch(
+      /\tNormal\tStarted\tPod\/testbed-[a-z0-9-]+\tStarted container flink-main-container/,
+    );
+    // kind's own export: the node's kubelet and containerd logs, and the JobManager container's log file.
+    const node = path.join(diagnostics, 'kind', `${cluster}-control-plane`);
+    expect(readFileSync(path.join(node, 'kubelet.log'), 'utf8')).toContain(f.flink);
+    expect(existsSync(path.join(node, 'containerd.log'))).toBe(true);
+    const podDirs = readdirSync(path.join(node, 'pods')).filter((d) =>
+      d.startsWith(`${f.flink}_${jmLogs[0]!.replace(/\.log$/, '')}_`),
+    );
+    expect(podDirs).toHaveLength(1);
+  }, 900_000);
 });
