@@ -1,5 +1,7 @@
 // How a SQL job's script splits into statements (src/spec/sql.ts): where Flink's parser would end each
 // one, at exact positions, with what validate, plan and diff read of it.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { splitSql } from '../../src/spec/sql.js';
 
@@ -120,4 +122,25 @@ SHOW TABLES; EXECUTE INSERT INTO a SELECT 1; CALL sys.p(); VALUES (1)`),
     expect(statements[1]!.start).toEqual({ line: 3, col: 3 });
     expect(splitSql('  -- nothing\n/* at all */\n')).toEqual({ statements: [], problems: [] });
   });
+});
+
+// The cases the SQL runner's ScriptSpansTest reads too: both splitters must agree on every one.
+describe('splitSql on the shared cases of fixtures/sql-split', () => {
+  const dir = 'fixtures/sql-split';
+  const cases = readdirSync(dir).filter((f) => f.endsWith('.sql'));
+  it('has cases', () => expect(cases.length).toBeGreaterThanOrEqual(3));
+  for (const file of cases) {
+    it(`splits ${file} as the runner does`, () => {
+      const { statements, problems } = splitSql(readFileSync(path.join(dir, file), 'utf8'));
+      expect(problems).toEqual([]);
+      const spans = statements.map((s) => {
+        const kind = (s.inserts ?? 0) > 0 ? 'INSERT' : s.kind === 'SET' ? 'SET' : 'OTHER';
+        return `${kind} ${s.start.line}:${s.start.col}-${s.end.line}:${s.end.col}`;
+      });
+      const expected = readFileSync(path.join(dir, file.replace(/\.sql$/, '.spans')), 'utf8')
+        .split('\n')
+        .filter((l) => l !== '');
+      expect(spans).toEqual(expected);
+    });
+  }
 });
