@@ -12,6 +12,8 @@ export interface ContextFile {
   path: string;
   /** Where it comes from: relative to the spec's directory, as the spec wrote it; absent for generated files. */
   source?: string;
+  /** A jar build resolves from a Maven repository (job.connectors): its coordinates and pinned sha256. */
+  maven?: { artifact: string; sha256?: string };
 }
 
 export interface ImagePlan {
@@ -104,10 +106,14 @@ export function planImage(
     // that a change to the SQL alone pushes one small layer.
     context.push({ path: `usrlib/${SQL_RUNNER_JAR}` });
     lines.push(`COPY --chown=${owner} usrlib/${SQL_RUNNER_JAR} ${USRLIB}/${SQL_RUNNER_JAR}`);
-    const libs = (job.libs ?? []).map((lib) => ({ lib, target: `usrlib/${jarFileName(lib)}` }));
-    for (const { lib, target } of libs) context.push({ path: target, source: lib });
-    if (libs.length > 0)
-      lines.push(`COPY --chown=${owner} ${libs.map((l) => l.target).join(' ')} ${USRLIB}/`);
+    const connectors = (job.connectors ?? []).map((c) => {
+      const [, artifactId, version] = c.artifact.split(':');
+      return { path: `usrlib/${artifactId}-${version}.jar`, maven: c };
+    });
+    const libs = (job.libs ?? []).map((lib) => ({ path: `usrlib/${jarFileName(lib)}`, source: lib }));
+    context.push(...connectors, ...libs);
+    const jars = [...connectors, ...libs].map((j) => j.path);
+    if (jars.length > 0) lines.push(`COPY --chown=${owner} ${jars.join(' ')} ${USRLIB}/`);
     const script = jarFileName(job.sql);
     context.push({ path: `usrlib/${script}`, source: job.sql });
     lines.push(`COPY --chown=${owner} usrlib/${script} ${USRLIB}/${script}`);

@@ -39,8 +39,14 @@ export function renderPlanMarkdown(p: Plan): string {
   out.push('### Image build\n');
   out.push(fence('dockerfile', p.build.dockerfile));
   out.push('Build context (exactly these files):\n');
-  for (const f of p.build.context)
-    out.push(`- \`${f.path}\`${f.source ? ` ← \`${f.source}\`` : ' (generated)'}`);
+  for (const f of p.build.context) {
+    const from = f.source
+      ? ` ← \`${f.source}\``
+      : f.maven
+        ? ` ← Maven \`${f.maven.artifact}\`${f.maven.sha256 ? ` (sha256 \`${f.maven.sha256.slice(0, 12)}\`)` : ''}`
+        : ' (generated)';
+    out.push(`- \`${f.path}\`${from}`);
+  }
   out.push('');
   if (p.sql) {
     out.push(

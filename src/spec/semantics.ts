@@ -101,6 +101,15 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
         if (problem) report([...scope, 'image', 'plugins', i], problem);
       });
     }
+    const connectors = getIn(root, [...scope, 'job', 'connectors']);
+    if (Array.isArray(connectors) && typeof root.flinkVersion === 'string') {
+      connectors.forEach((c, i) => {
+        const artifact = isPlainObject(c) ? c.artifact : undefined;
+        const problem =
+          typeof artifact === 'string' ? connectorProblem(artifact, String(root.flinkVersion)) : undefined;
+        if (problem) report([...scope, 'job', 'connectors', i, 'artifact'], problem);
+      });
+    }
     const entryClass = getIn(root, [...scope, 'job', 'entryClass']);
     if (typeof entryClass === 'string' && /\.class$/.test(entryClass)) {
       report(
@@ -131,7 +140,11 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
   for (const name of Object.keys(envs)) {
     const envJob = getIn(root, ['environments', name, 'job']);
     if (!isPlainObject(envJob)) continue;
-    const fields = sqlJob ? ['jar', 'entryClass', 'args'] : typeof envJob.sql === 'string' ? [] : ['libs'];
+    const fields = sqlJob
+      ? ['jar', 'entryClass', 'args']
+      : typeof envJob.sql === 'string'
+        ? []
+        : ['libs', 'connectors'];
     if (!sqlJob && typeof envJob.sql === 'string') {
       report(
         ['environments', name, 'job', 'sql'],
@@ -144,7 +157,7 @@ export function semanticIssues(doc: SpecDocument): InputIssue[] {
         ['environments', name, 'job', field],
         sqlJob
           ? `the job is a SQL job (job.sql at the top level), which has no ${field}; remove it`
-          : 'libs are the connector jars of a SQL job; a jar job shades its dependencies into its jar, or adds jars to /opt/flink/lib with image.libs',
+          : `${field} are the connector jars of a SQL job; a jar job shades its dependencies into its jar, or adds jars to /opt/flink/lib with image.libs`,
       );
     }
   }
@@ -474,4 +487,24 @@ function localStateWarnings(doc: SpecDocument): InputIssue[] {
     ...issue,
     message: `${issue.message} (environment${names.length > 1 ? 's' : ''} ${names.join(', ')})`,
   }));
+}
+
+/**
+ * An org.apache.flink artifact built for another Flink version than the job's: externalized connectors
+ * say theirs after the dash (flink-sql-connector-kafka 3.4.0-1.20), the others are versioned as Flink.
+ */
+export function connectorProblem(artifact: string, flinkVersion: string): string | undefined {
+  const [group, name, version] = artifact.split(':');
+  if (group !== 'org.apache.flink' || name === undefined || version === undefined) return undefined;
+  const external = /^(\d+\.\d+(?:\.\d+)?)-(\d+\.\d+)$/.exec(version);
+  if (external) {
+    return external[2] === flinkVersion
+      ? undefined
+      : `${name} ${version} is built for Flink ${external[2]}, but flinkVersion is "${flinkVersion}"; expected the release of ${name} for Flink ${flinkVersion}, whose version ends in -${flinkVersion}`;
+  }
+  const core = /^(\d+\.\d+)\.\d+/.exec(version);
+  if (core && core[1] !== flinkVersion) {
+    return `${name} ${version} is an artifact of Flink ${core[1]}, but flinkVersion is "${flinkVersion}"; expected ${name} ${flinkVersion}.<patch>`;
+  }
+  return undefined;
 }

@@ -37,6 +37,8 @@ export interface JobSpec {
   sql?: string;
   /** A SQL job's connector and format jars, relative to the spec, put into /opt/flink/usrlib. */
   libs?: string[];
+  /** A SQL job's connector and format jars from a Maven repository, resolved at build into /opt/flink/usrlib. */
+  connectors?: { artifact: string; sha256?: string }[];
   entryClass?: string;
   args?: ConfigValue[];
   parallelism?: number;

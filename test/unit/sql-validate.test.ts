@@ -131,6 +131,39 @@ INSERT INTO k SELECT 'a;b' FROM s; -- fine
     ]);
   });
 
+  it("checks connectors' coordinates, and that an org.apache.flink artifact is built for flinkVersion", async () => {
+    const spec = repo(
+      SPEC.replace(
+        '  sql: job.sql\n',
+        `  sql: job.sql
+  connectors:
+    - artifact: org.apache.flink:flink-sql-connector-kafka:3.4.0-1.19
+    - artifact: org.apache.flink:flink-json:2.0.0
+    - artifact: org.apache.flink:flink-sql-connector-kafka:3.4.0-1.20
+      sha256: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+    - artifact: com.acme:udfs:1.2.3
+    - artifact: flink-sql-connector-kafka
+    - { artifact: com.acme:udfs:1.2.4, sha256: ABC }
+`,
+      ),
+      { 'job.sql': GOOD },
+    );
+    const r = await cli('validate', '--config', spec);
+    expect(r.code).toBe(2);
+    expect(errors(r.err)).toEqual([
+      `error: ${spec}:7:17: job.connectors[0].artifact: flink-sql-connector-kafka 3.4.0-1.19 is built for Flink 1.19, but flinkVersion is "1.20"; expected the release of flink-sql-connector-kafka for Flink 1.20, whose version ends in -1.20`,
+      `error: ${spec}:8:17: job.connectors[1].artifact: flink-json 2.0.0 is an artifact of Flink 2.0, but flinkVersion is "1.20"; expected flink-json 1.20.<patch>`,
+      `error: ${spec}:12:17: job.connectors[4].artifact: found "flink-sql-connector-kafka"; expected Maven coordinates groupId:artifactId:version, such as org.apache.flink:flink-sql-connector-kafka:3.4.0-1.20`,
+      `error: ${spec}:13:48: job.connectors[5].sha256: found "ABC"; expected 64 lowercase hex digits`,
+    ]);
+    const jarJob = repo(
+      SPEC.replace('  sql: job.sql\n', "  jar: x.jar\n  connectors: [{ artifact: 'a:b:1' }]\n"),
+    );
+    expect(errors((await cli('validate', '--config', jarJob)).err)).toEqual([
+      `error: ${jarJob}:6:15: job.connectors: found a list; expected no connectors in a jar job: shade them into the jar`,
+    ]);
+  });
+
   it('refuses build of a SQL job plainly, before anything is touched', async () => {
     const spec = repo(SPEC, { 'job.sql': GOOD });
     const r = await cli('build', '--config', spec, '--env', 'staging', '--no-push');
