@@ -1,7 +1,7 @@
 // Loads and validates flinkship.yaml: every problem, schema or semantic, reported together, located.
 // In an order that keeps validation fast on any input: size first, then every string, then the types
 // (schema), and the semantic checks only on the values whose type is right.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { decodeSpec } from './encoding.js';
 import path from 'node:path';
 import { InputError, type InputIssue } from '../util/errors.js';
@@ -28,7 +28,7 @@ function tooLarge(file: string, bytes: number): InputError {
  * Reads a file the spec names, by its path as written (relative to the spec's directory): the working
  * tree's by default; diff gives the base commit's. Undefined: no such file.
  */
-export type SpecFileReader = (relative: string) => Buffer | undefined;
+export type SpecFileReader = (relative: string) => Buffer | undefined | { refused: string };
 
 export interface ParseOptions {
   readFile?: SpecFileReader;
@@ -59,18 +59,53 @@ export function parseSpec(
   };
 }
 
+/** The git work tree `dir` is in (the nearest ancestor with a .git), without running git. */
+function workTreeOf(dir: string): string | undefined {
+  for (let d = path.resolve(dir), i = 0; i < 64; i++) {
+    if (existsSync(path.join(d, '.git'))) return d;
+    const up = path.dirname(d);
+    if (up === d) return undefined;
+    d = up;
+  }
+  return undefined;
+}
+
+/**
+ * Files of the spec's repository (else of its directory), by their real paths: a script elsewhere on
+ * the machine, or a symlink out of the repository, is refused before it is read.
+ */
 function workingTreeReader(dir: string): SpecFileReader {
+  const root = realpathOr(workTreeOf(dir) ?? dir);
   return (relative) => {
-    const file = path.resolve(dir, relative);
+    let file: string;
     try {
-      const { size } = statSync(file);
+      file = realpathSync(path.resolve(dir, relative));
+    } catch {
+      return undefined;
+    }
+    if (file !== root && !file.startsWith(root + path.sep)) {
+      return {
+        refused: `${relative} is ${file}, outside ${root}; the script must be a file of the spec's repository`,
+      };
+    }
+    try {
+      const info = statSync(file);
+      if (!info.isFile()) return { refused: `${relative} is not a file; expected the job's SQL script` };
       // Refused before it is read: said by readScripts as too large.
-      if (size > MAX_SQL_BYTES) return Buffer.alloc(size === 0 ? 0 : MAX_SQL_BYTES + 1);
+      if (info.size > MAX_SQL_BYTES) return Buffer.alloc(MAX_SQL_BYTES + 1);
       return readFileSync(file);
     } catch {
       return undefined;
     }
   };
+}
+
+function realpathOr(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
 }
 
 /** Every job.sql of the spec (top level, environments), read once each and checked (sqlScript.ts). */
@@ -95,6 +130,10 @@ function readScripts(
     if (scripts[relative]) continue;
     const bytes = read(relative);
     const shown = path.join(path.dirname(doc.file), relative);
+    if (bytes !== undefined && !Buffer.isBuffer(bytes)) {
+      issues.push(at(p, bytes.refused));
+      continue;
+    }
     if (bytes === undefined) {
       issues.push(at(p, `no such file: ${shown}; expected the job's SQL script, relative to ${doc.file}`));
       continue;

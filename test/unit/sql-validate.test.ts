@@ -1,6 +1,6 @@
 // validate on SQL jobs (job.sql): the spec's rules for jar and SQL jobs, and the script's own problems
 // at the script's file:line:col, exit 2, before anything is touched.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -85,6 +85,35 @@ INSERT INTO k SELECT 'a;b' FROM s; -- fine
     expect(errors((await cli('validate', '--config', missing)).err)).toEqual([
       `error: ${missing}:5:8: job.sql: no such file: ${path.join(path.dirname(missing), 'job.sql')}; expected the job's SQL script, relative to ${missing}`,
     ]);
+  });
+
+  it("reads only a script of the spec's repository (or directory): not a path or a symlink out of it", async () => {
+    const outside = mkdtempSync(path.join(tmpdir(), 'flinkship-sql-outside-'));
+    writeFileSync(path.join(outside, 'job.sql'), GOOD);
+    const spec = repo(SPEC.replace('sql: job.sql', `sql: ../${path.basename(outside)}/job.sql`));
+    const r = await cli('validate', '--config', spec);
+    expect(r.code).toBe(2);
+    expect(errors(r.err)).toEqual([
+      `error: ${spec}:5:8: job.sql: ../${path.basename(outside)}/job.sql is ${path.join(realpathSync(outside), 'job.sql')}, outside ${realpathSync(path.dirname(spec))}; the script must be a file of the spec's repository`,
+    ]);
+    const linked = repo(SPEC);
+    symlinkSync(path.join(outside, 'job.sql'), path.join(path.dirname(linked), 'job.sql'));
+    expect(errors((await cli('validate', '--config', linked)).err)[0]).toMatch(
+      /job\.sql: job\.sql is .*outside .*; the script must be a file of the spec's repository$/,
+    );
+    // Inside a git work tree, anywhere in it is fine.
+    const tree = mkdtempSync(path.join(tmpdir(), 'flinkship-sql-tree-'));
+    mkdirSync(path.join(tree, '.git'));
+    mkdirSync(path.join(tree, 'sql'));
+    mkdirSync(path.join(tree, 'deploy'));
+    writeFileSync(path.join(tree, 'sql/job.sql'), GOOD);
+    writeFileSync(
+      path.join(tree, 'deploy/flinkship.yaml'),
+      SPEC.replace('sql: job.sql', 'sql: ../sql/job.sql'),
+    );
+    const ok = await cli('validate', '--config', path.join(tree, 'deploy/flinkship.yaml'));
+    expect(ok.err).not.toContain('error:');
+    expect(ok.code).toBe(0);
   });
 
   it('warns, and still accepts, a SET of a deprecated key', async () => {
