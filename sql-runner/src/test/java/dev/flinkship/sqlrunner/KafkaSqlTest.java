@@ -1,5 +1,8 @@
 package dev.flinkship.sqlrunner;
 
+import dev.flinkship.testsupport.EmbeddedKafka;
+import dev.flinkship.testsupport.MiniClusters;
+
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.table.api.TableResult;
 import org.apache.flink.test.junit5.MiniClusterExtension;

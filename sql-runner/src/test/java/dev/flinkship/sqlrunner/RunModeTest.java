@@ -1,5 +1,7 @@
 package dev.flinkship.sqlrunner;
 
+import dev.flinkship.testsupport.MiniClusters;
+
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.client.program.ClusterClient;
 import org.apache.flink.runtime.client.JobStatusMessage;

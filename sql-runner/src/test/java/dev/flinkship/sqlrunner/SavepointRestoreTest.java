@@ -1,5 +1,8 @@
 package dev.flinkship.sqlrunner;
 
+import dev.flinkship.testsupport.EmbeddedKafka;
+import dev.flinkship.testsupport.MiniClusters;
+
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.client.program.ClusterClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;

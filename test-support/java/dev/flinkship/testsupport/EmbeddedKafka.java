@@ -1,4 +1,4 @@
-package dev.flinkship.sqlrunner;
+package dev.flinkship.testsupport;
 
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -43,7 +43,7 @@ import java.util.stream.Collectors;
  * (org.apache.kafka:kafka_2.13), in this JVM, listening on 127.0.0.1 on free ports. Start it,
  * use {@link #bootstrapServers()}, close it.
  */
-final class EmbeddedKafka implements AutoCloseable {
+public final class EmbeddedKafka implements AutoCloseable {
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final int START_ATTEMPTS = 3;
@@ -60,7 +60,7 @@ final class EmbeddedKafka implements AutoCloseable {
      * Formats a log directory under {@code dir} and starts the node. Ports are picked free just
      * before the start; if another process takes one in between, it retries with new ports.
      */
-    static EmbeddedKafka start(Path dir) throws Exception {
+    public static EmbeddedKafka start(Path dir) throws Exception {
         Exception last = null;
         for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
             Path logDir = dir.resolve("attempt-" + attempt);
@@ -158,7 +158,7 @@ final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    static Admin admin(String bootstrap) {
+    public static Admin admin(String bootstrap) {
         return Admin.create(
                 Map.of(
                         AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -173,11 +173,11 @@ final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    String bootstrapServers() {
+    public String bootstrapServers() {
         return bootstrapServers;
     }
 
-    void createTopic(String name, int partitions) throws Exception {
+    public void createTopic(String name, int partitions) throws Exception {
         try (Admin admin = admin(bootstrapServers)) {
             admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1)))
                     .all()
@@ -186,7 +186,7 @@ final class EmbeddedKafka implements AutoCloseable {
     }
 
     /** Sends the values to {@code topic}, round-robin over its {@code partitions}, and waits. */
-    void produce(String topic, int partitions, List<String> values) throws Exception {
+    public void produce(String topic, int partitions, List<String> values) throws Exception {
         Map<String, Object> conf =
                 Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
@@ -202,9 +202,9 @@ final class EmbeddedKafka implements AutoCloseable {
     }
 
     /** What a read_committed consumer of {@code topic} saw, and the topic's end offsets. */
-    static final class Read {
-        final List<String> values;
-        final long endOffsets;
+    public static final class Read {
+        public final List<String> values;
+        public final long endOffsets;
 
         Read(List<String> values, long endOffsets) {
             this.values = values;
@@ -217,7 +217,7 @@ final class EmbeddedKafka implements AutoCloseable {
      * expected} records came (or {@code timeout} passed), then for {@code settle} more to catch
      * extra records.
      */
-    Read readCommitted(String topic, int expected, Duration timeout, Duration settle) {
+    public Read readCommitted(String topic, int expected, Duration timeout, Duration settle) {
         Map<String, Object> conf =
                 Map.of(
                         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,

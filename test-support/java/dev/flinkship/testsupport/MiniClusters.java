@@ -1,4 +1,4 @@
-package dev.flinkship.sqlrunner;
+package dev.flinkship.testsupport;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.client.program.ClusterClient;
@@ -23,12 +23,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /** Shared pieces of the MiniCluster tests. */
-final class MiniClusters {
+public final class MiniClusters {
 
     private MiniClusters() {}
 
     /** A MiniCluster with one TaskManager of {@code slots} slots that reports to {@code reporter}. */
-    static MiniClusterExtension miniCluster(InMemoryReporter reporter, int slots) {
+    public static MiniClusterExtension miniCluster(InMemoryReporter reporter, int slots) {
         Configuration conf = new Configuration();
         reporter.addToConfiguration(conf);
         return new MiniClusterExtension(
@@ -40,7 +40,7 @@ final class MiniClusters {
     }
 
     /** The sum over all subtasks of the counter named {@code name} in job {@code jobId}. */
-    static long counterSum(InMemoryReporter reporter, JobID jobId, String name) {
+    public static long counterSum(InMemoryReporter reporter, JobID jobId, String name) {
         long sum = 0;
         int found = 0;
         for (var entry : reporter.findMetrics(jobId, name).entrySet()) {
@@ -65,7 +65,7 @@ final class MiniClusters {
      * on a loaded machine right after {@link #awaitAllTasksRunning} saw every subtask RUNNING; that
      * answer is retried, at most 20 times and within {@code timeout}. Any other failure is not.
      */
-    static String stopWithSavepoint(ClusterClient<?> client, JobID job, String dir, Duration timeout)
+    public static String stopWithSavepoint(ClusterClient<?> client, JobID job, String dir, Duration timeout)
             throws Exception {
         Instant deadline = Instant.now().plus(timeout);
         for (int attempt = 1; ; attempt++) {
@@ -90,7 +90,7 @@ final class MiniClusters {
      * Waits until every subtask of the job is RUNNING (the job's own status turns RUNNING
      * earlier, while subtasks are still deploying or restoring state), as a savepoint needs.
      */
-    static void awaitAllTasksRunning(MiniCluster miniCluster, JobID job, Duration timeout)
+    public static void awaitAllTasksRunning(MiniCluster miniCluster, JobID job, Duration timeout)
             throws InterruptedException {
         waitUntil(
                 "all tasks of job " + job + " RUNNING",
@@ -113,12 +113,12 @@ final class MiniClusters {
                 });
     }
 
-    static String uniqueName(String prefix) {
+    public static String uniqueName(String prefix) {
         return prefix + "-" + UUID.randomUUID();
     }
 
     /** Polls {@code condition} every 20 ms until it holds or {@code timeout} passes. */
-    static void waitUntil(String what, Duration timeout, BooleanSupplier condition)
+    public static void waitUntil(String what, Duration timeout, BooleanSupplier condition)
             throws InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
         while (!condition.getAsBoolean()) {
