@@ -31,10 +31,9 @@ import { Registry } from '../executors/registry.js';
 import { jarFileName, planImage } from '../plan/image.js';
 import { resolveNamedEnvironment } from '../plan/plan.js';
 import { loadSpec } from '../spec/load.js';
-import { resolveEnvironment } from '../spec/resolve.js';
+import { jobJar, resolveEnvironment } from '../spec/resolve.js';
 import type { Ui } from '../ui/ui.js';
 import { InputError, OperationError } from '../util/errors.js';
-import { jobJar } from '../spec/resolve.js';
 
 export async function build(request: BuildRequest, ui: Ui): Promise<BuildResult> {
   const { origin } = request;

@@ -48,23 +48,29 @@ export interface SqlLine {
   text: string;
 }
 
-/** Statements of `from` that `to` does not hold (as many times), in `from`'s order. */
-function missingFrom(from: SqlLine[], to: SqlLine[]): SqlLine[] {
+type Statement = NonNullable<Plan['sql']>['statements'][number];
+
+/**
+ * Statements of `from` that `to` does not hold (as many times), in `from`'s order, compared by the hash
+ * of the statement as written: a changed secret value shows as a change, its value as ******.
+ */
+function missingFrom(from: Statement[], to: Statement[]): SqlLine[] {
   const left = new Map<string, number>();
-  for (const s of to) left.set(s.text, (left.get(s.text) ?? 0) + 1);
-  return from.filter((s) => {
-    const n = left.get(s.text) ?? 0;
-    if (n > 0) left.set(s.text, n - 1);
-    return n === 0;
-  });
+  for (const s of to) left.set(s.hash, (left.get(s.hash) ?? 0) + 1);
+  return from
+    .filter((s) => {
+      const n = left.get(s.hash) ?? 0;
+      if (n > 0) left.set(s.hash, n - 1);
+      return n === 0;
+    })
+    .map((s) => ({ line: s.line, text: s.text }));
 }
 
 function sqlChanges(base: Plan, head: Plan): EnvironmentDiff['sql'] {
   if (!base.sql && !head.sql) return undefined;
   const b = base.sql?.statements ?? [];
   const h = head.sql?.statements ?? [];
-  const lines = (list: typeof b) => list.map((s) => ({ line: s.line, text: s.text }));
-  return { removed: missingFrom(lines(b), lines(h)), added: missingFrom(lines(h), lines(b)) };
+  return { removed: missingFrom(b, h), added: missingFrom(h, b) };
 }
 
 const RESOURCE_KEY =

@@ -9,10 +9,10 @@ import { IMAGE_REF_HINT, parseImageRef } from '../util/imageRef.js';
 import { didYouMean } from '../util/suggest.js';
 import { effectiveConfiguration, isFlink2, renderConfigFile, type ConfigFile } from './flinkConfig.js';
 import { planImage, SQL_RUNNER_CLASS, type ImagePlan } from './image.js';
-import { statementLine, type SqlKind } from '../spec/sql.js';
+import { maskSqlValues, statementLine, type SqlKind } from '../spec/sql.js';
 import { accountConfiguration, planKubernetesObjects, type KubeObject } from './kubernetes.js';
 import { planPodTemplate } from './podTemplate.js';
-import { redactConfiguration } from './redact.js';
+import { isSensitiveKey, REDACTED, redactConfiguration } from './redact.js';
 import { releasePolicy } from '../release/policy.js';
 
 /** Where the Flink client finds the files the plan generates (mounted there when it runs in a container). */
@@ -47,7 +47,8 @@ export interface Plan {
   sql?: {
     script: string;
     digest: string;
-    statements: { kind: SqlKind; line: number; text: string }[];
+    /** Each statement on one line, secret values as ******; `hash` is of the statement as written. */
+    statements: { kind: SqlKind; line: number; text: string; hash: string }[];
   };
   /** Sensitive values (Flink's GlobalConfiguration.isSensitive) show as ******, here and in client.argv. */
   flinkConfiguration: { entries: Record<string, string>; file: ConfigFile };
@@ -167,10 +168,13 @@ export function planSubmission(loaded: LoadedSpec, envName: string, options: Pla
           sql: {
             script: env.job.sql!,
             digest: script.digest,
+            // Secret values of WITH options and SETs (Flink's rule) never reach a plan, a log or a
+            // pull request comment; the hash of the whole statement still tells diff it changed.
             statements: script.statements.map((st) => ({
               kind: st.kind,
               line: st.start.line,
-              text: statementLine(st),
+              text: maskSqlValues(statementLine(st), isSensitiveKey, REDACTED),
+              hash: createHash('sha256').update(statementLine(st)).digest('hex').slice(0, 16),
             })),
           },
         }

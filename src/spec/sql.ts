@@ -305,3 +305,23 @@ function startsClause(own: Token[], i: number): boolean {
 export function statementLine(s: SqlStatement): string {
   return s.normalized;
 }
+
+/**
+ * `text` (a statement as written or normalized) with the value of every `'key' = 'value'` pair whose key
+ * `isSecretKey` names replaced by `mask`: WITH options and SET alike. What is not lexically whole is
+ * returned masked entirely, as it cannot be read safely.
+ */
+export function maskSqlValues(text: string, isSecretKey: (key: string) => boolean, mask: string): string {
+  const { tokens, problem } = tokenize(text);
+  if (problem) return mask;
+  let out = '';
+  let last = 0;
+  for (let i = 2; i < tokens.length; i++) {
+    const [key, eq, value] = [tokens[i - 2]!, tokens[i - 1]!, tokens[i]!];
+    if (key.type !== 'string' || eq.text !== '=' || eq.type !== 'symbol' || value.type !== 'string') continue;
+    if (!isSecretKey(key.text)) continue;
+    out += `${text.slice(last, value.offset)}'${mask}'`;
+    last = value.endOffset;
+  }
+  return out + text.slice(last);
+}

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { diffPlans } from '../../src/plan/diff.js';
 import { DIFF_MARKER, renderDiffMarkdown } from '../../src/plan/diffRender.js';
 import { plan } from '../../src/plan/plan.js';
+import { renderPlanMarkdown } from '../../src/plan/render.js';
 import { parseSpec } from '../../src/spec/load.js';
 import { cli } from '../helpers/cli.js';
 import { startGitHubStandIn } from '../helpers/github-standin.js';
@@ -321,6 +322,33 @@ WHERE ${filter};
       effect: 'image only',
     });
     expect(same.environments[0].sql).toEqual({ removed: [], added: [] });
+  });
+
+  it('never shows a secret value of a WITH option or a SET, yet shows that the statement changed', () => {
+    const withPassword = (password: string) =>
+      parseSpec(sqlSpec, 'flinkship.yaml', '/repo', {
+        readFile: () =>
+          Buffer.from(`SET 'pipeline.name' = 'shop';
+CREATE TABLE k (x STRING) WITH ('connector' = 'kafka', 'properties.sasl.jaas.config' = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="shop" password="${password}";');
+INSERT INTO k SELECT 'x';
+`),
+      });
+    const base = plan(withPassword('hunter2'), 'staging');
+    const head = plan(withPassword('correct-horse'), 'staging');
+    const shown = JSON.stringify(base) + JSON.stringify(head) + renderPlanMarkdown(head);
+    expect(shown).not.toContain('hunter2');
+    expect(shown).not.toContain('correct-horse');
+    expect(base.sql!.statements.map((st) => st.text)).toEqual([
+      "SET 'pipeline.name' = 'shop'",
+      "CREATE TABLE k (x STRING) WITH ('connector' = 'kafka', 'properties.sasl.jaas.config' = '******')",
+      "INSERT INTO k SELECT 'x'",
+    ]);
+    const d = diffPlans('staging', base, head);
+    expect(d.status).toBe('changed');
+    expect(d.sql).toEqual({
+      removed: [{ line: 2, text: base.sql!.statements[1]!.text }],
+      added: [{ line: 2, text: base.sql!.statements[1]!.text }],
+    });
   });
 
   it('puts the statements into the Markdown in a fence that SQL backticks cannot close', () => {

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { splitSql } from '../../src/spec/sql.js';
+import { maskSqlValues, splitSql } from '../../src/spec/sql.js';
 
 const kinds = (text: string) => splitSql(text).statements.map((s) => s.kind);
 
@@ -143,4 +143,22 @@ describe('splitSql on the shared cases of fixtures/sql-split', () => {
       expect(spans).toEqual(expected);
     });
   }
+});
+
+describe('maskSqlValues', () => {
+  const secret = (key: string) => key.includes('password');
+  it("masks the value of every 'key' = 'value' pair whose key is secret, and only that", () => {
+    expect(
+      maskSqlValues(
+        "SET 'x.password' = 'it''s'; CREATE TABLE t (a STRING) WITH ('user' = 'me', 'password' = 'p;w', 'note' = 'password')",
+        secret,
+        '******',
+      ),
+    ).toBe(
+      "SET 'x.password' = '******'; CREATE TABLE t (a STRING) WITH ('user' = 'me', 'password' = '******', 'note' = 'password')",
+    );
+  });
+  it('masks all of a text it cannot read whole', () => {
+    expect(maskSqlValues("WITH ('password' = 'unterminated", secret, '******')).toBe('******');
+  });
 });
