@@ -5,7 +5,7 @@
 // Whitespace and syntax are minified; identifiers are kept, so a stack trace still names functions.
 // No source maps are committed: they would double dist/, and a user acts on our error messages, which
 // name the file:line of the spec, never on a frame of the bundle.
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { Ajv } from 'ajv';
@@ -107,8 +107,28 @@ export const ESBUILD_OPTIONS = {
 };
 export { sideEffectFree };
 
+// The SQL runner jars (one per Flink line), built from sql-runner/ by Maven (scripts/build-sql-runner, which
+// is reproducible: scripts/test-sql-runner checks the committed jars against a fresh build) and committed in
+// sql-runner/jars. The build copies them into dist/sql-runner, where a SQL job's build finds them.
+export const SQL_RUNNER_JARS = ['flinkship-sql-runner-1.x.jar', 'flinkship-sql-runner-2.x.jar'];
+
+function copySqlRunner(outdir) {
+  const have = readdirSync('sql-runner/jars').filter((f) => f.endsWith('.jar'));
+  const missing = SQL_RUNNER_JARS.filter((f) => !have.includes(f));
+  if (missing.length > 0)
+    throw new Error(`sql-runner/jars lacks ${missing.join(', ')}; run scripts/build-sql-runner`);
+  mkdirSync(`${outdir}/sql-runner`, { recursive: true });
+  for (const jar of SQL_RUNNER_JARS) copyFileSync(`sql-runner/jars/${jar}`, `${outdir}/sql-runner/${jar}`);
+}
+
 export async function bundle(outdir) {
   rmSync(outdir, { recursive: true, force: true });
+  const result = await bundleScripts(outdir);
+  copySqlRunner(outdir);
+  return result;
+}
+
+function bundleScripts(outdir) {
   return build({
     ...ESBUILD_OPTIONS,
     entryPoints: ENTRY_POINTS,

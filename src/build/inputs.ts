@@ -9,8 +9,8 @@ import { InputError, type InputIssue } from '../util/errors.js';
 import { BASE_IMAGE_HINT, parseImageRef } from '../util/imageRef.js';
 import type { ContextEntry } from './context.js';
 import { checkEntryClass, isJarProblem, readJar } from './jar.js';
+import { MAVEN_CENTRAL, type ResolveOptions } from '../executors/maven.js';
 import { locateSpecField, type SpecField } from './locate.js';
-import { jobJar } from '../spec/resolve.js';
 import { repositoryRoot, resolveSource } from './sources.js';
 
 export function flagIssue(origin: Origin, name: string, message: string): InputIssue {
@@ -85,7 +85,7 @@ export async function checkJobJar(
           : `${jarFile} is not a valid jar (${jar.reason}); expected the job's packaged jar (a zip)`;
     throw new InputError([specIssue(loaded, locateSpecField(loaded, envName, ['job', 'jar']), why)]);
   }
-  const decision = checkEntryClass(jar, env.job.entryClass, jarFileName(jobJar(loaded, env, 'build')));
+  const decision = checkEntryClass(jar, env.job.entryClass, jarFileName(env.job.jar!));
   if (!decision.ok) {
     const field = locateSpecField(loaded, envName, ['job', 'entryClass']);
     throw new InputError([specIssue(loaded, field, decision.message)]);
@@ -93,9 +93,16 @@ export async function checkJobJar(
   return { entryClass: decision.entryClass, fromManifest: decision.fromManifest, classes: jar.classes.size };
 }
 
-/** The spec field a context file comes from: planImage names them lib/<name>, files/<index>/<name>, usrlib/<jar>. */
+/**
+ * The spec field a context file comes from: planImage names them lib/<name>, files/<index>/<name>,
+ * usrlib/<jar>, and for a SQL job usrlib/<lib> and usrlib/<script>.
+ */
 function sourceField(env: ResolvedEnvironment, f: ContextFile): string[] {
-  if (f.path.startsWith('usrlib/')) return ['job', 'jar'];
+  if (f.path.startsWith('usrlib/')) {
+    if (env.job.sql === undefined) return ['job', 'jar'];
+    const lib = (env.job.libs ?? []).indexOf(f.source!);
+    return lib >= 0 ? ['job', 'libs', String(lib)] : ['job', 'sql'];
+  }
   if (f.path.startsWith('lib/')) return ['image', 'libs', String((env.image.libs ?? []).indexOf(f.source!))];
   return ['image', 'files', f.path.split('/')[1]!, 'source'];
 }
@@ -139,7 +146,13 @@ export async function checkContextFiles(
 ): Promise<void> {
   const issues: InputIssue[] = [];
   for (const [i, f] of image.context.entries()) {
-    if (f.source === undefined || f.path.startsWith('usrlib/')) continue;
+    // The job jar is checked as a jar (checkJobJar); a SQL job's script was read with the spec.
+    if (
+      f.source === undefined ||
+      (f.path.startsWith('usrlib/') && f.source === (env.job.jar ?? env.job.sql))
+    ) {
+      continue;
+    }
     const file = entries[i]!.file!;
     const isFile = await stat(file).then(
       (s) => s.isFile(),
@@ -155,4 +168,30 @@ export async function checkContextFiles(
     );
   }
   if (issues.length > 0) throw new InputError(issues);
+}
+
+/** The Maven repositories for a SQL job's connectors: --maven-repository (in order), else Maven Central. */
+export function mavenOptions(request: { 'maven-repository'?: string[] }, origin: Origin): ResolveOptions {
+  const given = request['maven-repository'] ?? [];
+  const issues: InputIssue[] = [];
+  for (const url of given) {
+    let ok = false;
+    try {
+      const u = new URL(url);
+      ok = (u.protocol === 'https:' || u.protocol === 'http:') && u.username === '' && u.password === '';
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      issues.push(
+        flagIssue(
+          origin,
+          'maven-repository',
+          `found "${url}"; expected the http(s) URL of a Maven repository without credentials in it, such as ${MAVEN_CENTRAL}`,
+        ),
+      );
+    }
+  }
+  if (issues.length > 0) throw new InputError(issues);
+  return given.length > 0 ? { repositories: given.map((u) => u.replace(/\/+$/, '')) } : {};
 }

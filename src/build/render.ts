@@ -15,6 +15,8 @@ export interface BuildResult {
   flinkVersion: string;
   labels: Record<string, string>;
   dockerfile: string;
+  /** A SQL job: its script, and what Flink's check in the image found. */
+  sql?: { script: string; digest: string; statements: number; inserts: number };
 }
 
 export function renderBuildText(r: BuildResult): string {
@@ -26,6 +28,11 @@ export function renderBuildText(r: BuildResult): string {
     `pushed:   ${r.pushed ? 'yes' : 'no (loaded into the engine only)'}`,
     `from:     ${r.from}${r.pinned ? '' : ' (not pinned by digest)'}`,
     `entry:    ${r.entryClass}`,
+    ...(r.sql
+      ? [
+          `sql:      ${r.sql.script} (${r.sql.digest}): ${r.sql.statements} statements, ${r.sql.inserts} INSERT(s) in one job`,
+        ]
+      : []),
   ];
   return lines.join('\n') + '\n';
 }
@@ -44,6 +51,14 @@ export function renderBuildSummary(r: BuildResult): string {
     row('Base', `\`${r.from}\`${r.pinned ? '' : ' (not pinned by digest)'}`),
     row('Flink', r.flinkVersion),
     row('Entry class', `\`${r.entryClass}\``),
+    ...(r.sql
+      ? [
+          row(
+            'SQL',
+            `\`${r.sql.script}\` (\`${r.sql.digest}\`): ${r.sql.statements} statements, ${r.sql.inserts} INSERT(s) in one job, checked by Flink ${r.flinkVersion}`,
+          ),
+        ]
+      : []),
     '',
   ].join('\n');
 }

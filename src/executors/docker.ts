@@ -60,6 +60,8 @@ export interface RunRequest {
   name?: string;
   labels?: Record<string, string>;
   cmd: string[];
+  /** Replaces the image's entrypoint ([] for none). */
+  entrypoint?: string[];
   user?: string;
   /** host:container[:ro] */
   binds?: string[];
@@ -200,6 +202,7 @@ export class DockerEngine {
       ...(request.name ? { name: request.name } : {}),
       ...(request.labels ? { Labels: request.labels } : {}),
       Cmd: request.cmd,
+      ...(request.entrypoint ? { Entrypoint: request.entrypoint } : {}),
       ...(request.user ? { User: request.user } : {}),
       ...(request.env ? { Env: request.env } : {}),
       AttachStdout: true,

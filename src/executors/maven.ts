@@ -60,6 +60,14 @@ export interface ResolvedArtifact {
   verifiedBy: 'pinned sha256' | 'repository sha1' | 'cache';
 }
 
+/** No repository has the artifact (every one answered 404): the coordinates or the version are wrong. */
+export class ArtifactNotFound extends OperationError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArtifactNotFound';
+  }
+}
+
 class HttpStatusError extends Error {
   constructor(
     readonly status: number,
@@ -194,7 +202,7 @@ export async function resolveArtifact(
       rmSync(tmp, { force: true });
     }
   }
-  throw new OperationError(
+  throw new ArtifactNotFound(
     `${coordinates} is not in ${repositories.join(' or ')} (no ${relative}); check the coordinates and the version`,
   );
 }

@@ -20,6 +20,7 @@ import {
   checkJobJar,
   checkSources,
   flagIssue,
+  mavenOptions,
   specIssue,
 } from '../build/inputs.js';
 import { locateSpecField } from '../build/locate.js';
@@ -28,10 +29,11 @@ import type { BuildResult } from '../build/render.js';
 import type { BuildRequest } from '../options/build.js';
 import { BuildFailed, DockerEngine } from '../executors/docker.js';
 import { Registry } from '../executors/registry.js';
-import { jarFileName, planImage } from '../plan/image.js';
+import { jarFileName, planImage, SQL_RUNNER_CLASS } from '../plan/image.js';
 import { resolveNamedEnvironment } from '../plan/plan.js';
 import { loadSpec } from '../spec/load.js';
-import { jobJar, resolveEnvironment } from '../spec/resolve.js';
+import { resolveEnvironment } from '../spec/resolve.js';
+import { checkSqlInImage, sqlContextFiles, type SqlCheck } from '../build/sqlJob.js';
 import type { Ui } from '../ui/ui.js';
 import { InputError, OperationError } from '../util/errors.js';
 
@@ -57,16 +59,22 @@ export async function build(request: BuildRequest, ui: Ui): Promise<BuildResult>
     contextEntries(image.context, loaded.dir, image.dockerfile),
   );
 
-  // The jar and every file of the context, before any build.
-  const jobJarPath = jobJar(loaded, env, 'build');
-  const entryClass = await ui.group(`Check the job jar ${jobJarPath}`, async () => {
-    const jar = await checkJobJar(loaded, env, envName, entries[entries.length - 1]!.file!);
-    ui.info(
-      `${jarFileName(jobJarPath)}: ${jar.classes} classes; entry class ${jar.entryClass}${jar.fromManifest ? ' (from the manifest)' : ''}`,
-    );
-    return jar.entryClass;
-  });
+  // The jar (or the SQL script, read and split by loadSpec) and every file of the context, before any build.
+  const script = env.job.sql !== undefined ? loaded.scripts?.[env.job.sql] : undefined;
+  if (env.job.sql !== undefined && script === undefined) {
+    throw new OperationError(`the script ${env.job.sql} was not read with the spec`);
+  }
+  const entryClass = script
+    ? SQL_RUNNER_CLASS
+    : await ui.group(`Check the job jar ${env.job.jar!}`, async () => {
+        const jar = await checkJobJar(loaded, env, envName, entries[entries.length - 1]!.file!);
+        ui.info(
+          `${jarFileName(env.job.jar!)}: ${jar.classes} classes; entry class ${jar.entryClass}${jar.fromManifest ? ' (from the manifest)' : ''}`,
+        );
+        return jar.entryClass;
+      });
   await checkContextFiles(loaded, env, envName, image, entries);
+  const maven = mavenOptions(request, origin);
 
   if (!image.pinned) {
     const base = field(['image', 'base']);
@@ -100,6 +108,10 @@ export async function build(request: BuildRequest, ui: Ui): Promise<BuildResult>
     entryClass,
     created: await sourceDate(loaded.dir),
   });
+  if (script) {
+    labels['dev.flinkship.sql.digest'] = script.digest;
+    labels['dev.flinkship.sql.script'] = image.sqlPath!;
+  }
   const auth = credentials && dockerAuth(credentials, host);
 
   // Input is valid. Now the outside systems: registry login first, so a refused push costs no build.
@@ -111,6 +123,18 @@ export async function build(request: BuildRequest, ui: Ui): Promise<BuildResult>
         `${host}: ${credentials ? `logged in as ${credentials.username} (${credentials.from})` : 'no login needed'}`,
       );
     });
+  }
+  if (script) {
+    // The runner and the connectors: files of the context that are not the spec's.
+    const sql = await sqlContextFiles(loaded, env, envName, image, maven, ui);
+    for (const entry of entries) {
+      const file = sql.files.get(entry.name);
+      if (file !== undefined) {
+        delete entry.content;
+        entry.file = file;
+      }
+    }
+    labels['dev.flinkship.sql-runner.sha256'] = sql.runnerSha256;
   }
   const engine = new DockerEngine();
   await engine.ping();
@@ -168,6 +192,26 @@ export async function build(request: BuildRequest, ui: Ui): Promise<BuildResult>
       throw err;
     }
   });
+  let sqlCheck: SqlCheck | undefined;
+  if (script) {
+    // Flink's own parser and planner, in the image just built, before anything is pushed.
+    sqlCheck = await ui.group(
+      `Check ${script.file} with Flink ${env.flinkVersion} in the image`,
+      async () => {
+        try {
+          const check = await checkSqlInImage(engine, imageId, image, script, ui);
+          ui.info(
+            `${script.file}: ${check.statements} statements, ${check.inserts} INSERT(s) in one job; ${check.validated ? 'parsed and planned' : 'parsed'} by Flink ${env.flinkVersion}`,
+          );
+          return check;
+        } catch (err) {
+          // A script Flink rejects is never tagged or pushed.
+          await engine.remove(imageId).catch(() => undefined);
+          throw err;
+        }
+      },
+    );
+  }
   for (const tag of tags.slice(1)) await engine.tag(imageId, repository, tag);
 
   let digest: string | undefined;
@@ -199,5 +243,15 @@ export async function build(request: BuildRequest, ui: Ui): Promise<BuildResult>
     flinkVersion: env.flinkVersion,
     labels,
     dockerfile: image.dockerfile,
+    ...(script && sqlCheck
+      ? {
+          sql: {
+            script: script.file,
+            digest: script.digest,
+            statements: sqlCheck.statements,
+            inserts: sqlCheck.inserts,
+          },
+        }
+      : {}),
   };
 }

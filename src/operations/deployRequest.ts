@@ -8,7 +8,6 @@ import { imageProblem } from '../deploy/decide.js';
 import { parseClusterOptionsFor, type ClusterOptions } from '../deploy/options.js';
 import { optionLabel, type Origin } from '../options/options.js';
 import { plan, resolveNamedEnvironment, type Plan } from '../plan/plan.js';
-import { jobJar } from '../spec/resolve.js';
 import { isPreviewEnvironment } from '../spec/resolve.js';
 import { loadSpec } from '../spec/load.js';
 import { forPullRequest } from '../spec/preview.js';
@@ -72,8 +71,6 @@ export function checkDeployRequest(request: DeployRequest, cleanup: RunCleanup):
       ? spec
       : forPullRequest(spec, request.env, request.pullRequest, optionLabel('env', origin));
   const env = resolveNamedEnvironment(loaded, request.env);
-  // No image of a SQL job can be built yet: its submission would name a runner the image lacks.
-  jobJar(loaded, env, 'deploy');
   const issues: InputIssue[] = [];
   const cluster = parseClusterOptionsFor(
     cleanup,

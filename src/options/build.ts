@@ -30,6 +30,12 @@ export const BUILD_OPTIONS = {
     description: 'Build args, NAME=value; the Dockerfile declares each NAME.',
     valueName: 'NAME=value',
   },
+  'maven-repository': {
+    kind: 'list',
+    description:
+      "Maven repositories (a mirror of Maven Central) to fetch a SQL job's job.connectors from, tried in order; Maven Central when not given.",
+    valueName: 'url',
+  },
   push: {
     kind: 'boolean',
     default: true,

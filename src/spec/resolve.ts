@@ -182,7 +182,7 @@ export function jobJar(loaded: LoadedSpec, env: ResolvedEnvironment, what: strin
       file: loaded.file,
       ...loaded.locate(at),
       field: at.join('.'),
-      message: `${what} takes jar jobs only so far; a SQL job (job.sql) is validated, planned and diffed, but its image (the SQL runner baked in) is not built yet`,
+      message: `${what} takes a jar job only; a SQL job (job.sql) is built, deployed, upgraded and previewed from its own repository, but ${what} carries the job's jar`,
     },
   ]);
 }

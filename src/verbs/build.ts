@@ -21,6 +21,7 @@ export const buildVerb = defineVerb({
     digest: r.digest ?? '',
     tags: r.tags.join('\n'),
     'image-id': r.imageId,
+    'sql-digest': r.sql?.digest ?? '',
   }),
   summary: (r) => renderBuildSummary(r),
 });

@@ -62,6 +62,7 @@ export const upVerb = defineVerb({
       'base-image': options['base-image'],
       tag: [],
       'build-arg': [],
+      'maven-repository': [],
       push: pushNow,
       'registry-username': undefined,
       'registry-password': undefined,

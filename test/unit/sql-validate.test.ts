@@ -193,21 +193,15 @@ INSERT INTO k SELECT 'a;b' FROM s; -- fine
     ]);
   });
 
-  it('refuses build and deploy of a SQL job plainly, before anything is touched', async () => {
+  it('build of a SQL job checks its flags before anything is touched: a Maven repository URL with credentials in it', async () => {
     const spec = repo(SPEC, { 'job.sql': GOOD });
-    // No kubeconfig exists at that path: the refusal comes before anything reads it.
-    const deploy = await cli(
-      ...['deploy', '--config', spec, '--env', 'staging', '--kubeconfig', '/nonexistent/kubeconfig'],
-      ...['--image', `ghcr.io/acme/t@sha256:${'a'.repeat(64)}`],
+    const r = await cli(
+      ...['build', '--config', spec, '--env', 'staging', '--no-push', '--tag', 't'],
+      ...['--maven-repository', 'https://me:secret@mirror.example/maven2'],
     );
-    expect(deploy.code).toBe(2);
-    expect(errors(deploy.err)).toEqual([
-      `error: ${spec}:5:8: job.sql: deploy takes jar jobs only so far; a SQL job (job.sql) is validated, planned and diffed, but its image (the SQL runner baked in) is not built yet`,
-    ]);
-    const r = await cli('build', '--config', spec, '--env', 'staging', '--no-push');
     expect(r.code).toBe(2);
-    expect(errors(r.err)[0]).toBe(
-      `error: ${spec}:5:8: job.sql: build takes jar jobs only so far; a SQL job (job.sql) is validated, planned and diffed, but its image (the SQL runner baked in) is not built yet`,
-    );
+    expect(errors(r.err)).toEqual([
+      'error: <flags>: --maven-repository: found "https://me:secret@mirror.example/maven2"; expected the http(s) URL of a Maven repository without credentials in it, such as https://repo.maven.apache.org/maven2',
+    ]);
   });
 });

@@ -1,69 +1,36 @@
 package dev.flinkship.sqlrunner;
 
-import org.apache.calcite.config.Lex;
-import org.apache.calcite.sql.SqlInsert;
-import org.apache.calcite.sql.SqlKind;
-import org.apache.calcite.sql.SqlNode;
-import org.apache.calcite.sql.SqlNodeList;
-import org.apache.calcite.sql.parser.SqlParseException;
-import org.apache.calcite.sql.parser.SqlParser;
-import org.apache.calcite.sql.parser.SqlParserPos;
-import org.apache.flink.sql.parser.ddl.SqlReset;
-import org.apache.flink.sql.parser.ddl.SqlSet;
-import org.apache.flink.sql.parser.dml.SqlExecute;
-import org.apache.flink.sql.parser.dml.SqlStatementSet;
-import org.apache.flink.sql.parser.dql.SqlRichExplain;
-import org.apache.flink.sql.parser.impl.FlinkSqlParserImpl;
-import org.apache.flink.sql.parser.impl.FlinkSqlParserImplConstants;
-import org.apache.flink.sql.parser.impl.FlinkSqlParserImplTokenManager;
-import org.apache.flink.sql.parser.impl.SimpleCharStream;
-import org.apache.flink.sql.parser.impl.Token;
-import org.apache.flink.sql.parser.validate.FlinkSqlConformance;
-
-import java.io.Reader;
-import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /**
- * A SQL script split into statements by Flink's own SQL parser: the Calcite parser with Flink's
- * grammar ({@link FlinkSqlParserImpl#FACTORY}), Flink's default conformance and Java lexical
- * rules, exactly as the table planner configures it (PlannerContext#getSqlParserConfig) and
- * parses a statement list (CalciteParser#parseSqlList: {@code SqlParser#parseStmtList}).
+ * A SQL script split into statements lexically, without a parser: the same reading as Flinkship's
+ * validate ({@code splitSql} in src/spec/sql.ts), so that both find the same statements at the same
+ * spans (fixtures/sql-split). Statements end at a {@code ;} outside string literals ({@code
+ * 'it''s'}), quoted identifiers ({@code `a;b`}, {@code "a;b"}; a doubled quote escapes it) and
+ * comments ({@code --} and {@code //} to the end of the line, {@code /* *}{@code /}); an {@code
+ * EXECUTE STATEMENT SET BEGIN ... END;} block is one statement, whose {@code ;}s separate its
+ * INSERTs and which only an {@code END} followed by {@code ;} (or the end of the script) closes, so a
+ * {@code CASE ... END} inside it does not.
  *
- * <p>The positions Calcite stores in the parse tree do not always cover a whole statement (an
- * INSERT's starts at INTO, a CREATE VIEW's ends at its name), so the spans come from the same
- * grammar's token manager: a statement runs from its first token to the last one before the
- * semicolon that ends it (semicolons inside EXECUTE STATEMENT SET BEGIN ... END separate its
- * INSERTs). Comments, string literals and quoted identifiers are tokens or skipped text of that
- * lexer, so semicolons in them are never separators. The parser's statement count and the token
- * split are checked against each other.
+ * <p>A statement runs from its first token to its last one before the {@code ;}: comments before
+ * and after it are not part of it, comments inside it are. Positions are 1-based; a line starts
+ * after a {@code \n} (so {@code \r\n} is one line end), a tab is one column.
+ *
+ * <p>What each statement is and means is Flink's business: the runner gives each statement's text
+ * to the planner of the Flink it runs on ({@link TableRunner}).
  */
 public final class Script {
 
-    /** The parser configuration of Flink's planner for the default SQL dialect. */
-    static final SqlParser.Config PARSER_CONFIG =
-            SqlParser.config()
-                    .withParserFactory(FlinkSqlParserImpl.FACTORY)
-                    .withConformance(FlinkSqlConformance.DEFAULT)
-                    .withLex(Lex.JAVA)
-                    .withIdentifierMaxLength(256);
-
-    /** Statements the runner executes one by one before the job (catalog objects, modules, jars). */
-    private static final Set<String> DIRECT_PREFIXES =
-            Set.of("CREATE_", "DROP_", "ALTER_", "USE_", "LOAD_", "UNLOAD_", "ADD_", "REMOVE_");
-    /** Statements that start a job or write results of their own: refused by the runner. */
-    private static final Set<String> REFUSED_DIRECT =
-            Set.of("CREATE_TABLE_AS", "REPLACE_TABLE_AS", "CREATE_OR_REPLACE_TABLE_AS");
-
     private final String text;
     private final List<Statement> statements;
+    private final int[] lineStarts;
 
-    private Script(String text, List<Statement> statements) {
+    private Script(String text, List<Statement> statements, int[] lineStarts) {
         this.text = text;
         this.statements = statements;
+        this.lineStarts = lineStarts;
     }
 
     public String text() {
@@ -74,332 +41,355 @@ public final class Script {
         return statements;
     }
 
-    /** Every INSERT of the script in order: top-level ones and those of statement sets. */
-    public List<Statement> inserts() {
-        List<Statement> out = new ArrayList<>();
-        for (Statement s : statements) {
-            if (s.kind().equals("INSERT")) {
-                out.add(s);
+    /**
+     * Splits {@code sql}. An unterminated string literal, quoted identifier or block comment, and a
+     * statement set without END, are a {@link UserError} at the line and column where they start.
+     */
+    public static Script split(String sql) throws UserError {
+        int[] lineStarts = lineStarts(sql);
+        Lexer lexer = new Lexer(sql);
+        List<Token> tokens = lexer.tokens;
+        List<Statement> statements = new ArrayList<>();
+        int first = 0; // the first token of the statement being read
+        int begin = -1; // inside a statement set: the index of its BEGIN
+        List<String> words = new ArrayList<>();
+        for (int k = 0; k < tokens.size(); k++) {
+            Token t = tokens.get(k);
+            // The first words say what a statement is; four are enough to see a STATEMENT SET's BEGIN.
+            if (t.type == Type.WORD && words.size() < 4) {
+                words.add(t.text);
             }
-            out.addAll(s.inserts());
+            if (begin < 0 && t.isWord("BEGIN") && lexicalKind(words).equals("STATEMENT_SET")) {
+                begin = k;
+            }
+            if (begin >= 0) {
+                if (t.isWord("END")) {
+                    Token next = k + 1 < tokens.size() ? tokens.get(k + 1) : null;
+                    if (next == null || next.isSymbol(";")) {
+                        statements.add(statement(sql, lineStarts, tokens, first, k + 1, begin, k));
+                        first = k + 2;
+                        begin = -1;
+                        words.clear();
+                        k++;
+                    }
+                }
+                continue;
+            }
+            if (t.isSymbol(";")) {
+                if (k > first) {
+                    statements.add(statement(sql, lineStarts, tokens, first, k, -1, -1));
+                }
+                first = k + 1;
+                words.clear();
+            }
         }
-        return out;
+        if (lexer.problem != null) {
+            int[] at = position(lineStarts, lexer.problemOffset);
+            throw new UserError(lexer.problem, at[0], at[1]);
+        }
+        if (begin >= 0) {
+            int[] at = position(lineStarts, tokens.get(first).offset);
+            throw new UserError(
+                    "this STATEMENT SET has no END; expected EXECUTE STATEMENT SET BEGIN <INSERT …;> … END;",
+                    at[0],
+                    at[1]);
+        }
+        if (tokens.size() > first) {
+            statements.add(statement(sql, lineStarts, tokens, first, tokens.size(), -1, -1));
+        }
+        return new Script(sql, List.copyOf(statements), lineStarts);
     }
 
     /**
-     * Parses {@code sql}. A syntax error is a {@link UserError} at the parser's line and column,
-     * with the parser's message.
+     * The statement of tokens {@code [from, to)}; for a statement set, {@code begin} and {@code end}
+     * are the indexes of its BEGIN and END, and the INSERTs between them are its inner statements.
      */
-    public static Script parse(String sql) throws UserError {
-        SqlNodeList nodes;
-        try {
-            nodes = SqlParser.create(sql, PARSER_CONFIG).parseStmtList();
-        } catch (SqlParseException e) {
-            SqlParserPos pos = e.getPos();
-            int line = pos == null ? 0 : pos.getLineNum();
-            int column = pos == null ? 0 : pos.getColumnNum();
-            throw new UserError(e.getMessage(), line, column);
+    private static Statement statement(
+            String sql, int[] lineStarts, List<Token> tokens, int from, int to, int begin, int end) {
+        List<Statement> inner = new ArrayList<>();
+        if (begin >= 0) {
+            int start = begin + 1;
+            for (int k = begin + 1; k <= end; k++) {
+                if (k == end || tokens.get(k).isSymbol(";")) {
+                    if (k > start) {
+                        inner.add(statement(sql, lineStarts, tokens, start, k, -1, -1));
+                    }
+                    start = k + 1;
+                }
+            }
         }
-        List<Segment> segments = split(sql);
-        if (segments.size() != nodes.size()) {
-            throw new IllegalStateException(
-                    "Flink's parser found "
-                            + nodes.size()
-                            + " statements but the token split "
-                            + segments.size());
+        List<Token> own = tokens.subList(from, to);
+        int startOffset = own.get(0).offset;
+        int endOffset = own.get(own.size() - 1).endOffset;
+        List<String> words = new ArrayList<>();
+        for (Token t : own) {
+            if (t.type == Type.WORD && words.size() < 4) {
+                words.add(t.text);
+            }
         }
-        LineIndex lines = new LineIndex(sql);
-        List<Statement> statements = new ArrayList<>();
-        for (int i = 0; i < nodes.size(); i++) {
-            statements.add(statement(nodes.get(i), segments.get(i), lines));
-        }
-        return new Script(sql, List.copyOf(statements));
-    }
-
-    private static Statement statement(SqlNode node, Segment seg, LineIndex lines) {
-        String kind = kindOf(node);
+        String kind = lexicalKind(words);
         String key = null;
         String value = null;
-        if (node instanceof SqlSet) {
-            key = ((SqlSet) node).getKeyString();
-            value = ((SqlSet) node).getValueString();
-        } else if (node instanceof SqlReset) {
-            key = ((SqlReset) node).getKeyString();
+        // SET 'key' = 'value', both quoted: what the runner gives the TableEnvironment's creation.
+        if (kind.equals("SET")
+                && own.size() == 4
+                && own.get(1).type == Type.STRING
+                && own.get(2).isSymbol("=")
+                && own.get(3).type == Type.STRING) {
+            key = own.get(1).text;
+            value = own.get(3).text;
         }
-        List<Statement> inserts = List.of();
-        List<Token> tokens = seg.tokens;
-        if (kind.equals("STATEMENT_SET")) {
-            SqlStatementSet set =
-                    (SqlStatementSet)
-                            (node instanceof SqlExecute ? ((SqlExecute) node).getStatement() : node);
-            if (set.getInserts().size() != seg.inner.size()) {
-                throw new IllegalStateException(
-                        "Flink's parser found "
-                                + set.getInserts().size()
-                                + " INSERTs in the statement set at line "
-                                + tokens.get(0).beginLine
-                                + " but the token split "
-                                + seg.inner.size());
-            }
-            List<Statement> list = new ArrayList<>();
-            for (int i = 0; i < seg.inner.size(); i++) {
-                list.add(span("INSERT", seg.inner.get(i), null, null, List.of(), set.getInserts().get(i), lines));
-            }
-            inserts = List.copyOf(list);
-        } else if (kind.equals("INSERT") && node instanceof SqlExecute) {
-            // EXECUTE INSERT INTO ...: the statement to run is the INSERT after EXECUTE.
-            tokens = tokens.subList(1, tokens.size());
-        }
-        return span(kind, tokens, key, value, inserts, node, lines);
-    }
-
-    private static Statement span(
-            String kind,
-            List<Token> tokens,
-            String key,
-            String value,
-            List<Statement> inserts,
-            SqlNode node,
-            LineIndex lines) {
-        Token first = tokens.get(0);
-        Token last = tokens.get(tokens.size() - 1);
-        String text =
-                lines.text.substring(
-                        lines.offset(first.beginLine, first.beginColumn),
-                        lines.offset(last.endLine, last.endColumn) + 1);
+        int[] start = position(lineStarts, startOffset);
+        int[] last = position(lineStarts, endOffset - 1);
         return new Statement(
                 kind,
-                first.beginLine,
-                first.beginColumn,
-                last.endLine,
-                last.endColumn,
-                text,
+                start[0],
+                start[1],
+                last[0],
+                last[1],
+                startOffset,
+                sql.substring(startOffset, endOffset),
                 key,
                 value,
-                inserts,
-                node);
-    }
-
-    /** The runner's name for the kind of a top-level statement node. */
-    static String kindOf(SqlNode node) {
-        if (node instanceof SqlSet) {
-            return "SET";
-        }
-        if (node instanceof SqlReset) {
-            return "RESET";
-        }
-        if (node instanceof SqlExecute) {
-            SqlNode inner = ((SqlExecute) node).getStatement();
-            if (inner instanceof SqlStatementSet || inner instanceof SqlInsert) {
-                return kindOf(inner);
-            }
-            return "EXECUTE_" + kindOf(inner);
-        }
-        if (node instanceof SqlStatementSet) {
-            return "STATEMENT_SET";
-        }
-        if (node instanceof SqlInsert) {
-            return "INSERT";
-        }
-        if (node instanceof SqlRichExplain || node.getKind() == SqlKind.EXPLAIN) {
-            return "EXPLAIN";
-        }
-        if (node.getKind().belongsTo(SqlKind.QUERY)) {
-            return "SELECT";
-        }
-        if (node.getKind() == SqlKind.PROCEDURE_CALL) {
-            return "CALL";
-        }
-        if (node.getClass().getName().startsWith("org.apache.calcite.")) {
-            // Calcite's generic nodes (SqlBasicCall, ...): their kind says more than their class.
-            return node.getKind().name();
-        }
-        return fromClassName(node.getClass().getSimpleName());
-    }
-
-    /** SqlCreateTable: CREATE_TABLE, SqlRichDescribeTable: DESCRIBE_TABLE, SqlUseCatalog: USE_CATALOG. */
-    static String fromClassName(String simpleName) {
-        String name = simpleName;
-        if (name.startsWith("Sql")) {
-            name = name.substring(3);
-        }
-        if (name.startsWith("Rich")) {
-            name = name.substring(4);
-        }
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (Character.isUpperCase(c) && i > 0) {
-                out.append('_');
-            }
-            out.append(Character.toUpperCase(c));
-        }
-        return out.length() > 0 ? out.toString() : "OTHER";
-    }
-
-    /** Executed one by one with TableEnvironment#executeSql before the job is submitted. */
-    static boolean isDirect(String kind) {
-        if (REFUSED_DIRECT.contains(kind)) {
-            return false;
-        }
-        for (String p : DIRECT_PREFIXES) {
-            if (kind.startsWith(p)) {
-                return true;
-            }
-        }
-        return false;
+                List.copyOf(inner));
     }
 
     /**
-     * The rules of run mode: every statement is a SET, a RESET, a statement the runner executes
-     * directly (DDL and the like), an INSERT or a statement set; and at least one INSERT.
+     * What the first words of a statement say it is, as validate reads them: SET, RESET, INSERT
+     * (also EXECUTE INSERT), STATEMENT_SET, CREATE, ALTER, DROP, USE, MODULE, ADD_JAR, QUERY or OTHER.
+     * Only a hint: the kinds the runner reports come from Flink's planner.
      */
-    public void checkRunnable() throws UserError {
-        for (Statement s : statements) {
-            switch (s.kind()) {
-                case "SET":
-                    if (s.key() == null) {
-                        throw new UserError(
-                                "SET without 'key' = 'value' lists the configuration and is not"
-                                        + " supported in a job script",
-                                s.line(),
-                                s.column());
-                    }
-                    break;
-                case "RESET":
-                case "INSERT":
-                case "STATEMENT_SET":
-                    break;
-                default:
-                    if (!isDirect(s.kind())) {
-                        throw new UserError(refusal(s.kind()), s.line(), s.column());
-                    }
-            }
+    static String lexicalKind(List<String> words) {
+        String a = words.size() > 0 ? words.get(0) : null;
+        String b = words.size() > 1 ? words.get(1) : null;
+        String c = words.size() > 2 ? words.get(2) : null;
+        if (a == null) {
+            return "OTHER";
         }
-        if (inserts().isEmpty()) {
-            throw new UserError(
-                    "the script has no INSERT statement: a job script writes to at least one table"
-                            + " with INSERT INTO (or EXECUTE STATEMENT SET BEGIN INSERT ...; END;)");
+        if (a.equals("SET")) {
+            return "SET";
         }
+        if (a.equals("RESET")) {
+            return "RESET";
+        }
+        if (a.equals("INSERT") || (a.equals("EXECUTE") && "INSERT".equals(b))) {
+            return "INSERT";
+        }
+        if ((a.equals("EXECUTE") && "STATEMENT".equals(b) && "SET".equals(c))
+                || (a.equals("STATEMENT") && "SET".equals(b))) {
+            return "STATEMENT_SET";
+        }
+        switch (a) {
+            case "CREATE":
+            case "REPLACE":
+                return "CREATE";
+            case "ALTER":
+                return "ALTER";
+            case "DROP":
+                return "DROP";
+            case "USE":
+                return "USE";
+            case "LOAD":
+            case "UNLOAD":
+                return "MODULE";
+            default:
+                break;
+        }
+        if (a.equals("ADD") && "JAR".equals(b)) {
+            return "ADD_JAR";
+        }
+        if (a.equals("EXECUTE") && b != null && isQueryStart(b)) {
+            return "QUERY";
+        }
+        return isQueryStart(a) ? "QUERY" : "OTHER";
     }
 
-    private static String refusal(String kind) {
-        switch (kind) {
+    private static boolean isQueryStart(String word) {
+        switch (word) {
             case "SELECT":
-                return "SELECT is not supported in a job script: its result would go nowhere (and"
-                        + " run as a second job); write it to a table with INSERT INTO";
+            case "WITH":
+            case "VALUES":
             case "EXPLAIN":
-                return "EXPLAIN is not supported in a job script: its output would go nowhere";
-            case "CREATE_TABLE_AS":
-            case "REPLACE_TABLE_AS":
-            case "CREATE_OR_REPLACE_TABLE_AS":
-                return kind
-                        + " is not supported in a job script: it would run as a job of its own;"
-                        + " use CREATE TABLE and INSERT INTO";
-            case "BEGIN_STATEMENT_SET":
-            case "END_STATEMENT_SET":
-                return "BEGIN STATEMENT SET; ... END; is SQL client syntax; use EXECUTE STATEMENT"
-                        + " SET BEGIN INSERT ...; INSERT ...; END; (all INSERTs of the script run"
-                        + " as one job anyway)";
+            case "SHOW":
+            case "DESCRIBE":
+            case "DESC":
+            case "TABLE":
+                return true;
             default:
-                return kind.replace('_', ' ')
-                        + " is not supported in a job script: only SET, RESET, CREATE/DROP/ALTER/USE"
-                        + " statements, INSERT and EXECUTE STATEMENT SET are; it would run as a"
-                        + " second job or its output would go nowhere";
+                return false;
         }
     }
 
     // ---------------------------------------------------------------------------------------
-    // Token split
+    // Positions
 
-    /** The tokens of one statement and, for a statement set, of each of its INSERTs. */
-    private static final class Segment {
-        final List<Token> tokens = new ArrayList<>();
-        final List<List<Token>> inner = new ArrayList<>();
-    }
-
-    /** A char stream counting a tab as one column, as the parser does. */
-    private static final class TabOneCharStream extends SimpleCharStream {
-        TabOneCharStream(Reader reader) {
-            super(reader, 1, 1);
-            setTabSize(1);
-        }
-    }
-
-    /** Splits {@code sql} at its top-level semicolons with the tokens of Flink's grammar. */
-    private static List<Segment> split(String sql) {
-        // Lex.JAVA quotes identifiers with back ticks: the lexical state the parser switches to.
-        FlinkSqlParserImplTokenManager tokens =
-                new FlinkSqlParserImplTokenManager(
-                        new TabOneCharStream(new StringReader(sql)), FlinkSqlParserImplConstants.BTID);
-        List<Segment> segments = new ArrayList<>();
-        Segment current = new Segment();
-        List<Token> insert = null; // inside STATEMENT SET BEGIN ... END: the current INSERT
-        for (Token t = tokens.getNextToken(); t.kind != FlinkSqlParserImplConstants.EOF; t = tokens.getNextToken()) {
-            boolean semicolon = ";".equals(t.image);
-            if (insert != null) {
-                if (isWord(t, "END") && insert.isEmpty()) {
-                    insert = null;
-                } else if (semicolon) {
-                    if (!insert.isEmpty()) {
-                        current.inner.add(insert);
-                    }
-                    insert = new ArrayList<>();
-                    current.tokens.add(t);
-                    continue;
-                } else {
-                    insert.add(t);
-                }
-                current.tokens.add(t);
-                continue;
-            }
-            if (semicolon) {
-                if (!current.tokens.isEmpty()) {
-                    segments.add(current);
-                }
-                current = new Segment();
-                continue;
-            }
-            current.tokens.add(t);
-            int n = current.tokens.size();
-            if (n >= 3
-                    && isWord(t, "BEGIN")
-                    && isWord(current.tokens.get(n - 2), "SET")
-                    && isWord(current.tokens.get(n - 3), "STATEMENT")) {
-                insert = new ArrayList<>();
+    /** The offsets at which lines start: 0 and after each \n. */
+    private static int[] lineStarts(String text) {
+        List<Integer> starts = new ArrayList<>();
+        starts.add(0);
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) == '\n') {
+                starts.add(i + 1);
             }
         }
-        if (!current.tokens.isEmpty()) {
-            segments.add(current);
+        return starts.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static int[] position(int[] lineStarts, int offset) {
+        int lo = 0;
+        int hi = lineStarts.length - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (lineStarts[mid] <= offset) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
         }
-        return segments;
+        return new int[] {lo + 1, offset - lineStarts[lo] + 1};
     }
 
-    private static boolean isWord(Token t, String word) {
-        return t.image != null && t.image.toUpperCase(Locale.ROOT).equals(word);
+    /** The 1-based line and column of {@code offset} in the script. */
+    int[] position(int offset) {
+        return position(lineStarts, Math.max(0, Math.min(offset, text.length())));
     }
 
-    /** Offsets of 1-based line and column positions (a tab is one column, as in the parser). */
-    private static final class LineIndex {
+    // ---------------------------------------------------------------------------------------
+    // Tokens
+
+    private enum Type {
+        /** A keyword or an identifier; its text in upper case. */
+        WORD,
+        /** A string literal; its text is its value. */
+        STRING,
+        /** A quoted identifier; its text is its name. */
+        QUOTED,
+        /** Any other character. */
+        SYMBOL
+    }
+
+    private static final class Token {
+        final Type type;
         final String text;
-        final List<Integer> starts = new ArrayList<>();
+        final int offset;
+        final int endOffset;
 
-        LineIndex(String text) {
+        Token(Type type, String text, int offset, int endOffset) {
+            this.type = type;
             this.text = text;
-            starts.add(0);
-            for (int i = 0; i < text.length(); i++) {
+            this.offset = offset;
+            this.endOffset = endOffset;
+        }
+
+        boolean isWord(String word) {
+            return type == Type.WORD && text.equals(word);
+        }
+
+        boolean isSymbol(String symbol) {
+            return type == Type.SYMBOL && text.equals(symbol);
+        }
+    }
+
+    /** The tokens of the script (comments and white space dropped), and where it gave up. */
+    private static final class Lexer {
+        final List<Token> tokens = new ArrayList<>();
+        String problem;
+        int problemOffset;
+
+        Lexer(String text) {
+            int i = 0;
+            int n = text.length();
+            while (i < n) {
                 char c = text.charAt(i);
-                if (c == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') {
+                char next = i + 1 < n ? text.charAt(i + 1) : '\0';
+                if (isSpace(c)) {
                     i++;
-                    starts.add(i + 1);
-                } else if (c == '\n' || c == '\r') {
-                    starts.add(i + 1);
+                } else if ((c == '-' && next == '-') || (c == '/' && next == '/')) {
+                    int nl = text.indexOf('\n', i);
+                    i = nl < 0 ? n : nl + 1;
+                } else if (c == '/' && next == '*') {
+                    int close = text.indexOf("*/", i + 2);
+                    if (close < 0) {
+                        fail(i, "a /* comment is never closed with */");
+                        return;
+                    }
+                    i = close + 2;
+                } else if (c == '\'' || c == '`' || c == '"') {
+                    // Doubling the quote escapes it, in literals and in quoted identifiers alike.
+                    StringBuilder value = new StringBuilder();
+                    int j = i + 1;
+                    while (true) {
+                        if (j >= n) {
+                            fail(
+                                    i,
+                                    c == '\''
+                                            ? "a string literal ' is never closed"
+                                            : "an identifier quoted with " + c + " is never closed");
+                            return;
+                        }
+                        char d = text.charAt(j);
+                        if (d == c) {
+                            if (j + 1 < n && text.charAt(j + 1) == c) {
+                                value.append(c);
+                                j += 2;
+                                continue;
+                            }
+                            break;
+                        }
+                        value.append(d);
+                        j++;
+                    }
+                    tokens.add(new Token(c == '\'' ? Type.STRING : Type.QUOTED, value.toString(), i, j + 1));
+                    i = j + 1;
+                } else if (isWordStart(c)) {
+                    int j = i + 1;
+                    while (j < n && isWordPart(text.charAt(j))) {
+                        j++;
+                    }
+                    // A literal's prefix (X'..', N'..', _utf8'..') is a word before the literal.
+                    tokens.add(new Token(Type.WORD, text.substring(i, j).toUpperCase(Locale.ROOT), i, j));
+                    i = j;
+                } else {
+                    tokens.add(new Token(Type.SYMBOL, String.valueOf(c), i, i + 1));
+                    i++;
                 }
             }
         }
 
-        int offset(int line, int column) {
-            return starts.get(line - 1) + column - 1;
+        private void fail(int offset, String message) {
+            problem = message;
+            problemOffset = offset;
+        }
+
+        private static boolean isWordStart(char c) {
+            return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == '$';
+        }
+
+        private static boolean isWordPart(char c) {
+            return isWordStart(c) || (c >= '0' && c <= '9');
+        }
+
+        /** JavaScript's {@code \s}, as validate's lexer has it. */
+        private static boolean isSpace(char c) {
+            switch (c) {
+                case '\t':
+                case '\n':
+                case '\u000B':
+                case '\f':
+                case '\r':
+                case ' ':
+                case '\u00A0':
+                case '\u1680':
+                case '\u2028':
+                case '\u2029':
+                case '\u202F':
+                case '\u205F':
+                case '\u3000':
+                case '\uFEFF':
+                    return true;
+                default:
+                    return c >= '\u2000' && c <= '\u200A';
+            }
         }
     }
 }

@@ -7,22 +7,26 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The Flinkship SQL runner.
  *
  * <pre>
- *   SqlRunner --script /path/job.sql   run the script as one Flink job (the job's entry class)
- *   SqlRunner --check /path/job.sql    parse and check it, print one JSON document, no job
+ *   SqlRunner --script /path/job.sql            run the script as one Flink job (the job's entry class)
+ *   SqlRunner --check [--script] /path/job.sql  parse and plan it, print one JSON document, no job
  * </pre>
  *
- * Exit codes: 0 done (in run mode: the job was submitted), 2 a mistake in the arguments or the
- * script (one message on stderr, or check mode's JSON with ok=false), 1 anything else.
+ * The runner holds no parser: Flink's planner, from the class path (a Flink installation's lib/),
+ * parses every statement. Exit codes: 0 done (in run mode: the job was submitted), 2 a mistake in
+ * the arguments or the script (one message on stderr, or check mode's JSON with ok=false), 1
+ * anything else (Flink's table jars missing: one message on stderr; an internal error).
  */
 public final class SqlRunner {
 
-    static final String USAGE = "usage: SqlRunner --script <job.sql> | --check <job.sql>";
+    static final String USAGE = "usage: SqlRunner --script <job.sql> | --check [--script] <job.sql>";
 
     private SqlRunner() {}
 
@@ -38,25 +42,80 @@ public final class SqlRunner {
     /** The whole program but the exit: returns the exit code. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         try {
-            if (args.length != 2 || !(args[0].equals("--script") || args[0].equals("--check"))) {
+            boolean check;
+            String file;
+            if (args.length == 2 && (args[0].equals("--script") || args[0].equals("--check"))) {
+                check = args[0].equals("--check");
+                file = args[1];
+            } else if (args.length == 3 && args[0].equals("--check") && args[1].equals("--script")) {
+                check = true;
+                file = args[2];
+            } else {
                 throw new UserError(
                         (args.length == 0 ? "no arguments" : "unexpected arguments " + String.join(" ", args))
                                 + "; "
                                 + USAGE);
             }
-            String sql = read(args[1]);
-            if (args[0].equals("--check")) {
+            String sql = read(file);
+            if (check) {
                 return CheckMode.run(sql, out);
             }
-            // TableRunner is the only class that uses Flink: loaded here, after the script passed
-            // the parse and the run-mode rules (which need no Flink).
-            Script script = Script.parse(sql);
-            script.checkRunnable();
+            Script script = Script.split(sql);
+            requireFlink();
+            // TableRunner is the only class that uses Flink: loaded after the check above.
             TableRunner.run(script, Map.of(), out);
             return 0;
         } catch (UserError e) {
             err.println(TableRunner.PREFIX + e.describe());
             return UserError.EXIT_CODE;
+        } catch (SetupError e) {
+            err.println(TableRunner.PREFIX + e.getMessage());
+            return SetupError.EXIT_CODE;
+        }
+    }
+
+    /** The classes the runner needs from a Flink installation's lib/, and where they come from. */
+    private static final String[][] FLINK_LIB = {
+        {"org.apache.flink.streaming.api.environment.StreamExecutionEnvironment", "flink-dist (Flink's runtime)"},
+        {"org.apache.flink.table.api.internal.TableEnvironmentInternal", "flink-table-api-java-uber (the Table API)"},
+        {"org.apache.flink.table.planner.loader.DelegatePlannerFactory|org.apache.flink.table.planner.delegation.DefaultPlannerFactory",
+            "flink-table-planner-loader (the planner)"},
+        {"org.apache.flink.table.runtime.typeutils.RowDataSerializer", "flink-table-runtime"},
+    };
+
+    /**
+     * Fails unless Flink's table jars are on the class path: the runner parses and plans with the
+     * planner of the Flink installation it runs in, and bundles none.
+     */
+    static void requireFlink() throws SetupError {
+        List<String> missing = new ArrayList<>();
+        for (String[] entry : FLINK_LIB) {
+            boolean found = false;
+            for (String name : entry[0].split("\\|")) {
+                found |= present(name);
+            }
+            if (!found) {
+                missing.add(entry[1]);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new SetupError(
+                    "Flink's table jars are not on the class path; missing: "
+                            + String.join(", ", missing)
+                            + ". The runner parses and plans the script with the planner of the Flink"
+                            + " it runs on: run it with a Flink installation's lib/, e.g. java -cp"
+                            + " '/opt/flink/lib/*:/opt/flink/usrlib/*' "
+                            + SqlRunner.class.getName()
+                            + " --check --script job.sql");
+        }
+    }
+
+    private static boolean present(String className) {
+        try {
+            Class.forName(className, false, SqlRunner.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
         }
     }
 
@@ -69,9 +128,9 @@ public final class SqlRunner {
             byte[] bytes = Files.readAllBytes(path);
             String text =
                     StandardCharsets.UTF_8
-                    .newDecoder()
-                    .decode(java.nio.ByteBuffer.wrap(bytes))
-                    .toString();
+                            .newDecoder()
+                            .decode(java.nio.ByteBuffer.wrap(bytes))
+                            .toString();
             // A byte order mark is not part of the first line's columns.
             return text.startsWith("\uFEFF") ? text.substring(1) : text;
         } catch (NoSuchFileException e) {

@@ -1,19 +1,19 @@
 package dev.flinkship.sqlrunner;
 
-import org.apache.calcite.sql.SqlNode;
-
 import java.util.List;
 
 /**
- * One statement of a script: its kind, its span in the file (1-based lines and columns, the end
- * inclusive: the statement's last character, not counting the terminating semicolon), its exact
- * text, and Flink's parse tree of it.
+ * One statement of a script as {@link Script#split} found it: its span in the file (1-based lines
+ * and columns, the end inclusive: the statement's last character, not counting the terminating
+ * semicolon) and its exact text.
  *
- * @param kind SET, RESET, INSERT, STATEMENT_SET, SELECT, EXPLAIN, or a name derived from the
- *     parser's node class (CREATE_TABLE, CREATE_VIEW, DROP_TABLE, USE_CATALOG, SHOW_TABLES, ...)
- * @param key SET/RESET key (null otherwise, or for a bare SET/RESET)
- * @param value SET value (null otherwise)
- * @param inserts the INSERTs of a STATEMENT_SET (empty otherwise)
+ * @param kind what its first words say (SET, RESET, INSERT, STATEMENT_SET, CREATE, ALTER, DROP,
+ *     USE, MODULE, ADD_JAR, QUERY, OTHER; see {@link Script#lexicalKind}): a hint only, the kinds
+ *     the runner reports come from Flink's planner
+ * @param offset the offset of its first character in the script
+ * @param key for {@code SET 'key' = 'value'} (both quoted) its key, otherwise null
+ * @param value for {@code SET 'key' = 'value'} its value, otherwise null
+ * @param inserts the statements between BEGIN and END of a statement set (empty otherwise)
  */
 public record Statement(
         String kind,
@@ -21,11 +21,11 @@ public record Statement(
         int column,
         int endLine,
         int endColumn,
+        int offset,
         String text,
         String key,
         String value,
-        List<Statement> inserts,
-        SqlNode node) {
+        List<Statement> inserts) {
 
     public String position() {
         return "line " + line + ", column " + column;

@@ -35,7 +35,11 @@ public final class UserError extends Exception {
         return line > 0 ? "line " + line + ", column " + column + ": " + getMessage() : getMessage();
     }
 
-    /** The messages of {@code t} and its causes, without repetitions, joined with ": ". */
+    /**
+     * The messages of {@code t} and its causes, without repetitions, joined with ": ". A first
+     * sentence Flink repeats ("SQL validation failed. SQL validation failed. From line ...") is
+     * kept once.
+     */
     public static String messageChain(Throwable t) {
         StringBuilder out = new StringBuilder();
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
@@ -48,6 +52,17 @@ public final class UserError extends Exception {
             }
             out.append(m.strip());
         }
-        return out.length() > 0 ? out.toString() : t.getClass().getName();
+        if (out.length() == 0) {
+            return t.getClass().getName();
+        }
+        String message = out.toString();
+        int end = message.indexOf(". ");
+        if (end > 0) {
+            String first = message.substring(0, end + 2);
+            while (message.startsWith(first + first)) {
+                message = message.substring(first.length());
+            }
+        }
+        return message;
     }
 }

@@ -25,8 +25,8 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A SQL job from a JSON topic to a JSON topic of a real Kafka broker (the kafka connector the
- * runner jar bundles, flink-json), run by the runner's run path: records counted exactly.
+ * A SQL job from a JSON topic to a JSON topic of a real Kafka broker (the kafka connector on the
+ * class path as a job's connector jar would be, flink-json), run by the runner's run path: records counted exactly.
  */
 class KafkaSqlTest {
 
@@ -94,7 +94,7 @@ class KafkaSqlTest {
 
         TableResult result =
                 TableRunner.run(
-                        Script.parse(script(kafka.bootstrapServers(), input, output, "g-" + run)),
+                        Script.split(script(kafka.bootstrapServers(), input, output, "g-" + run)),
                         Map.of(),
                         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         // Bounded by the offsets at the start: the job finishes.

@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Run mode on a MiniCluster: a bounded datagen → print script through the runner's run path (the
  * print connector writes to the TaskManager's stdout, this JVM's System.out here), two INSERTs,
- * one job; and the refusals, which submit nothing.
+ * one job; and the refusals and failures, which submit nothing.
  */
 class RunModeTest {
 
@@ -93,7 +93,7 @@ class RunModeTest {
         try {
             TableResult result =
                     TableRunner.run(
-                            Script.parse(DATAGEN_TO_PRINT),
+                            Script.split(DATAGEN_TO_PRINT),
                             Map.of(),
                             new PrintStream(log, true, StandardCharsets.UTF_8));
             result.getJobClient()
@@ -162,7 +162,7 @@ class RunModeTest {
         PrintStream original = System.out;
         System.setOut(tee(original, stdout));
         try {
-            TableRunner.run(Script.parse(sql), Map.of(), new PrintStream(new ByteArrayOutputStream()))
+            TableRunner.run(Script.split(sql), Map.of(), new PrintStream(new ByteArrayOutputStream()))
                     .getJobClient()
                     .orElseThrow()
                     .getJobExecutionResult()
@@ -193,7 +193,11 @@ class RunModeTest {
         CheckModeTest.Run run = CheckModeTest.run("--script", file.toString());
 
         assertThat(run.rc()).isEqualTo(2);
-        assertThat(run.out()).isEmpty();
+        // Each statement is logged as Flink's planner reads it: kind and position, never its text.
+        assertThat(run.out())
+                .isEqualTo(
+                        "flinkship-sql-runner: line 1, column 1: SET 'parallelism.default' = '1'\n"
+                                + "flinkship-sql-runner: line 2, column 1: CREATE_TABLE\n");
         assertThat(run.err())
                 .isEqualTo(
                         "flinkship-sql-runner: the script has no INSERT statement: a job script writes to at"
@@ -216,7 +220,11 @@ class RunModeTest {
         CheckModeTest.Run run = CheckModeTest.run("--script", file.toString());
 
         assertThat(run.rc()).isEqualTo(2);
-        assertThat(run.out()).isEmpty();
+        assertThat(run.out())
+                .isEqualTo(
+                        "flinkship-sql-runner: line 1, column 1: CREATE_TABLE\n"
+                                + "flinkship-sql-runner: line 2, column 1: CREATE_TABLE\n"
+                                + "flinkship-sql-runner: line 3, column 1: INSERT (added to the job)\n");
         assertThat(run.err())
                 .startsWith("flinkship-sql-runner: line 4, column 1: SELECT is not supported in a job script")
                 .hasLineCount(1);
@@ -234,8 +242,33 @@ class RunModeTest {
 
         assertThat(run.rc()).isEqualTo(2);
         assertThat(run.err())
-                .startsWith("flinkship-sql-runner: line 3, column 3: INSERT failed: ")
-                .contains("Object 'nowhere' not found")
-                .hasLineCount(1);
+                .isEqualTo(
+                        "flinkship-sql-runner: line 3, column 3: SQL validation failed. From line 3, column 31"
+                                + " to line 3, column 37: Object 'nowhere' not found\n");
+    }
+
+    @Test
+    void aSinkThatCannotBeCreatedIsReportedAtItsInsert(@InjectClusterClient ClusterClient<?> client)
+            throws Exception {
+        int before = jobs(client).size();
+        Path file = dir.resolve("no-sink.sql");
+        Files.writeString(
+                file,
+                "CREATE TABLE n (id BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '1');\n"
+                        + "CREATE TABLE b (id BIGINT) WITH ('connector' = 'blackhole');\n"
+                        + "CREATE TABLE x (id BIGINT) WITH ('connector' = 'not-here');\n"
+                        + "INSERT INTO b SELECT id FROM n;\n"
+                        + "EXECUTE STATEMENT SET BEGIN\n  INSERT INTO b SELECT id FROM n;\n  INSERT INTO x SELECT id FROM n;\nEND;\n");
+
+        CheckModeTest.Run run = CheckModeTest.run("--script", file.toString());
+
+        assertThat(run.rc()).isEqualTo(2);
+        assertThat(run.out()).endsWith("flinkship-sql-runner: submitting 3 INSERT statement(s) as one job\n");
+        assertThat(run.err())
+                .startsWith(
+                        "flinkship-sql-runner: line 7, column 3: INSERT failed: Unable to create a sink for writing"
+                                + " table 'default_catalog.default_database.x'.")
+                .contains("Could not find any factory for identifier 'not-here'");
+        assertThat(jobs(client)).hasSize(before);
     }
 }

@@ -82,7 +82,7 @@ class SavepointRestoreTest {
 
     private static TableResult run(String sql, Map<String, String> configuration) throws Exception {
         return TableRunner.run(
-                Script.parse(sql),
+                Script.split(sql),
                 configuration,
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     }

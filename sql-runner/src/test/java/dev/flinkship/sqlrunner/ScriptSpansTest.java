@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The cases of fixtures/sql-split, which Flinkship's validate (src/spec/sql.ts) reads too: the
- * runner, splitting with Flink's grammar, must find the same statements at the same spans.
+ * runner's splitter must find the same statements at the same spans.
  */
 class ScriptSpansTest {
 
@@ -34,7 +34,7 @@ class ScriptSpansTest {
                                         sql.getFileName().toString(),
                                         () -> {
                                             Script script =
-                                                    Script.parse(
+                                                    Script.split(
                                                             Files.readString(
                                                                     sql, StandardCharsets.UTF_8));
                                             List<String> spans =

@@ -8,13 +8,26 @@ import java.util.stream.Collectors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Splitting a script with Flink's parser: kinds, exact spans and texts, SET keys and values. */
+/**
+ * The lexical split (no Flink): exact spans and texts, statement sets, SET keys and values, and
+ * the lexical errors at their positions. The kinds here are the split's hints (what the first words
+ * say); the runner's kinds come from Flink's planner (OperationsTest).
+ */
 class ScriptTest {
 
-    private static String spans(Script script) {
-        return script.statements().stream()
+    private static String spans(List<Statement> statements) {
+        return statements.stream()
                 .map(s -> s.kind() + "@" + s.line() + ":" + s.column() + "-" + s.endLine() + ":" + s.endColumn())
                 .collect(Collectors.joining(" "));
+    }
+
+    private static UserError error(String sql) {
+        try {
+            Script.split(sql);
+        } catch (UserError e) {
+            return e;
+        }
+        throw new AssertionError("no error splitting " + sql);
     }
 
     @Test
@@ -26,38 +39,50 @@ class ScriptTest {
                         + "  WITH ('connector' = 'datagen', 'fields.s.length' = '3', 'x' = 'a;b');\n"
                         + "CREATE TEMPORARY VIEW v AS SELECT id, 'it''s;here' AS q FROM `we;ird`;\n"
                         + "INSERT INTO `out;put` SELECT id, q FROM v /* ; */;";
-        Script script = Script.parse(sql);
+        Script script = Script.split(sql);
 
-        assertThat(spans(script))
-                .isEqualTo("CREATE_TABLE@4:1-5:70 CREATE_VIEW@6:1-6:69 INSERT@7:1-7:41");
+        assertThat(spans(script.statements())).isEqualTo("CREATE@4:1-5:70 CREATE@6:1-6:69 INSERT@7:1-7:41");
         List<Statement> s = script.statements();
         assertThat(s.get(0).text())
                 .isEqualTo(
                         "CREATE TABLE `we;ird` (id BIGINT, s STRING) -- trailing; comment\n"
                                 + "  WITH ('connector' = 'datagen', 'fields.s.length' = '3', 'x' = 'a;b')");
+        assertThat(s.get(0).offset()).isEqualTo(sql.indexOf("CREATE TABLE"));
         assertThat(s.get(1).text())
                 .isEqualTo("CREATE TEMPORARY VIEW v AS SELECT id, 'it''s;here' AS q FROM `we;ird`");
         // A statement ends with its last token: the comment after it is not part of it.
         assertThat(s.get(2).text()).isEqualTo("INSERT INTO `out;put` SELECT id, q FROM v");
-        assertThat(script.inserts()).containsExactly(s.get(2));
+    }
+
+    @Test
+    void doubleQuotesDoubledQuotesAndSlashComments() throws Exception {
+        String sql =
+                "// a line comment; as Calcite reads it\n"
+                        + "SELECT \"a;b\", `c``;d`, 'e'';f' FROM t; // after; a statement\n"
+                        + "INSERT INTO k SELECT 1 / 2 FROM s--x;y\n"
+                        + ";";
+        Script script = Script.split(sql);
+        assertThat(spans(script.statements())).isEqualTo("QUERY@2:1-2:37 INSERT@3:1-3:33");
+        assertThat(script.statements().get(0).text()).isEqualTo("SELECT \"a;b\", `c``;d`, 'e'';f' FROM t");
     }
 
     @Test
     void setStatementsGiveTheirKeyAndValue() throws Exception {
         Script script =
-                Script.parse(
+                Script.split(
                         "SET 'parallelism.default' = '2';\n"
                                 + "SET 'pipeline.name'='a;b ''quoted''';\n"
-                                + "  RESET 'parallelism.default';\nRESET;\n");
-        assertThat(spans(script)).isEqualTo("SET@1:1-1:31 SET@2:1-2:36 RESET@3:3-3:29 RESET@4:1-4:5");
+                                + "  RESET 'parallelism.default';\nRESET;\nSET;\nSET x = 'y';\n");
+        assertThat(spans(script.statements()))
+                .isEqualTo("SET@1:1-1:31 SET@2:1-2:36 RESET@3:3-3:29 RESET@4:1-4:5 SET@5:1-5:3 SET@6:1-6:11");
         List<Statement> s = script.statements();
         assertThat(s.get(0).key()).isEqualTo("parallelism.default");
         assertThat(s.get(0).value()).isEqualTo("2");
         assertThat(s.get(1).key()).isEqualTo("pipeline.name");
         assertThat(s.get(1).value()).isEqualTo("a;b 'quoted'");
-        assertThat(s.get(2).key()).isEqualTo("parallelism.default");
-        assertThat(s.get(2).value()).isNull();
-        assertThat(s.get(3).key()).isNull();
+        // Only SET 'key' = 'value' (both quoted) has them: Flink's planner reads the others.
+        assertThat(s.subList(2, 6)).extracting(Statement::key).containsOnlyNulls();
+        assertThat(s.subList(2, 6)).extracting(Statement::value).containsOnlyNulls();
     }
 
     @Test
@@ -69,85 +94,78 @@ class ScriptTest {
                         + "END;\n"
                         + "EXECUTE INSERT INTO c SELECT 1;\n"
                         + "insert into d select 2";
-        Script script = Script.parse(sql);
+        Script script = Script.split(sql);
 
-        assertThat(spans(script)).isEqualTo("STATEMENT_SET@1:1-6:3 INSERT@7:9-7:30 INSERT@8:1-8:22");
+        assertThat(spans(script.statements())).isEqualTo("STATEMENT_SET@1:1-6:3 INSERT@7:1-7:30 INSERT@8:1-8:22");
         Statement set = script.statements().get(0);
         assertThat(set.text()).isEqualTo(sql.substring(0, sql.indexOf("END;") + 3));
-        assertThat(set.inserts())
-                .extracting(i -> i.kind() + "@" + i.line() + ":" + i.column() + "-" + i.endLine() + ":" + i.endColumn())
-                .containsExactly("INSERT@3:3-3:68", "INSERT@4:2-5:19");
+        assertThat(spans(set.inserts())).isEqualTo("INSERT@3:3-3:68 INSERT@4:2-5:19");
         assertThat(set.inserts())
                 .extracting(Statement::text)
                 .containsExactly(
                         "INSERT INTO a SELECT CASE WHEN x > 0 THEN 'p;' ELSE 'n' END FROM s",
                         "INSERT INTO b\n    SELECT * FROM s");
-        // EXECUTE INSERT runs as the INSERT it wraps.
-        assertThat(script.statements().get(1).text()).isEqualTo("INSERT INTO c SELECT 1");
-        assertThat(script.inserts()).extracting(Statement::text)
-                .containsExactly(
-                        "INSERT INTO a SELECT CASE WHEN x > 0 THEN 'p;' ELSE 'n' END FROM s",
-                        "INSERT INTO b\n    SELECT * FROM s",
-                        "INSERT INTO c SELECT 1",
-                        "insert into d select 2");
+        assertThat(set.inserts().get(1).offset()).isEqualTo(sql.indexOf("INSERT INTO b"));
+        // EXECUTE INSERT is one statement from EXECUTE on, as validate reads it; Flink runs the INSERT.
+        assertThat(script.statements().get(1).text()).isEqualTo("EXECUTE INSERT INTO c SELECT 1");
+        assertThat(script.statements().get(1).inserts()).isEmpty();
     }
 
     @Test
-    void crlfLineEndsAndTabsCountAsTheParserCountsThem() throws Exception {
-        Script script = Script.parse("SET 'a' = 'b';\r\n\tINSERT INTO t\r\n\t\tSELECT 1;\r\n");
-        assertThat(spans(script)).isEqualTo("SET@1:1-1:13 INSERT@2:2-3:10");
+    void aStatementSetEndsWithEndAtTheEndOfTheScript() throws Exception {
+        Script script = Script.split("STATEMENT SET BEGIN INSERT INTO a SELECT 1; END");
+        assertThat(spans(script.statements())).isEqualTo("STATEMENT_SET@1:1-1:47");
+        assertThat(spans(script.statements().get(0).inserts())).isEqualTo("INSERT@1:21-1:42");
+    }
+
+    @Test
+    void crlfLineEndsAndTabs() throws Exception {
+        Script script = Script.split("SET 'a' = 'b';\r\n\tINSERT INTO t\r\n\t\tSELECT 1;\r\n");
+        assertThat(spans(script.statements())).isEqualTo("SET@1:1-1:13 INSERT@2:2-3:10");
         assertThat(script.statements().get(1).text()).isEqualTo("INSERT INTO t\r\n\t\tSELECT 1");
-        // The parser's own positions agree: a tab is one column, CR LF one line end.
-        assertThatThrownBy(() -> Script.parse("SET 'a' = 'b';\r\n\t\tINSERT INTO t SELEC 1;"))
-                .isInstanceOfSatisfying(
-                        UserError.class, e -> assertThat(e.line() + ":" + e.column()).isEqualTo("2:17"));
     }
 
     @Test
-    void kindsOfOtherStatements() throws Exception {
-        Script script =
-                Script.parse(
-                        "CREATE CATALOG c WITH ('type' = 'generic_in_memory');\nUSE CATALOG c;\n"
-                                + "CREATE DATABASE d;\nUSE d;\nCREATE FUNCTION f AS 'com.example.F';\n"
-                                + "DROP TABLE IF EXISTS t;\nSELECT 1;\nEXPLAIN SELECT 1;\nSHOW TABLES;\n"
-                                + "CREATE TABLE t2 WITH ('connector' = 'blackhole') AS SELECT 1 AS x;\n"
-                                + "CALL c.sys.p(1);\nEXECUTE PLAN '/tmp/plan.json';\nBEGIN STATEMENT SET;\n");
-        assertThat(script.statements())
-                .extracting(Statement::kind)
-                .containsExactly(
-                        "CREATE_CATALOG", "USE_CATALOG", "CREATE_DATABASE", "USE_DATABASE", "CREATE_FUNCTION",
-                        "DROP_TABLE", "SELECT", "EXPLAIN", "SHOW_TABLES", "CREATE_TABLE_AS", "CALL",
-                        "EXECUTE_PLAN", "BEGIN_STATEMENT_SET");
+    void anEmptyScriptOrOneOfCommentsHasNoStatement() throws Exception {
+        assertThat(Script.split("").statements()).isEmpty();
+        assertThat(Script.split(" ;; -- nothing\n/* here */ ;").statements()).isEmpty();
     }
 
     @Test
-    void aSyntaxErrorIsReportedAtFlinksPositionWithFlinksMessage() {
-        String sql = "SET 'a' = 'b';\n-- comment\nCREATE TABLE t (\n  id BIGINT,\n  name STRING,\n) WITH ('connector' = 'datagen');\n";
-        assertThatThrownBy(() -> Script.parse(sql))
-                .isInstanceOfSatisfying(
-                        UserError.class,
-                        e -> {
-                            assertThat(e.line()).isEqualTo(6);
-                            assertThat(e.column()).isEqualTo(1);
-                            assertThat(e.getMessage())
-                                    .startsWith("Encountered \")\" at line 6, column 1.\nWas expecting one of:\n");
-                        });
+    void unterminatedLiteralsIdentifiersAndCommentsAreErrorsWhereTheyStart() {
+        UserError literal = error("SET 'a' = 'b';\nINSERT INTO t SELECT 'x;\n");
+        assertThat(literal.describe()).isEqualTo("line 2, column 22: a string literal ' is never closed");
+        UserError backQuoted = error("INSERT INTO t SELECT 1;\n  SELECT `x FROM t;");
+        assertThat(backQuoted.describe()).isEqualTo("line 2, column 10: an identifier quoted with ` is never closed");
+        UserError doubleQuoted = error("SELECT \"x");
+        assertThat(doubleQuoted.describe()).isEqualTo("line 1, column 8: an identifier quoted with \" is never closed");
+        UserError comment = error("INSERT INTO t SELECT 1;\r\n\t/* no end; ");
+        assertThat(comment.describe()).isEqualTo("line 2, column 2: a /* comment is never closed with */");
     }
 
     @Test
-    void runModeRules() throws Exception {
-        assertThatThrownBy(() -> Script.parse("CREATE TABLE t (x INT) WITH ('connector' = 'datagen');").checkRunnable())
-                .isInstanceOf(UserError.class)
-                .hasMessageStartingWith("the script has no INSERT statement");
-        assertThatThrownBy(() -> Script.parse("INSERT INTO a SELECT 1;\n  SELECT 2;").checkRunnable())
-                .isInstanceOfSatisfying(
-                        UserError.class,
-                        e -> {
-                            assertThat(e.describe())
-                                    .startsWith("line 2, column 3: SELECT is not supported in a job script");
-                        });
-        assertThatThrownBy(() -> Script.parse("INSERT INTO a SELECT 1;\nSHOW TABLES;").checkRunnable())
-                .hasMessageStartingWith("SHOW TABLES is not supported in a job script");
-        Script.parse("SET 'a' = 'b';\nCREATE TABLE t (x INT);\nINSERT INTO t SELECT 1;").checkRunnable();
+    void aStatementSetWithoutEndIsAnErrorAtItsStart() {
+        UserError e =
+                error("SET 'a' = 'b';\n  EXECUTE STATEMENT SET BEGIN\n  INSERT INTO a SELECT CASE WHEN x THEN 1 END FROM s;\n");
+        assertThat(e.line()).isEqualTo(2);
+        assertThat(e.column()).isEqualTo(3);
+        assertThat(e.getMessage()).startsWith("this STATEMENT SET has no END");
+    }
+
+    @Test
+    void positionsOfTheParserMapToTheScript() throws Exception {
+        String sql = "SET 'a' = 'b';\r\n\t\tINSERT INTO t\r\n  SELEC 1;\nINSERT INTO u SELECT 1";
+        Script script = Script.split(sql);
+        Statement insert = script.statements().get(1);
+        // Line 1 of the statement starts at its first character (column 3 of the script's line 2).
+        assertThat(Positions.inScript(script, insert, 1, 13)).containsExactly(2, 15);
+        assertThat(Positions.inScript(script, insert, 2, 3)).containsExactly(3, 3);
+        assertThat(Positions.rewrite("Encountered \"1\" at line 2, column 9.", script, insert))
+                .isEqualTo("Encountered \"1\" at line 3, column 9.");
+        assertThat(Positions.rewrite("From line 1, column 1 to line 2, column 7: x", script, insert))
+                .isEqualTo("From line 2, column 3 to line 3, column 7: x");
+        assertThat(Positions.first("no position here", script, insert)).isNull();
+        // The parser also ends a line at a lone \r, which the split (as validate) does not.
+        assertThat(Positions.offsetIn("a\rb\r\nc\nd", 4, 1)).isEqualTo(7);
     }
 }
