@@ -184,6 +184,15 @@ export function exceptionSummary(log: string, max = 8): string[] {
 }
 
 /**
+ * The SQL runner's last line in a JobManager's log (sql-runner/: it writes its own lines, prefixed
+ * `flinkship-sql-runner: `, and a refusal is the last it writes before it exits with code 2), or undefined.
+ */
+export function sqlRunnerMessage(log: string): string | undefined {
+  const lines = log.split('\n').filter((l) => l.startsWith('flinkship-sql-runner: '));
+  return lines.at(-1)?.trimEnd();
+}
+
+/**
  * Why the JobManager of `clusterId` will not run the job, with the exception from the log of the run
  * that ended; undefined while its pods may still come up.
  */
@@ -202,7 +211,12 @@ export async function jobManagerFailure(
     const running = pod.status?.containerStatuses?.some((c) => c.name === MAIN_CONTAINER && c.state?.running);
     // Restarted: the exception is in the previous run's log; still terminated: in the current one.
     const log = await kube.podLog(namespace, pod.metadata!.name!, MAIN_CONTAINER, 300, running === true);
+    // Flink's exception; else (a SQL job's runner that refused its script exits without one) the runner's line.
     const summary = exceptionSummary(log);
+    if (summary.length === 0) {
+      const runner = sqlRunnerMessage(log);
+      if (runner) summary.push(runner);
+    }
     return summary.length ? `${failure.message}:\n${summary.join('\n')}` : failure.message;
   }
   return undefined;

@@ -149,10 +149,20 @@ function effectOf(base: Plan, head: Plan, sqlChanged: boolean): { effect: Deploy
     };
   }
   const mode = head.upgradeMode;
-  if (sqlChanged && base.configHash === head.configHash && mode !== 'stateless') {
+  const sqlState =
+    'the state restores where the changed SQL keeps the stateful operators (sql-runner/README.md says which changes do)';
+  // Only the SQL changes (the hash leaves out the runner's --sha256 of the script).
+  const onlySql = sqlChanged && base.configHash === head.configHash;
+  if (onlySql && mode === 'savepoint') {
     return {
       effect: 'savepoint upgrade',
-      why: 'the SQL changes: stopped with a savepoint, submitted from it; the state restores where the changed SQL keeps the stateful operators (sql-runner/README.md says which changes do)',
+      why: `the SQL changes: stopped with a savepoint, submitted from it; ${sqlState}`,
+    };
+  }
+  if (onlySql && mode === 'last-state' && base.flinkVersion === head.flinkVersion) {
+    return {
+      effect: 'last-state upgrade',
+      why: `the SQL changes: upgradeMode last-state, resubmitted from the HA checkpoints, with a savepoint first as the rollback point; ${sqlState}`,
     };
   }
   if (mode === 'stateless')

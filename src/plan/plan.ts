@@ -140,8 +140,14 @@ export function planSubmission(loaded: LoadedSpec, envName: string, options: Pla
   };
   const shown = redactConfiguration(entries);
   const image = planImage(env, loaded.file);
-  const argv = clientArgv(entries, env, image.jarPath, image.sqlPath);
   const script = env.job.sql !== undefined ? loaded.scripts?.[env.job.sql] : undefined;
+  // A SQL job's runner is given the script's SHA-256 too, and runs no other script: an image built
+  // from another version of the script fails at its start instead of running under this spec.
+  const sqlSha256 = script?.digest.replace(/^sha256:/, '');
+  const argv = clientArgv(entries, env, image.jarPath, image.sqlPath, sqlSha256);
+  // The configuration hash leaves the script's SHA-256 out: a SQL change is the image's (its script
+  // layer), and the release lifecycle compares the script's digest on its own (release/decide.ts).
+  const hashedArgv = clientArgv(entries, env, image.jarPath, image.sqlPath);
 
   const { repository: _r, ...build } = image;
   const p: Plan = {
@@ -179,9 +185,9 @@ export function planSubmission(loaded: LoadedSpec, envName: string, options: Pla
           },
         }
       : {}),
-    client: { argv: clientArgv(shown.shown, env, image.jarPath, image.sqlPath), workDir },
+    client: { argv: clientArgv(shown.shown, env, image.jarPath, image.sqlPath, sqlSha256), workDir },
     release: planRelease(env),
-    configHash: configHash(entries, realTemplate, argv),
+    configHash: configHash(entries, realTemplate, hashedArgv),
   };
   const secrets = [...shown.secrets, ...(templates?.secrets ?? [])];
   return { plan: p, argv, ...(realTemplate ? { podTemplate: realTemplate } : {}), secrets };
@@ -228,6 +234,7 @@ export function clientArgv(
   env: ResolvedEnvironment,
   jarPath: string,
   sqlPath?: string,
+  sqlSha256?: string,
 ): string[] {
   const argv = [clientAction(env.flinkVersion), '--target', 'kubernetes-application'];
   for (const [key, value] of Object.entries(entries)) {
@@ -235,8 +242,9 @@ export function clientArgv(
     argv.push(`-D${key}=${value}`);
   }
   if (sqlPath !== undefined) {
-    // A SQL job: Flinkship's SQL runner is the entry point, and the script its argument.
+    // A SQL job: Flinkship's SQL runner is the entry point, the script and its SHA-256 its arguments.
     argv.push('-c', SQL_RUNNER_CLASS, `local://${jarPath}`, '--script', sqlPath);
+    if (sqlSha256 !== undefined) argv.push('--sha256', sqlSha256);
     return argv;
   }
   if (env.job.entryClass) argv.push('-c', env.job.entryClass);

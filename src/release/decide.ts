@@ -16,6 +16,8 @@ export interface UpgradeDesired {
   fallback: 'none' | 'last-state';
   /** last-state: the newest checkpoint must be younger than this. */
   maxCheckpointAgeMs?: number;
+  /** A SQL job: the digest of the spec's script, which the image must carry (sha256:...). */
+  sqlDigest?: string;
 }
 
 /** The job as Flink's REST API shows it: a job, none, or no answer. */
@@ -120,6 +122,14 @@ export function decideUpgrade(
     });
   }
   if (observed.deployment && !p && cur && sameTarget(cur, desired)) {
+    // A SQL job whose script changed while its image did not: the image still carries the old script
+    // (the runner would refuse the new digest at its start). Refused before anything is touched.
+    if (cur.sqlDigest && desired.sqlDigest && cur.sqlDigest !== desired.sqlDigest) {
+      return with_({
+        path: 'refuse',
+        reason: `${what} runs ${cur.image} (revision ${cur.revision}), whose SQL script is ${short(cur.sqlDigest)}; the spec's script is now ${short(desired.sqlDigest)}, but the image is the same, so it was not built from this script. Nothing was changed. Build the image from this spec (flinkship build) and deploy the digest it outputs`,
+      });
+    }
     return with_({ path: 'unchanged', revision: cur });
   }
 

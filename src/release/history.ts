@@ -74,6 +74,8 @@ export interface Revision {
   image: string;
   digest?: string;
   configHash: string;
+  /** A SQL job: the digest of the script its image carries and its runner was told to run. */
+  sqlDigest?: string;
   flinkVersion: string;
   upgradeMode: UpgradeMode;
   /** How it replaced the revision before it: created, stateless, savepoint, last-state, rollback. */

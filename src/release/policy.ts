@@ -40,7 +40,12 @@ export function releasePolicy(env: ResolvedEnvironment): ReleasePolicy {
   };
 }
 
-export function upgradeDesired(env: ResolvedEnvironment, image: string, configHash: string): UpgradeDesired {
+export function upgradeDesired(
+  env: ResolvedEnvironment,
+  image: string,
+  configHash: string,
+  sqlDigest?: string,
+): UpgradeDesired {
   const age = env.upgrade.maxCheckpointAge ? parseDuration(env.upgrade.maxCheckpointAge) : undefined;
   return {
     image,
@@ -49,5 +54,6 @@ export function upgradeDesired(env: ResolvedEnvironment, image: string, configHa
     upgradeMode: env.upgradeMode,
     fallback: env.upgrade.fallback ?? 'none',
     ...(age !== undefined ? { maxCheckpointAgeMs: age } : {}),
+    ...(sqlDigest !== undefined ? { sqlDigest } : {}),
   };
 }

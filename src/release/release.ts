@@ -145,7 +145,7 @@ export async function release(ctx: ReleaseContext): Promise<ReleaseOutcome> {
     return { history: h, ...o };
   });
   let history: History = read;
-  const want = upgradeDesired(env, ctx.image, desired.configHash);
+  const want = upgradeDesired(env, ctx.image, desired.configHash, desired.sql?.digest);
   const { decision, resume, abandon } = decideUpgrade(want, history, observation, what);
   ui.info(`decision: ${decision.path}${'reason' in decision ? `: ${decision.reason}` : ''}`);
   if (decision.path === 'refuse') throw new OperationError(decision.reason);
@@ -199,6 +199,7 @@ export async function release(ctx: ReleaseContext): Promise<ReleaseOutcome> {
       image: ctx.image,
       ...(digest ? { digest } : {}),
       configHash: desired.configHash,
+      ...(desired.sql ? { sqlDigest: desired.sql.digest } : {}),
       flinkVersion: env.flinkVersion,
       upgradeMode: env.upgradeMode,
       path: decision.path,
@@ -439,6 +440,7 @@ export async function rollback(
     image: target.image,
     ...(target.digest ? { digest: target.digest } : {}),
     configHash: target.configHash,
+    ...(target.sqlDigest ? { sqlDigest: target.sqlDigest } : {}),
     flinkVersion: target.flinkVersion,
     upgradeMode: target.upgradeMode,
     path: 'rollback',

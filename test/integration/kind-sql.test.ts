@@ -6,7 +6,7 @@
 // pods read from and write to a real Kafka broker. The records are counted exactly: each cleaned record
 // once (the dedup's state), also after a savepoint upgrade to a changed script, which restores that state;
 // a version that cannot run is rolled back automatically to the one before, from its savepoint.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
@@ -175,14 +175,26 @@ afterAll(async () => {
 });
 
 describe('the SQL fixture on a real kind cluster', { timeout: 1_200_000 }, () => {
+  let v1: string;
   let v2: string;
+  let v3: string;
 
   it('deploys: the runner runs the one INSERT as one job, which cleans and deduplicates records exactly', async () => {
-    const v1 = await image('v1', script());
+    v1 = await image('v1', script());
     const r = await deploy(v1);
     expect(r.code, r.err).toBe(0);
     const out = JSON.parse(r.out);
     expect(out).toMatchObject({ action: 'created', revision: 1, jobState: 'RUNNING' });
+    // The revision records the script's digest, the one the runner was told to run (--sha256).
+    const h = await cli(
+      'history',
+      ...['--config', path.join(dir, 'flinkship.yaml'), '--env', 'integration'],
+      ...['--kubeconfig', testbed('FLINKSHIP_TESTBED_KIND_KUBECONFIG'), '--output', 'json'],
+    );
+    const digest = `sha256:${createHash('sha256')
+      .update(readFileSync(path.join(dir, 'log-cleaner.sql')))
+      .digest('hex')}`;
+    expect(JSON.parse(h.out).revisions).toMatchObject([{ revision: 1, sqlDigest: digest }]);
     expect(out.health).toMatchObject({ healthy: true });
     // The application's one job, named by the script's SET, its tasks all running.
     const jobs = JSON.parse(
@@ -254,7 +266,7 @@ describe('the SQL fixture on a real kind cluster', { timeout: 1_200_000 }, () =>
   });
 
   it('a version whose source cannot reach Kafka fails its health gate and is rolled back to v2 with its state', async () => {
-    const v3 = await image(
+    v3 = await image(
       'v3',
       script((s) =>
         s.replaceAll(`my-cluster-kafka-bootstrap.${kafkaNs}:9092`, `no-such-broker.${kafkaNs}.invalid:9092`),
@@ -276,6 +288,59 @@ describe('the SQL fixture on a real kind cluster', { timeout: 1_200_000 }, () =>
       'after the upgrade',
       'marker',
       'after the rollback',
+    ]);
+  });
+
+  /** The jobs as Flink's REST API lists them, and the release history's revisions. */
+  async function running(): Promise<{ jobs: string[]; revisions: { revision: number; state: string }[] }> {
+    const overview = JSON.parse(
+      (await kube.serviceProxy(ns, `${clusterId}-rest`, 'rest', '/jobs/overview')).body,
+    ) as { jobs: { jid: string; state: string }[] };
+    const h = await cli(
+      'history',
+      ...['--config', path.join(dir, 'flinkship.yaml'), '--env', 'integration'],
+      ...['--kubeconfig', testbed('FLINKSHIP_TESTBED_KIND_KUBECONFIG'), '--output', 'json'],
+    );
+    expect(h.code, h.err).toBe(0);
+    const revisions = (JSON.parse(h.out) as { revisions: { revision: number; state: string }[] }).revisions;
+    return {
+      jobs: overview.jobs.map((j) => `${j.jid} ${j.state}`),
+      revisions: revisions.map((r) => ({ revision: r.revision, state: r.state })),
+    };
+  }
+
+  it("refuses, before touching anything, the running image when the spec's script changed since it was built", async () => {
+    // The spec's script is v3's now (the last image built); v2 (revision 4, the rollback) runs.
+    const before = await running();
+    const r = await deploy(v2);
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(
+      /runs \S+ \(revision 4\), whose SQL script is [0-9a-f]{12}; the spec's script is now [0-9a-f]{12}, but the image is the same, so it was not built from this script\. Nothing was changed\./,
+    );
+    expect(await running()).toEqual(before);
+  });
+
+  it('an image built from another script refuses to run at its start, and the deploy rolls back', async () => {
+    // The spec's script is v1's; the image v3's: its runner is given v1's SHA-256 and finds v3's script.
+    writeFileSync(path.join(dir, 'log-cleaner.sql'), script());
+    const r = await deploy(v3);
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toContain('is not the one this deploy runs: its sha256 is');
+    expect(r.err).toContain('Rolled back to revision 4');
+    // v2 runs again with its state: a record seen long ago stays deduplicated, a new one comes out.
+    await produce([
+      record('1700000000', 'started', 'api'),
+      record('1700000030', 'after the refused image', 'api'),
+    ]);
+    const rows = await cleaned(7);
+    expect(rows.map((x) => x.message)).toEqual([
+      'started',
+      'request served',
+      'trimmed',
+      'after the upgrade',
+      'marker',
+      'after the rollback',
+      'after the refused image',
     ]);
   });
 });

@@ -267,6 +267,13 @@ flinkConfiguration:
   execution.checkpointing.savepoint-dir: s3://bucket/{env}/savepoints
 environments:
   staging: { namespace: flink-staging }
+  production:
+    namespace: flink-production
+    job: { upgradeMode: last-state }
+    flinkConfiguration:
+      high-availability.type: kubernetes
+      high-availability.storageDir: s3://bucket/production/ha
+      execution.checkpointing.interval: 30s
 `;
   const script = (filter: string) => `-- the shop's orders, cleaned
 SET 'pipeline.name' = 'shop';
@@ -294,9 +301,19 @@ WHERE ${filter};
     const file = path.join(repo, 'flinkship.yaml');
     const r = await cli('diff', '--config', file, '--base', 'main', '--output', 'json');
     expect(r.code, r.err).toBe(0);
-    const [staging] = JSON.parse(r.out).environments;
+    const [staging, production] = JSON.parse(r.out).environments;
     expect(staging).toMatchObject({ environment: 'staging', status: 'changed', effect: 'savepoint upgrade' });
     expect(staging.why).toMatch(/^the SQL changes: stopped with a savepoint/);
+    // last-state: the release lifecycle resubmits the changed SQL from the HA checkpoints, and diff
+    // says so (release/decide.ts takes the last-state path for a new image of a last-state job).
+    expect(production).toMatchObject({
+      environment: 'production',
+      status: 'changed',
+      effect: 'last-state upgrade',
+    });
+    expect(production.why).toMatch(
+      /^the SQL changes: upgradeMode last-state, resubmitted from the HA checkpoints/,
+    );
     expect(staging.sql).toEqual({
       removed: [{ line: 5, text: 'INSERT INTO clean SELECT id, note FROM orders WHERE id > 0' }],
       added: [

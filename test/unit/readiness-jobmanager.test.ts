@@ -2,7 +2,7 @@
 // shapes kubelet reports; the log is the JobManager's own, from the kind cluster (a missing entry class).
 import { describe, expect, it } from 'vitest';
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import { exceptionSummary, jobManagerPodFailure } from '../../src/deploy/readiness.js';
+import { exceptionSummary, jobManagerPodFailure, sqlRunnerMessage } from '../../src/deploy/readiness.js';
 
 function pod(status: Partial<V1ContainerStatus>, container = 'flink-main-container'): V1Pod {
   return {
@@ -85,6 +85,22 @@ Caused by: java.lang.ClassNotFoundException: dev.flinkship.logcleaner.NoSuchJob
 	at java.net.URLClassLoader.findClass(Unknown Source) ~[?:?]
 	... 4 more
 `;
+
+describe('sqlRunnerMessage', () => {
+  it("is the SQL runner's last line: its refusal, after its progress lines and Flink's own", () => {
+    const log = [
+      '2026-12-04 06:00:01,000 INFO  org.apache.flink.client.ClientUtils [] - Starting program',
+      "flinkship-sql-runner: line 1, column 1: SET 'pipeline.name' = 'x'",
+      "flinkship-sql-runner: the script /opt/flink/usrlib/job.sql is not the one this deploy runs: its sha256 is 1, the spec's script's is 2.",
+      '2026-12-04 06:00:02,000 INFO  org.apache.flink.runtime.blob.BlobServer [] - Stopped BLOB server',
+      '',
+    ].join('\n');
+    expect(sqlRunnerMessage(log)).toBe(
+      "flinkship-sql-runner: the script /opt/flink/usrlib/job.sql is not the one this deploy runs: its sha256 is 1, the spec's script's is 2.",
+    );
+    expect(sqlRunnerMessage('INFO all good\n')).toBeUndefined();
+  });
+});
 
 describe('exceptionSummary', () => {
   it('keeps the ERROR line, the exception and each Caused by, without frames', () => {

@@ -79,6 +79,22 @@ describe('decideUpgrade: which path a deploy takes', () => {
     expect(r.decision).toEqual({ path: 'unchanged', revision: cur });
   });
 
+  it('refuses a SQL job whose script changed while its image did not, before touching anything', () => {
+    const old = `sha256:${'1'.repeat(64)}`;
+    const now = `sha256:${'2'.repeat(64)}`;
+    const cur = rev(1, { sqlDigest: old });
+    const same = { image: cur.image, configHash: cur.configHash };
+    expect(decide(desired({ ...same, sqlDigest: now }), history(cur), seen()).decision).toEqual({
+      path: 'refuse',
+      reason: `ns/job runs ${cur.image} (revision 1), whose SQL script is ${'1'.repeat(12)}; the spec's script is now ${'2'.repeat(12)}, but the image is the same, so it was not built from this script. Nothing was changed. Build the image from this spec (flinkship build) and deploy the digest it outputs`,
+    });
+    // The same script, or a new image: no refusal (a new image's script is checked by the runner at its start).
+    expect(decide(desired({ ...same, sqlDigest: old }), history(cur), seen()).decision.path).toBe(
+      'unchanged',
+    );
+    expect(decide(desired({ sqlDigest: now }), history(cur), seen()).decision.path).toBe('savepoint');
+  });
+
   it('stops a RUNNING job with a savepoint in savepoint mode', () => {
     const r = decide(desired(), history(rev(1)), seen());
     expect(r.decision).toMatchObject({ path: 'savepoint', jobId: JID_A });

@@ -306,13 +306,51 @@ class CheckModeTest {
     }
 
     @Test
+    void runModeRefusesAScriptWhoseSha256IsNotTheOneGivenBeforeAnyFlink() throws Exception {
+        String file = write(SCRIPT);
+        // The SHA-256 of another version of the script: the image and the spec disagree.
+        String other = SqlRunner.sha256Hex((SCRIPT + "-- changed\n").getBytes(StandardCharsets.UTF_8));
+        String actual = SqlRunner.sha256Hex(Files.readAllBytes(Path.of(file)));
+        assertThat(actual).isNotEqualTo(other).hasSize(64);
+
+        Run run = run("--script", file, "--sha256", other);
+
+        assertThat(run.rc()).isEqualTo(2);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err())
+                .isEqualTo(
+                        "flinkship-sql-runner: the script "
+                                + file
+                                + " is not the one this deploy runs: its sha256 is "
+                                + actual
+                                + ", the spec's script's is "
+                                + other
+                                + ". The image was built from another version of the script: deploy the image"
+                                + " built from this spec's commit (flinkship build), or the spec the image was"
+                                + " built from (its label dev.flinkship.sql.digest)\n");
+
+        Run malformed = run("--script", file, "--sha256", "sha256:" + actual);
+        assertThat(malformed.rc()).isEqualTo(2);
+        assertThat(malformed.err())
+                .isEqualTo(
+                        "flinkship-sql-runner: --sha256: found \"sha256:"
+                                + actual
+                                + "\"; expected the script's SHA-256 as 64 lowercase hex digits\n");
+
+        // The digest is for run mode only.
+        Run check = run("--check", file, "--sha256", actual);
+        assertThat(check.rc()).isEqualTo(2);
+        assertThat(check.err()).startsWith("flinkship-sql-runner: unexpected arguments --check ");
+    }
+
+    @Test
     void argumentMistakesAreOneLineOnStderrAndExitCode2() throws Exception {
         Run none = run();
         assertThat(none.rc()).isEqualTo(2);
         assertThat(none.out()).isEmpty();
         assertThat(none.err())
                 .isEqualTo(
-                        "flinkship-sql-runner: no arguments; usage: SqlRunner --script <job.sql> | --check [--script] <job.sql>\n");
+                        "flinkship-sql-runner: no arguments; usage: SqlRunner --script <job.sql> [--sha256 <hex>] | --check [--script] <job.sql>\n");
 
         Run unknown = run("--run", "x.sql");
         assertThat(unknown.rc()).isEqualTo(2);

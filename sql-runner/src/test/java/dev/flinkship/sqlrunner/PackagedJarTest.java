@@ -177,7 +177,7 @@ class PackagedJarTest {
         Result r = java("--nope");
         assertThat(r.rc()).isEqualTo(2);
         assertThat(r.err())
-                .isEqualTo("flinkship-sql-runner: unexpected arguments --nope; usage: SqlRunner --script <job.sql> | --check [--script] <job.sql>\n");
+                .isEqualTo("flinkship-sql-runner: unexpected arguments --nope; usage: SqlRunner --script <job.sql> [--sha256 <hex>] | --check [--script] <job.sql>\n");
     }
 
     @Test
@@ -195,7 +195,10 @@ class PackagedJarTest {
                         jar().toString(),
                         "dev.flinkship.sqlrunner.SqlRunner",
                         "--script",
-                        file.toString()));
+                        file.toString(),
+                        // As Flinkship's deploy passes it: the script's own SHA-256, so it runs.
+                        "--sha256",
+                        SqlRunner.sha256Hex(Files.readAllBytes(file))));
 
         Result r = run(command);
 
