@@ -11,7 +11,7 @@ import { Registry } from '../executors/registry.js';
 import { optionLabel, type Origin } from '../options/options.js';
 import { environmentNames, plan } from '../plan/plan.js';
 import { copyImage, type CopyReport } from '../promote/copy.js';
-import { promotionGate, type PromotionPolicy } from '../promote/gate.js';
+import { promotionGate, sqlScriptRefusal, type PromotionPolicy } from '../promote/gate.js';
 import { current, HistoryStore, type PromotionRecord } from '../release/history.js';
 import { resolveEnvironment } from '../spec/resolve.js';
 import { loadSpec } from '../spec/load.js';
@@ -240,6 +240,8 @@ async function runPromote(request: PromoteRequest, ui: Ui, cleanup: RunCleanup):
     },
   );
   const source = gate.revision;
+  const sqlRefusal = sqlScriptRefusal(policy, source, plan(loaded, to.name).sql?.digest);
+  if (sqlRefusal) throw new OperationError(`refused: ${sqlRefusal}; nothing was copied or deployed`);
   const sourceRef = parseImageRef(source.image);
   const digest = source.digest ?? sourceRef?.digest;
   if (!sourceRef || !digest) {

@@ -37,6 +37,23 @@ export function sourceRevision(
     : { missing: `never ran ${digest ?? image} (no revision of its release history has that digest)` };
 }
 
+/**
+ * A SQL job's source revision ran the script its image was built from (its sqlDigest); the destination
+ * runs the spec's script, and the runner refuses any other at its start. A promotion whose spec's script
+ * is not the one the image carries is refused before anything moves, --force or not: nothing could run it.
+ */
+export function sqlScriptRefusal(
+  policy: PromotionPolicy,
+  revision: Revision,
+  destinationSqlDigest: string | undefined,
+): string | undefined {
+  const ran = revision.sqlDigest;
+  if (ran === undefined || destinationSqlDigest === undefined || ran === destinationSqlDigest)
+    return undefined;
+  const short = (d: string) => d.replace(/^sha256:/, '').slice(0, 12);
+  return `${policy.from} revision ${revision.revision} (${revision.image}) runs the SQL script ${short(ran)}, the one its image was built from; the spec's script for ${policy.to} is ${short(destinationSqlDigest)}, which that image does not carry (its SQL runner would refuse to start). Promote from the commit that built the image, or deploy this script to ${policy.from} first`;
+}
+
 /** When the revision passed its health gate (older histories lack deployedAt: the last update then). */
 export function verifiedAt(r: Revision): string {
   return r.deployedAt ?? r.updatedAt;

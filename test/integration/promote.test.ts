@@ -3,7 +3,7 @@
 // every request and its body bytes, and the two real API servers (kwok runs the pods; the MiniCluster's
 // REST API stands for the JobManager's, as in deploy.test.ts). The source revision is made by a real
 // deploy to staging; every promotion deploys to the production cluster with the real Flink client.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -276,6 +276,44 @@ describe('flinkship promote', () => {
       /refused: staging revision 1 \(.*\) passed its health gate at .*; guarded asks for a soak of 1h \(promotion\.soak\): promote again in (\d+[hms])+; nothing was copied or deployed/,
     );
     expect(writes(production)).toEqual([]);
+  });
+
+  it("refuses a SQL job whose spec's script is not the one the source revision's image carries, copying nothing", async () => {
+    // The same job as a SQL job (same name, so the same staging history); its revision 1 recorded as
+    // having run another script than the spec's (what a SQL deploy records: kwok runs no SQL runner).
+    const sqlSpec = path.join(dir, 'sql.yaml');
+    await writeFile(
+      sqlSpec,
+      specText().replace('job:\n  jar: job.jar\n  entryClass: dev.example.Job\n', 'job:\n  sql: job.sql\n'),
+    );
+    const script =
+      "CREATE TABLE src (id BIGINT) WITH ('connector' = 'datagen');\n" +
+      "CREATE TABLE dst (id BIGINT) WITH ('connector' = 'blackhole');\n" +
+      'INSERT INTO dst SELECT id FROM src;\n';
+    await writeFile(path.join(dir, 'job.sql'), script);
+    const store = new HistoryStore(stagingKube, ns.staging, name, 'staging');
+    const original = await store.read();
+    const ran = `sha256:${'e'.repeat(64)}`;
+    await store.write({
+      ...original,
+      revisions: original.revisions.map((v) => (v.revision === 1 ? { ...v, sqlDigest: ran } : v)),
+    });
+    try {
+      production.reset();
+      const saved = spec;
+      spec = sqlSpec;
+      const r = await promote('production').finally(() => (spec = saved));
+      expect(r.code, r.err).toBe(1);
+      const want = createHash('sha256').update(script).digest('hex');
+      expect(r.err).toContain(
+        `refused: staging revision 1 (${job.ref}) runs the SQL script ${'e'.repeat(12)}, the one its image was built from; the spec's script for production is ${want.slice(0, 12)}, which that image does not carry (its SQL runner would refuse to start).`,
+      );
+      expect(r.err).toContain('nothing was copied or deployed');
+      expect(production.requests).toEqual([]);
+      expect(await namespaceOf(productionKube, ns.production)).toBeUndefined();
+    } finally {
+      await store.write(original);
+    }
   });
 
   it('wrong destination credentials fail before anything is copied or deployed', async () => {

@@ -1,6 +1,6 @@
 // The promotion gate, pure: which source revision moves, and when it is refused.
 import { describe, expect, it } from 'vitest';
-import { promotionGate, type PromotionPolicy } from '../../src/promote/gate.js';
+import { promotionGate, sqlScriptRefusal, type PromotionPolicy } from '../../src/promote/gate.js';
 import type { History, Revision } from '../../src/release/history.js';
 import { formatDuration } from '../../src/util/quantity.js';
 
@@ -110,4 +110,21 @@ describe('formatDuration', () => {
     [3_600_000, '1h'],
     [183_600_000, '2d3h'],
   ])('%d ms is %s', (ms, text) => expect(formatDuration(ms)).toBe(text));
+});
+
+describe('sqlScriptRefusal', () => {
+  const S1 = `sha256:${'a'.repeat(64)}`;
+  const S2 = `sha256:${'b'.repeat(64)}`;
+
+  it("refuses a SQL job whose spec's script is not the one the source revision's image carries", () => {
+    expect(sqlScriptRefusal(policy(), rev(3, D1, { sqlDigest: S1 }), S2)).toBe(
+      `staging revision 3 (reg.example/job@${D1}) runs the SQL script ${'a'.repeat(12)}, the one its image was built from; the spec's script for production is ${'b'.repeat(12)}, which that image does not carry (its SQL runner would refuse to start). Promote from the commit that built the image, or deploy this script to staging first`,
+    );
+  });
+
+  it('lets the same script through, and jar jobs and revisions recorded without a digest', () => {
+    expect(sqlScriptRefusal(policy(), rev(3, D1, { sqlDigest: S1 }), S1)).toBeUndefined();
+    expect(sqlScriptRefusal(policy(), rev(3, D1), S1)).toBeUndefined();
+    expect(sqlScriptRefusal(policy(), rev(3, D1, { sqlDigest: S1 }), undefined)).toBeUndefined();
+  });
 });
