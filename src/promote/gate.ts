@@ -2,6 +2,7 @@
 // promotion settings and the clock. Deployed, verified by its health gate, and soaked for as long as the
 // destination asks; --force overrides a refusal (loudly) unless the destination requires verification.
 import { current, type History, type Revision } from '../release/history.js';
+import { shortDigest } from '../release/decide.js';
 import { parseImageRef } from '../util/imageRef.js';
 import { formatDuration } from '../util/quantity.js';
 
@@ -50,8 +51,7 @@ export function sqlScriptRefusal(
   const ran = revision.sqlDigest;
   if (ran === undefined || destinationSqlDigest === undefined || ran === destinationSqlDigest)
     return undefined;
-  const short = (d: string) => d.replace(/^sha256:/, '').slice(0, 12);
-  return `${policy.from} revision ${revision.revision} (${revision.image}) runs the SQL script ${short(ran)}, the one its image was built from; the spec's script for ${policy.to} is ${short(destinationSqlDigest)}, which that image does not carry (its SQL runner would refuse to start). Promote from the commit that built the image, or deploy this script to ${policy.from} first`;
+  return `${policy.from} revision ${revision.revision} (${revision.image}) runs the SQL script ${shortDigest(ran)}, the one its image was built from; the spec's script for ${policy.to} is ${shortDigest(destinationSqlDigest)}, which that image does not carry (its SQL runner would refuse to start). Promote from the commit that built the image, or deploy this script to ${policy.from} first`;
 }
 
 /** When the revision passed its health gate (older histories lack deployedAt: the last update then). */

@@ -63,7 +63,8 @@ function sameTarget(r: Revision, d: UpgradeDesired): boolean {
   return r.image === d.image && r.configHash === d.configHash;
 }
 
-function short(hash: string): string {
+/** The first 12 hex digits of a sha256 digest, as the messages show it. */
+export function shortDigest(hash: string): string {
   return hash.replace(/^sha256:/, '').slice(0, 12);
 }
 
@@ -72,7 +73,7 @@ export function describeChange(from: Revision | undefined, d: UpgradeDesired): s
   const changes: string[] = [];
   if (from.image !== d.image) changes.push(`image ${from.image} → ${d.image}`);
   if (from.configHash !== d.configHash)
-    changes.push(`config ${short(from.configHash)} → ${short(d.configHash)}`);
+    changes.push(`config ${shortDigest(from.configHash)} → ${shortDigest(d.configHash)}`);
   if (from.flinkVersion !== d.flinkVersion) changes.push(`Flink ${from.flinkVersion} → ${d.flinkVersion}`);
   return changes.length ? `revision ${from.revision}: ${changes.join('; ')}` : `revision ${from.revision}`;
 }
@@ -105,6 +106,23 @@ export function decideUpgrade(
   const taken = p?.restoredFrom?.kind === 'savepoint' ? p.restoredFrom.path : undefined;
   const change = describeChange(cur, desired);
 
+  // A SQL job's image carries the script it was built from, and a revision records it: an image that ran
+  // another script than the spec's was not built from it (its runner would refuse the spec's digest at
+  // its start). Refused before anything is touched.
+  const ranOther = desired.sqlDigest
+    ? [...history.revisions]
+        .reverse()
+        .find(
+          (r) => r.image === desired.image && r.sqlDigest !== undefined && r.sqlDigest !== desired.sqlDigest,
+        )
+    : undefined;
+  if (ranOther) {
+    return with_({
+      path: 'refuse',
+      reason: `${desired.image} ran the SQL script ${shortDigest(ranOther.sqlDigest!)} in ${what} (revision ${ranOther.revision}); the spec's script is ${shortDigest(desired.sqlDigest!)}, so that image was not built from it. Nothing was changed. Build the image from this spec (flinkship build) and deploy the digest it outputs`,
+    });
+  }
+
   // A killed run had already submitted this revision, and that job is there: wait and gate it.
   // (last-state keeps the job ID, so there only a recorded submission tells the new job from the old.)
   const submitted = resume?.progress === 'submitted' || resume?.progress === 'running';
@@ -122,14 +140,6 @@ export function decideUpgrade(
     });
   }
   if (observed.deployment && !p && cur && sameTarget(cur, desired)) {
-    // A SQL job whose script changed while its image did not: the image still carries the old script
-    // (the runner would refuse the new digest at its start). Refused before anything is touched.
-    if (cur.sqlDigest && desired.sqlDigest && cur.sqlDigest !== desired.sqlDigest) {
-      return with_({
-        path: 'refuse',
-        reason: `${what} runs ${cur.image} (revision ${cur.revision}), whose SQL script is ${short(cur.sqlDigest)}; the spec's script is now ${short(desired.sqlDigest)}, but the image is the same, so it was not built from this script. Nothing was changed. Build the image from this spec (flinkship build) and deploy the digest it outputs`,
-      });
-    }
     return with_({ path: 'unchanged', revision: cur });
   }
 

@@ -150,6 +150,18 @@ async function cleaned(count: number): Promise<Clean[]> {
   });
 }
 
+/** The release history's revisions (`flinkship history`). */
+async function revisions(): Promise<{ revision: number; state: string; sqlDigest?: string }[]> {
+  const h = await cli(
+    'history',
+    ...['--config', path.join(dir, 'flinkship.yaml'), '--env', 'integration'],
+    ...['--kubeconfig', testbed('FLINKSHIP_TESTBED_KIND_KUBECONFIG'), '--output', 'json'],
+  );
+  expect(h.code, h.err).toBe(0);
+  return (JSON.parse(h.out) as { revisions: { revision: number; state: string; sqlDigest?: string }[] })
+    .revisions;
+}
+
 const record = (t: string, message: string, source = 'app') => ({ timestamp: t, message, source });
 
 beforeAll(async () => {
@@ -167,7 +179,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const name of [ns, kafkaNs]) await kube?.delete({ apiVersion: 'v1', kind: 'Namespace', name });
   await maven?.close();
-  for (const label of ['v1', 'v2', 'v3']) {
+  for (const label of ['v1', 'v2', 'v3', 'v4']) {
     await ok('docker', ['rmi', `${REPOSITORY}:${label}-${run}`]).catch(() => undefined);
   }
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -175,26 +187,19 @@ afterAll(async () => {
 });
 
 describe('the SQL fixture on a real kind cluster', { timeout: 1_200_000 }, () => {
-  let v1: string;
   let v2: string;
-  let v3: string;
 
   it('deploys: the runner runs the one INSERT as one job, which cleans and deduplicates records exactly', async () => {
-    v1 = await image('v1', script());
+    const v1 = await image('v1', script());
     const r = await deploy(v1);
     expect(r.code, r.err).toBe(0);
     const out = JSON.parse(r.out);
     expect(out).toMatchObject({ action: 'created', revision: 1, jobState: 'RUNNING' });
     // The revision records the script's digest, the one the runner was told to run (--sha256).
-    const h = await cli(
-      'history',
-      ...['--config', path.join(dir, 'flinkship.yaml'), '--env', 'integration'],
-      ...['--kubeconfig', testbed('FLINKSHIP_TESTBED_KIND_KUBECONFIG'), '--output', 'json'],
-    );
     const digest = `sha256:${createHash('sha256')
       .update(readFileSync(path.join(dir, 'log-cleaner.sql')))
       .digest('hex')}`;
-    expect(JSON.parse(h.out).revisions).toMatchObject([{ revision: 1, sqlDigest: digest }]);
+    expect(await revisions()).toMatchObject([{ revision: 1, sqlDigest: digest }]);
     expect(out.health).toMatchObject({ healthy: true });
     // The application's one job, named by the script's SET, its tasks all running.
     const jobs = JSON.parse(
@@ -266,7 +271,7 @@ describe('the SQL fixture on a real kind cluster', { timeout: 1_200_000 }, () =>
   });
 
   it('a version whose source cannot reach Kafka fails its health gate and is rolled back to v2 with its state', async () => {
-    v3 = await image(
+    const v3 = await image(
       'v3',
       script((s) =>
         s.replaceAll(`my-cluster-kafka-bootstrap.${kafkaNs}:9092`, `no-such-broker.${kafkaNs}.invalid:9092`),
@@ -296,34 +301,38 @@ describe('the SQL fixture on a real kind cluster', { timeout: 1_200_000 }, () =>
     const overview = JSON.parse(
       (await kube.serviceProxy(ns, `${clusterId}-rest`, 'rest', '/jobs/overview')).body,
     ) as { jobs: { jid: string; state: string }[] };
-    const h = await cli(
-      'history',
-      ...['--config', path.join(dir, 'flinkship.yaml'), '--env', 'integration'],
-      ...['--kubeconfig', testbed('FLINKSHIP_TESTBED_KIND_KUBECONFIG'), '--output', 'json'],
-    );
-    expect(h.code, h.err).toBe(0);
-    const revisions = (JSON.parse(h.out) as { revisions: { revision: number; state: string }[] }).revisions;
     return {
       jobs: overview.jobs.map((j) => `${j.jid} ${j.state}`),
-      revisions: revisions.map((r) => ({ revision: r.revision, state: r.state })),
+      revisions: (await revisions()).map((r) => ({ revision: r.revision, state: r.state })),
     };
   }
 
   it("refuses, before touching anything, the running image when the spec's script changed since it was built", async () => {
-    // The spec's script is v3's now (the last image built); v2 (revision 4, the rollback) runs.
+    // The spec's script is v3's now (the last image built); v2 (revision 4, the rollback) runs, and
+    // its revisions recorded v2's script.
     const before = await running();
     const r = await deploy(v2);
     expect(r.code, r.err).toBe(1);
     expect(r.err).toMatch(
-      /runs \S+ \(revision 4\), whose SQL script is [0-9a-f]{12}; the spec's script is now [0-9a-f]{12}, but the image is the same, so it was not built from this script\. Nothing was changed\./,
+      /ran the SQL script [0-9a-f]{12} in \S+ \(revision 4\); the spec's script is [0-9a-f]{12}, so that image was not built from it\. Nothing was changed\./,
     );
     expect(await running()).toEqual(before);
   });
 
   it('an image built from another script refuses to run at its start, and the deploy rolls back', async () => {
-    // The spec's script is v1's; the image v3's: its runner is given v1's SHA-256 and finds v3's script.
+    // An image that never ran here (so no revision says which script it holds), built from a changed
+    // script; the spec's script is v1's: its runner is given v1's SHA-256 and finds its own script.
+    const v4 = await image(
+      'v4',
+      script((s) =>
+        s.replace(
+          "SET 'table.exec.source.idle-timeout' = '30 s';",
+          "SET 'table.exec.source.idle-timeout' = '40 s';",
+        ),
+      ),
+    );
     writeFileSync(path.join(dir, 'log-cleaner.sql'), script());
-    const r = await deploy(v3);
+    const r = await deploy(v4);
     expect(r.code, r.err).toBe(1);
     expect(r.err).toContain('is not the one this deploy runs: its sha256 is');
     expect(r.err).toContain('Rolled back to revision 4');

@@ -79,19 +79,30 @@ describe('decideUpgrade: which path a deploy takes', () => {
     expect(r.decision).toEqual({ path: 'unchanged', revision: cur });
   });
 
-  it('refuses a SQL job whose script changed while its image did not, before touching anything', () => {
+  it("refuses an image that ran another SQL script than the spec's, before touching anything", () => {
     const old = `sha256:${'1'.repeat(64)}`;
     const now = `sha256:${'2'.repeat(64)}`;
-    const cur = rev(1, { sqlDigest: old });
+    const cur = rev(2, { sqlDigest: old });
     const same = { image: cur.image, configHash: cur.configHash };
+    const reason = (image: string, revision: number) =>
+      `${image} ran the SQL script ${'1'.repeat(12)} in ns/job (revision ${revision}); the spec's script is ${'2'.repeat(12)}, so that image was not built from it. Nothing was changed. Build the image from this spec (flinkship build) and deploy the digest it outputs`;
     expect(decide(desired({ ...same, sqlDigest: now }), history(cur), seen()).decision).toEqual({
       path: 'refuse',
-      reason: `ns/job runs ${cur.image} (revision 1), whose SQL script is ${'1'.repeat(12)}; the spec's script is now ${'2'.repeat(12)}, but the image is the same, so it was not built from this script. Nothing was changed. Build the image from this spec (flinkship build) and deploy the digest it outputs`,
+      reason: reason(cur.image, 2),
     });
-    // The same script, or a new image: no refusal (a new image's script is checked by the runner at its start).
+    // Whatever else changes, and an older revision's image too: an image holds one script.
+    const older = rev(1, { sqlDigest: old });
+    const h = history(older, rev(2, { sqlDigest: now }));
+    expect(decide(desired({ image: older.image, sqlDigest: now }), h, seen()).decision).toEqual({
+      path: 'refuse',
+      reason: reason(older.image, 1),
+    });
+    // The same script, a jar job, or a new image: no refusal (a new image's script is checked by the
+    // runner at its start).
     expect(decide(desired({ ...same, sqlDigest: old }), history(cur), seen()).decision.path).toBe(
       'unchanged',
     );
+    expect(decide(desired(same), history(cur), seen()).decision.path).toBe('unchanged');
     expect(decide(desired({ sqlDigest: now }), history(cur), seen()).decision.path).toBe('savepoint');
   });
 
